@@ -1,0 +1,120 @@
+"""create_app(settings): the FastAPI application with every domain mounted."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+from bemserver import __version__, permissions
+from bemserver.crud.resource import Resource
+from bemserver.crud.router import build_router
+from bemserver.db.engine import make_engine, make_sessionmaker
+from bemserver.docs import install_docs
+from bemserver.http.errors import install_error_handlers
+from bemserver.http.openapi import install_openapi
+from bemserver.settings import Settings
+
+# Domains in the reference's tag order. Each module may define RESOURCES (declarations) and/or
+# `router` (hand-written routes); `auth.routes` is mounted only when Bearer auth is enabled.
+DOMAINS = (
+    "bemserver.about.routes",
+    "bemserver.users.resources",
+    "bemserver.users.routes",
+)
+
+PUBLIC = {("POST", "/auth/token"), ("GET", "/about/")}
+
+
+def create_app(settings: Settings, database_url: str) -> FastAPI:
+    logging.basicConfig(level=settings.log_level.upper())
+    engine = make_engine(database_url, settings.db_pool_size)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="BEMServer API",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api-spec.json",
+        lifespan=lifespan,
+        separate_input_output_schemas=False,
+    )
+    app.state.settings = settings
+    app.state.secret_key = settings.resolved_secret_key()
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.public_paths = PUBLIC
+
+    permissions.declare_rules()
+    install_error_handlers(app)
+    if "Bearer" in settings.auth_methods:
+        from bemserver.auth.routes import router as auth_router
+
+        app.include_router(auth_router)
+    app.state.schema_pairs = []
+    for name in DOMAINS:
+        module = importlib.import_module(name)
+        resources: tuple[Resource, ...] = getattr(module, "RESOURCES", ())
+        for resource in resources:
+            app.include_router(build_router(resource))
+            for body in (resource.create, resource.update):
+                if body is not None:
+                    app.state.schema_pairs.append((resource.read.__name__, body.__name__))
+        if hasattr(module, "router"):
+            app.include_router(module.router)
+    _refuse_duplicate_routes(app)
+    install_openapi(app, settings.auth_methods, __version__)
+    install_docs(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "X-Pagination"],
+        )
+
+    app.add_middleware(ServerVersionHeader)
+    return app
+
+
+class ServerVersionHeader:
+    """Adds X-BEMServer-Version to every response (our own version; /about/ has the API's)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.header = (b"x-bemserver-version", __version__.encode())
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), self.header]
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)
+
+
+def _refuse_duplicate_routes(app: FastAPI) -> None:
+    seen: set[tuple[str, str]] = set()
+    for route in app.routes:
+        if isinstance(route, APIRoute):
+            for method in route.methods:
+                key = (method, route.path)
+                if key in seen:
+                    raise RuntimeError(f"Two routes for {method} {route.path}")
+                seen.add(key)

@@ -1,0 +1,1 @@
+"""Who is calling: JWT and HTTP Basic authentication, password hashing, token endpoints."""

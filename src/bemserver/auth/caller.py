@@ -1,0 +1,92 @@
+"""The authenticated caller, resolved from the Authorization header on every protected request."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+
+from bemserver.auth.passwords import verify_password
+from bemserver.auth.tokens import TokenExpired, TokenInvalid, decode_token
+from bemserver.db.engine import Session
+from bemserver.http.errors import ApiError, Forbidden, Unauthorized
+from bemserver.users.models import User
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    id: int
+    email: str
+    is_admin: bool
+    is_active: bool
+
+
+async def _load(session: Session, email: str) -> tuple[Caller, str] | None:
+    row = (
+        await session.execute(
+            select(User.id, User.email, User.is_admin, User.is_active, User.password).where(
+                User.email == email
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    return Caller(row.id, row.email, row.is_admin, row.is_active), row.password
+
+
+async def authenticate(request: Request, session: Session, *, refresh: bool = False) -> Caller:
+    settings = request.app.state.settings
+    methods: list[str] = settings.auth_methods
+    header = request.headers.get("authorization")
+    if not header:
+        raise Unauthorized("missing_authentication", methods)
+    scheme, sep, credentials = header.partition(" ")
+    if not sep:
+        raise ApiError(status_code=400)
+    if scheme not in methods:
+        raise Unauthorized("invalid_scheme", methods)
+    if scheme == "Bearer":
+        try:
+            email = decode_token(
+                request.app.state.secret_key, credentials, "refresh" if refresh else "access"
+            )
+        except TokenExpired:
+            raise Unauthorized("expired_token", methods) from None
+        except TokenInvalid:
+            raise Unauthorized("invalid_token", methods) from None
+        found = await _load(session, email)
+        if found is None:
+            raise Unauthorized("invalid_token", methods)
+        return found[0]
+    try:
+        decoded = base64.b64decode(credentials, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise Unauthorized("malformed_credentials", methods) from None
+    email, sep, password = decoded.partition(":")
+    if not sep:
+        raise Unauthorized("malformed_credentials", methods)
+    found = await _load(session, email)
+    if found is None or not verify_password(found[1], password):
+        raise Unauthorized("invalid_credentials", methods)
+    return found[0]
+
+
+async def authenticated(request: Request, session: Session) -> Caller:
+    """Any authenticated user, active or not (GET /tasks/ only)."""
+    return await authenticate(request, session)
+
+
+async def active_caller(request: Request, session: Session) -> Caller:
+    """An authenticated, active user: inactive users get 403 on everything permission-checked."""
+    caller = await authenticate(request, session)
+    if not caller.is_active:
+        raise Forbidden()
+    return caller
+
+
+AnyCaller = Annotated[Caller, Depends(authenticated)]
+CurrentCaller = Annotated[Caller, Depends(active_caller)]

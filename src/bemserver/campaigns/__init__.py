@@ -1,0 +1,1 @@
+"""Campaigns, campaign scopes and the user groups linked to them."""

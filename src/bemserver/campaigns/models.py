@@ -1,0 +1,45 @@
+"""Tables for campaigns, scopes and their user-group links."""
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bemserver.db.base import Base, IdMixin
+
+
+class Campaign(IdMixin, Base):
+    __tablename__ = "campaigns"
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    start_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    timezone: Mapped[str] = mapped_column(String(40), server_default="UTC")
+    description: Mapped[str | None] = mapped_column(String(500))
+
+
+class CampaignScope(IdMixin, Base):
+    __tablename__ = "campaign_scopes"
+    __table_args__ = (UniqueConstraint("campaign_id", "name"),)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str | None] = mapped_column(String(500))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+
+
+class UserGroupByCampaign(IdMixin, Base):
+    __tablename__ = "user_groups_by_campaigns"
+    __table_args__ = (UniqueConstraint("campaign_id", "user_group_id"),)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    user_group_id: Mapped[int] = mapped_column(
+        ForeignKey("user_groups.id", ondelete="CASCADE"), index=True
+    )
+
+
+class UserGroupByCampaignScope(IdMixin, Base):
+    __tablename__ = "user_groups_by_campaign_scopes"
+    __table_args__ = (UniqueConstraint("campaign_scope_id", "user_group_id"),)
+    campaign_scope_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign_scopes.id", ondelete="CASCADE")
+    )
+    user_group_id: Mapped[int] = mapped_column(
+        ForeignKey("user_groups.id", ondelete="CASCADE"), index=True
+    )

@@ -1,0 +1,180 @@
+"""The `bemserver` command: serve, db upgrade, users create, --version."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+
+from bemserver import __version__
+from bemserver.settings import Settings
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="BEMServer: building energy management server."
+)
+db_app = typer.Typer(no_args_is_help=True, help="Database maintenance.")
+users_app = typer.Typer(no_args_is_help=True, help="User accounts.")
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+@contextmanager
+def database(settings: Settings) -> Iterator[str]:
+    """The configured database, or the embedded one (started here, stopped on exit)."""
+    from bemserver.db.bootstrap import DatabaseUnreachable, check_connection
+    from bemserver.db.embedded import DataDirBusy, EmbeddedPostgres
+
+    embedded = None
+    if settings.database_url:
+        url = settings.database_url
+    else:
+        embedded = EmbeddedPostgres(settings.data_dir)
+        try:
+            url = embedded.start()
+        except DataDirBusy as exc:
+            _fail(str(exc))
+        except Exception as exc:
+            _fail(f"Cannot start the embedded PostgreSQL in {settings.data_dir}: {exc}")
+    try:
+        try:
+            check_connection(url)
+        except (DatabaseUnreachable, ValueError) as exc:
+            _fail(str(exc))
+        yield url
+    finally:
+        if embedded is not None:
+            embedded.close()
+
+
+def _migrate(url: str) -> None:
+    from bemserver.db.migrate import upgrade
+
+    try:
+        upgrade(url)
+    except Exception as exc:
+        _fail(f"Database migration failed: {str(exc).splitlines()[0]}")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"bemserver {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """BEMServer command line."""
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Apply pending migrations, then serve the API."""
+    import uvicorn
+
+    from bemserver.db.bootstrap import ensure_first_admin
+
+    settings = Settings()
+    # uvicorn re-raises SIGTERM after its shutdown: turn it into SystemExit so that the embedded
+    # PostgreSQL is stopped by the `database` context manager instead of being orphaned.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    with database(settings) as url:
+        _migrate(url)
+        created = ensure_first_admin(settings, url)
+        if created:
+            typer.echo("=" * 64)
+            typer.echo("First administrator created (shown only this once):")
+            typer.echo(f"  email:    {created[0]}")
+            typer.echo(f"  password: {created[1]}")
+            typer.echo("=" * 64)
+        settings.resolved_secret_key()
+        os.environ["BEMSERVER_DATABASE_URL"] = url
+        os.environ["BEMSERVER_DATA_DIR"] = str(settings.data_dir)
+        typer.echo(f"BEMServer {__version__} on http://{host}:{port}/ (API documentation at /)")
+        uvicorn.run(
+            "bemserver.cli:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level.lower(),
+            access_log=False,
+        )
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def app_from_environment():  # type: ignore[no-untyped-def]
+    """uvicorn factory: settings from the environment (the serve command sets the database URL)."""
+    from bemserver.app import create_app
+
+    settings = Settings()
+    assert settings.database_url, "BEMSERVER_DATABASE_URL must be set"
+    return create_app(settings, settings.database_url)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations (idempotent)."""
+    with database(Settings()) as url:
+        _migrate(url)
+    typer.echo("Database is up to date.")
+
+
+@users_app.command("create")
+def users_create(
+    name: Annotated[str, typer.Option(help="Display name.")],
+    email: Annotated[str, typer.Option(help="Login email.")],
+    password: Annotated[str | None, typer.Option(help="Password (prompted when omitted).")] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="Make the user an administrator.")] = False,
+) -> None:
+    """Create a user account."""
+    from sqlalchemy import create_engine, insert, pool
+    from sqlalchemy.exc import IntegrityError
+
+    from bemserver.auth.passwords import hash_password
+    from bemserver.db.engine import normalize_url
+    from bemserver.users.models import User
+
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if not password or len(password) > 80:
+        _fail("The password must have 1 to 80 characters.")
+    with database(Settings()) as url:
+        _migrate(url)
+        engine = create_engine(normalize_url(url), poolclass=pool.NullPool)
+        try:
+            with engine.begin() as connection:
+                connection.execute(
+                    insert(User).values(
+                        name=name, email=email, password=hash_password(password), is_admin=admin
+                    )
+                )
+        except IntegrityError:
+            _fail(f"A user with email {email} already exists.")
+        finally:
+            engine.dispose()
+    typer.echo(f"User {email} created{' (admin)' if admin else ''}.")
+
+
+def main() -> None:
+    sys.exit(app())

@@ -1,0 +1,278 @@
+"""Turns a Resource declaration into FastAPI routes with the shared HTTP conventions."""
+
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from pydantic import BaseModel
+from starlette.responses import Response
+
+from bemserver import permissions
+from bemserver.auth.caller import Caller, CurrentCaller
+from bemserver.crud.resource import Resource
+from bemserver.crud.store import Store
+from bemserver.db.engine import Session
+from bemserver.http.errors import Conflict, Forbidden
+from bemserver.http.etag import IfMatch, check_if_match, etag_of, with_etag
+from bemserver.http.openapi import error_responses
+from bemserver.http.pagination import pagination_header
+from bemserver.http.responses import JSONBytes
+
+ItemId = Annotated[int, "item id"]
+
+
+class ListArgs:
+    def __init__(
+        self,
+        filters: BaseModel | None = None,
+        sort: str | None = None,
+        page: tuple[int, int] | None = None,
+    ) -> None:
+        self.filters, self.sort, self.page = filters, sort, page
+
+
+def _list_args_dependency(resource: Resource) -> Callable[..., ListArgs]:
+    """A dependency whose signature declares exactly this resource's query arguments."""
+    params = []
+    if resource.filters is not None:
+        params.append(
+            inspect.Parameter(
+                "filters",
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=Annotated[resource.filters, Query()],
+            )
+        )
+    if resource.sort:
+        choices = ", ".join(resource.sort)
+        params.append(
+            inspect.Parameter(
+                "sort",
+                inspect.Parameter.KEYWORD_ONLY,
+                default=None,
+                annotation=Annotated[
+                    str | None,
+                    Query(
+                        description=f"Comma-separated fields, each optionally prefixed + or -: {choices}"
+                    ),
+                ],
+            )
+        )
+    if resource.paginate:
+        params.append(
+            inspect.Parameter(
+                "page",
+                inspect.Parameter.KEYWORD_ONLY,
+                default=1,
+                annotation=Annotated[int, Query(ge=1)],
+            )
+        )
+        params.append(
+            inspect.Parameter(
+                "page_size",
+                inspect.Parameter.KEYWORD_ONLY,
+                default=10,
+                annotation=Annotated[int, Query(ge=1, le=100)],
+            )
+        )
+
+    def list_args(**kwargs: Any) -> ListArgs:
+        page = (kwargs["page"], kwargs["page_size"]) if resource.paginate else None
+        return ListArgs(kwargs.get("filters"), kwargs.get("sort"), page)
+
+    list_args.__signature__ = inspect.Signature(params, return_annotation=ListArgs)  # type: ignore[attr-defined]
+    return list_args
+
+
+def _body_param(model: type[BaseModel]) -> Any:
+    return Annotated[model, Body()]
+
+
+def build_router(resource: Resource) -> APIRouter:
+    router = APIRouter(tags=[resource.tag])
+    store = Store(resource)
+    model, hooks = resource.model, resource.hooks
+    collection, item_path = resource.path, resource.path + "{item_id}"
+    etag = resource.etag
+
+    def respond(
+        request: Request, payload: bytes, status: int = 200, headers: dict[str, str] | None = None
+    ) -> Response:
+        response = JSONBytes(payload, status_code=status, headers=headers)
+        if etag:
+            extra = headers.get("X-Pagination", "").encode() if headers else b""
+            return with_etag(request, response, etag_of(payload, extra))
+        return response
+
+    if resource.list:
+        ListArgsDep = Annotated[ListArgs, Depends(_list_args_dependency(resource))]
+
+        async def list_items(
+            request: Request, session: Session, caller: CurrentCaller, args: ListArgsDep
+        ) -> Response:
+            items, total = await store.list(session, caller, args.filters, args.sort, args.page)
+            headers = None
+            if args.page is not None and total is not None:
+                headers = {"X-Pagination": pagination_header(total, *args.page)}
+            return respond(request, store.body(items), headers=headers)
+
+        router.add_api_route(
+            collection,
+            list_items,
+            methods=["GET"],
+            operation_id=f"list_{resource.plural}",
+            summary=f"List {resource.plural.replace('_', ' ')}",
+            response_model=None,
+            responses={200: {"model": list[resource.read]}, **error_responses(401, 403, 422)},
+        )
+
+    if resource.create is not None:
+        CreateBody = _body_param(resource.create)
+
+        async def create_item(
+            request: Request, session: Session, caller: CurrentCaller, body: CreateBody
+        ) -> Response:
+            if not permissions.may(model, caller, "create"):
+                raise Forbidden()
+            values = body.model_dump()
+            if hooks.before_write:
+                values = await hooks.before_write(session, caller, values, None)
+            new_id = await store.insert(session, caller, values)
+            item = await store.fetch(session, new_id)
+            if hooks.after_create:
+                await hooks.after_create(session, caller, item)
+            return respond(request, store.body(item), status=201)
+
+        router.add_api_route(
+            collection,
+            create_item,
+            methods=["POST"],
+            status_code=201,
+            operation_id=f"create_{resource.name}",
+            summary=f"Add a new {resource.name.replace('_', ' ')}",
+            response_model=None,
+            responses={201: {"model": resource.read}, **error_responses(401, 403, 409, 422)},
+        )
+
+    if resource.get:
+
+        async def get_item(
+            request: Request, session: Session, caller: CurrentCaller, item_id: int
+        ) -> Response:
+            item = store.public(await store.load(session, caller, item_id))
+            return respond(request, store.body(item))
+
+        router.add_api_route(
+            item_path,
+            get_item,
+            methods=["GET"],
+            operation_id=f"get_{resource.name}",
+            summary=f"Get {resource.name.replace('_', ' ')} by ID",
+            response_model=None,
+            responses={200: {"model": resource.read}, **error_responses(401, 403, 404)},
+        )
+
+    async def _writable(
+        session: Session, caller: Caller, item_id: int, operation: str, if_match: str | None
+    ) -> dict[str, Any]:
+        """The order of checks: 404, read 403, 412 (If-Match), then write 403."""
+        item = await store.load(session, caller, item_id, operation)
+        allowed = item.pop(f"_may_{operation}")
+        if if_match is not None:
+            check_if_match(if_match, etag_of(store.body(store.public(item)), b""))
+        if not allowed:
+            raise Forbidden()
+        return item
+
+    if resource.update is not None:
+        UpdateBody = _body_param(resource.update)
+
+        async def _update(
+            request: Request,
+            session: Session,
+            caller: Caller,
+            item_id: int,
+            body: BaseModel,
+            if_match: str | None,
+        ) -> Response:
+            current = await _writable(session, caller, item_id, "update", if_match)
+            values = body.model_dump()
+            for name in resource.immutable:
+                if name in values and values[name] != current.get(name):
+                    raise Conflict(f"{name} cannot be modified")
+            if hooks.before_write:
+                values = await hooks.before_write(session, caller, values, current)
+            await store.update(session, item_id, values)
+            return respond(request, store.body(await store.fetch(session, item_id)))
+
+        if etag:
+
+            async def update_item(
+                request: Request,
+                session: Session,
+                caller: CurrentCaller,
+                if_match: IfMatch,
+                item_id: int,
+                body: UpdateBody,
+            ) -> Response:
+                return await _update(request, session, caller, item_id, body, if_match)
+
+        else:
+
+            async def update_item(  # type: ignore[misc]
+                request: Request,
+                session: Session,
+                caller: CurrentCaller,
+                item_id: int,
+                body: UpdateBody,
+            ) -> Response:
+                return await _update(request, session, caller, item_id, body, None)
+
+        router.add_api_route(
+            item_path,
+            update_item,
+            methods=["PUT"],
+            operation_id=f"update_{resource.name}",
+            summary=f"Update an existing {resource.name.replace('_', ' ')}",
+            response_model=None,
+            responses={
+                200: {"model": resource.read},
+                **error_responses(401, 403, 404, 409, 422, *((412, 428) if etag else ())),
+            },
+        )
+
+    if resource.delete:
+
+        async def _delete(
+            session: Session, caller: Caller, item_id: int, if_match: str | None
+        ) -> Response:
+            await _writable(session, caller, item_id, "delete", if_match)
+            await store.delete(session, item_id)
+            return Response(status_code=204)
+
+        if etag:
+
+            async def delete_item(
+                session: Session, caller: CurrentCaller, if_match: IfMatch, item_id: int
+            ) -> Response:
+                return await _delete(session, caller, item_id, if_match)
+
+        else:
+
+            async def delete_item(  # type: ignore[misc]
+                session: Session, caller: CurrentCaller, item_id: int
+            ) -> Response:
+                return await _delete(session, caller, item_id, None)
+
+        router.add_api_route(
+            item_path,
+            delete_item,
+            methods=["DELETE"],
+            status_code=204,
+            operation_id=f"delete_{resource.name}",
+            summary=f"Delete a {resource.name.replace('_', ' ')}",
+            response_model=None,
+            responses=error_responses(401, 403, 404, *((412, 428) if etag else ())),
+        )
+
+    return router

@@ -1,0 +1,1 @@
+"""Database access: engine, request sessions, declarative base, embedded server, migrations."""

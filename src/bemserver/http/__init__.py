@@ -1,0 +1,1 @@
+"""HTTP conventions shared by every endpoint: errors, ETags, pagination, query parsing, JSON and CSV."""

@@ -1,0 +1,158 @@
+"""The error envelope {"code","status","message","errors"} and the exception -> status mapping."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from bemserver.http.responses import JSONBytes
+from bemserver.http.validation import validation_errors
+
+log = logging.getLogger("bemserver")
+
+
+class ApiError(Exception):
+    """A client-visible error; services raise it (or a subclass) and never build responses."""
+
+    status_code = 400
+
+    def __init__(
+        self,
+        message: str | None = None,
+        errors: dict[str, Any] | None = None,
+        *,
+        status_code: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message or "")
+        if status_code is not None:
+            self.status_code = status_code
+        self.message = message
+        self.errors = errors
+        self.headers = headers
+
+
+class NotFound(ApiError):
+    status_code = 404
+
+
+class Forbidden(ApiError):
+    status_code = 403
+
+    def __init__(self, message: str = "Authorization error") -> None:
+        super().__init__(message)
+
+
+class Conflict(ApiError):
+    status_code = 409
+
+
+class Unprocessable(ApiError):
+    status_code = 422
+
+
+class PreconditionFailed(ApiError):
+    status_code = 412
+
+
+class PreconditionRequired(ApiError):
+    status_code = 428
+
+
+class Unauthorized(ApiError):
+    status_code = 401
+
+    def __init__(self, code: str, methods: list[str]) -> None:
+        super().__init__(
+            errors={"authentication": code}, headers={"WWW-Authenticate": ", ".join(methods)}
+        )
+
+
+def envelope(
+    status: int, message: str | None = None, errors: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": status, "status": HTTPStatus(status).phrase}
+    if message:
+        body["message"] = message
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def error_response(
+    status: int,
+    message: str | None = None,
+    errors: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONBytes:
+    return JSONBytes(envelope(status, message, errors), status_code=status, headers=headers)
+
+
+async def _api_error(_: Request, exc: Exception) -> JSONBytes:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status_code, exc.message, exc.errors, exc.headers)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONBytes:
+    assert isinstance(exc, StarletteHTTPException)
+    message = (
+        exc.detail if exc.detail and exc.detail != HTTPStatus(exc.status_code).phrase else None
+    )
+    return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONBytes:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    if any(err.get("loc", ("",))[0] == "path" for err in errors):
+        return error_response(404)
+    if any(err.get("type") == "json_invalid" for err in errors):
+        return error_response(400, errors={"json": ["Invalid JSON body."]})
+    return error_response(422, errors=validation_errors(errors))
+
+
+def integrity_message(exc: IntegrityError) -> str | None:
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate == "23505":
+        return "Unique constraint violation"
+    if sqlstate == "23503":
+        return "Foreign key constraint violation"
+    if sqlstate == "23502":
+        column = getattr(getattr(exc.orig, "diag", None), "column_name", None)
+        return f"Missing value for {column}" if column else "Missing value"
+    return None
+
+
+async def _integrity_error(_: Request, exc: Exception) -> JSONBytes:
+    assert isinstance(exc, IntegrityError)
+    return error_response(409, integrity_message(exc))
+
+
+async def _db_error(_: Request, exc: Exception) -> JSONBytes:
+    """Data errors that slipped past validation (value out of range...) are the client's fault."""
+    assert isinstance(exc, DBAPIError)
+    sqlstate = getattr(exc.orig, "sqlstate", "") or ""
+    if sqlstate.startswith("22"):
+        return error_response(422, "Invalid value: " + str(exc.orig).splitlines()[0])
+    log.exception("database error", exc_info=exc)
+    return error_response(500)
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONBytes:
+    log.exception("unhandled error", exc_info=exc)
+    return error_response(500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DBAPIError, _db_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,67 @@
+"""Field types shared by schemas: bounded aware datetimes, IANA timezones, unit symbols."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, AwareDatetime, Field, WithJsonSchema
+
+DT_MIN = datetime(1680, 1, 1, tzinfo=UTC)
+DT_MAX = datetime(2260, 1, 1, tzinfo=UTC)
+
+
+def _in_range(value: datetime) -> datetime:
+    if not DT_MIN <= value <= DT_MAX:
+        raise ValueError(
+            "Must be greater than or equal to 1680-01-01 00:00:00+00:00 and "
+            "less than or equal to 2260-01-01 00:00:00+00:00."
+        )
+    return value
+
+
+AwareDT = Annotated[
+    AwareDatetime,
+    AfterValidator(_in_range),
+    Field(json_schema_extra={"x-minimum": DT_MIN.isoformat(), "x-maximum": DT_MAX.isoformat()}),
+]
+
+TIMEZONES: tuple[str, ...] = tuple(
+    json.loads(resources.files("bemserver.http").joinpath("timezones.json").read_text())
+)
+_TZ_SET = frozenset(TIMEZONES)
+
+
+def _valid_timezone(value: str) -> str:
+    if value not in _TZ_SET:
+        raise ValueError("Must be one of the IANA timezone names (see the API documentation).")
+    return value
+
+
+Timezone = Annotated[
+    str,
+    AfterValidator(_valid_timezone),
+    WithJsonSchema({"type": "string", "format": "iana-tz", "enum": list(TIMEZONES)}),
+]
+
+SortDirection = Literal["+", "-"]
+
+_EMAIL = re.compile(
+    r"^[^@\s,;:<>()\[\]\"]+@(localhost|[^@\s,;:<>()\[\]\".]+(\.[^@\s,;:<>()\[\]\".]+)+)$"
+)
+
+
+def _valid_email(value: str) -> str:
+    if len(value) > 80 or not _EMAIL.match(value):
+        raise ValueError("Not a valid email address.")
+    return value
+
+
+Email = Annotated[
+    str,
+    AfterValidator(_valid_email),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": 80}),
+]

@@ -1,0 +1,30 @@
+"""Page/page_size parameters and the X-Pagination header."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from pydantic import BaseModel, Field
+
+
+class PageParams(BaseModel):
+    page: int = Field(1, ge=1)
+    page_size: int = Field(10, ge=1, le=100)
+
+
+def pagination_header(total: int, page: int, page_size: int) -> str:
+    """JSON with spaces and keys in the reference order; absent keys omitted."""
+    meta: dict[str, int] = {"total": total}
+    pages = math.ceil(total / page_size) if total else 0
+    meta["total_pages"] = pages
+    if pages:
+        meta["first_page"] = 1
+        meta["last_page"] = pages
+        if page <= pages:
+            meta["page"] = page
+            if page > 1:
+                meta["previous_page"] = page - 1
+            if page < pages:
+                meta["next_page"] = page + 1
+    return json.dumps(meta)

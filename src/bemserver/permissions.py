@@ -1,0 +1,154 @@
+"""All authorization, as SQL filters.
+
+Each table has one Rule: for a non-admin caller, which rows they may read, and which they may
+create, update or delete. Rules are SQL boolean expressions, so a list costs one query whatever
+its length, and an item read tells 404 (absent) from 403 (not allowed) in one round trip.
+Admins bypass every rule. A table without a rule cannot be served: deny by default.
+This is the only module that joins the membership tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, false, select, true
+
+from bemserver.auth.caller import Caller
+from bemserver.campaigns.models import UserGroupByCampaign, UserGroupByCampaignScope
+from bemserver.users.models import UserByUserGroup
+
+Access = Callable[[Caller], ColumnElement[bool]]
+
+
+def everyone(_: Caller) -> ColumnElement[bool]:
+    return true()
+
+
+def nobody(_: Caller) -> ColumnElement[bool]:
+    return false()
+
+
+def own(user_id_column: Any) -> Access:
+    """Rows that belong to the caller."""
+    return lambda caller: user_id_column == caller.id
+
+
+def group_ids_of(caller: Caller) -> Select[Any]:
+    return select(UserByUserGroup.user_group_id).where(UserByUserGroup.user_id == caller.id)
+
+
+def campaign_ids_of(caller: Caller) -> Select[Any]:
+    return select(UserGroupByCampaign.campaign_id).where(
+        UserGroupByCampaign.user_group_id.in_(group_ids_of(caller))
+    )
+
+
+def campaign_scope_ids_of(caller: Caller) -> Select[Any]:
+    return select(UserGroupByCampaignScope.campaign_scope_id).where(
+        UserGroupByCampaignScope.user_group_id.in_(group_ids_of(caller))
+    )
+
+
+def in_my_groups(user_group_id_column: Any) -> Access:
+    return lambda caller: user_group_id_column.in_(group_ids_of(caller))
+
+
+def campaign_member(campaign_id_column: Any) -> Access:
+    return lambda caller: campaign_id_column.in_(campaign_ids_of(caller))
+
+
+def scope_member(campaign_scope_id_column: Any) -> Access:
+    return lambda caller: campaign_scope_id_column.in_(campaign_scope_ids_of(caller))
+
+
+def readable_through(fk_column: Any, parent: type[Any]) -> Access:
+    """Rows whose parent (reached through `fk_column`) the caller may read."""
+    return lambda caller: fk_column.in_(select(parent.id).where(read_filter(parent, caller)))
+
+
+def writable_through(fk_column: Any, parent: type[Any]) -> Access:
+    """Rows whose parent the caller may update (e.g. links of an event they can edit)."""
+    return lambda caller: fk_column.in_(select(parent.id).where(update_filter(parent, caller)))
+
+
+@dataclass(frozen=True)
+class Rule:
+    read: Access = nobody
+    create: Access = nobody
+    update: Access = nobody
+    delete: Access = nobody
+
+
+RULES: dict[type[Any], Rule] = {}
+
+
+def rule(
+    model: type[Any], read: Access = nobody, *, write: Access | None = None, **ops: Access
+) -> None:
+    """Declare the rule of a table; `write` sets create, update and delete at once."""
+    if model in RULES:
+        raise RuntimeError(f"Two rules for {model.__name__}")
+    if write is not None:
+        ops = {"create": write, "update": write, "delete": write, **ops}
+    RULES[model] = Rule(read=read, **ops)
+
+
+def rule_of(model: type[Any]) -> Rule:
+    try:
+        return RULES[model]
+    except KeyError:
+        raise RuntimeError(
+            f"No permission rule for {model.__name__}: access denied by default"
+        ) from None
+
+
+def _filter(model: type[Any], caller: Caller, operation: str) -> ColumnElement[bool]:
+    if caller.is_admin:
+        return true()
+    return getattr(rule_of(model), operation)(caller)
+
+
+def read_filter(model: type[Any], caller: Caller) -> ColumnElement[bool]:
+    return _filter(model, caller, "read")
+
+
+def create_filter(model: type[Any], caller: Caller) -> ColumnElement[bool]:
+    return _filter(model, caller, "create")
+
+
+def update_filter(model: type[Any], caller: Caller) -> ColumnElement[bool]:
+    return _filter(model, caller, "update")
+
+
+def delete_filter(model: type[Any], caller: Caller) -> ColumnElement[bool]:
+    return _filter(model, caller, "delete")
+
+
+def may(model: type[Any], caller: Caller, operation: str) -> bool:
+    """False when the rule can never allow the operation (so no query is needed to refuse)."""
+    return caller.is_admin or getattr(rule_of(model), operation) is not nobody
+
+
+def declare_rules() -> None:
+    """The rule table, domain by domain. Called once at app start."""
+    if RULES:
+        return
+    from bemserver.campaigns import models as c
+    from bemserver.users import models as u
+
+    # users and groups
+    rule(u.User, own(u.User.id), update=own(u.User.id))
+    rule(u.UserGroup, in_my_groups(u.UserGroup.id))
+    rule(u.UserByUserGroup, own(u.UserByUserGroup.user_id))
+
+    # campaigns and scopes
+    rule(c.Campaign, campaign_member(c.Campaign.id))
+    rule(c.CampaignScope, scope_member(c.CampaignScope.id))
+    rule(c.UserGroupByCampaign, in_my_groups(c.UserGroupByCampaign.user_group_id))
+    rule(c.UserGroupByCampaignScope, in_my_groups(c.UserGroupByCampaignScope.user_group_id))
+
+    # structure (issue 3)
+
+    # timeseries (issue 4)

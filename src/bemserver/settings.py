@@ -1,0 +1,52 @@
+"""Server configuration, read from BEMSERVER_* environment variables (and an optional .env file)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+AuthMethod = Literal["Bearer", "Basic"]
+
+
+def _split(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every setting; the README's configuration table documents each field."""
+
+    model_config = SettingsConfigDict(env_prefix="BEMSERVER_", env_file=".env", extra="ignore")
+
+    database_url: str | None = None
+    data_dir: Path = Path("bemserver-data")
+    secret_key: str | None = None
+    access_token_lifetime: int = Field(900, gt=0)
+    refresh_token_lifetime: int = Field(60 * 86400, gt=0)
+    auth_methods: Annotated[list[AuthMethod], NoDecode] = ["Bearer"]
+    cors_origins: Annotated[list[str], NoDecode] = []
+    log_level: str = "info"
+    admin_email: str | None = None
+    admin_password: str | None = None
+    db_pool_size: int = 10
+
+    _split_auth = field_validator("auth_methods", "cors_origins", mode="before")(_split)
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, else one generated once and kept in the data folder (mode 0600)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.touch(mode=0o600)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key

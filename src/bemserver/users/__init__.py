@@ -1,0 +1,1 @@
+"""Users, user groups and group memberships."""
