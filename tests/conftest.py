@@ -151,9 +151,7 @@ async def users(engine: AsyncEngine) -> Users:
             email = f"{name.lower()}@test.com"
             user_id = await connection.scalar(
                 insert(User)
-                .values(
-                    name=name, email=email, password=_HASH, is_admin=is_admin, is_active=is_active
-                )
+                .values(name=name, email=email, password=_HASH, is_admin=is_admin, is_active=is_active)
                 .returning(User.id)
             )
             user = TestUser(user_id, name, email, is_admin, is_active)

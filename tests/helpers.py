@@ -30,9 +30,7 @@ async def link_user_to_campaign(
 ) -> int:
     """Put the user in a new group linked to the campaign; returns the group id."""
     group = await create(client, "/user_groups/", admin_headers, name=name)
-    await create(
-        client, "/users_by_user_groups/", admin_headers, user_id=user_id, user_group_id=group["id"]
-    )
+    await create(client, "/users_by_user_groups/", admin_headers, user_id=user_id, user_group_id=group["id"])
     await create(
         client,
         "/user_groups_by_campaigns/",

@@ -84,9 +84,7 @@ class Rule:
 RULES: dict[type[Any], Rule] = {}
 
 
-def rule(
-    model: type[Any], read: Access = nobody, *, write: Access | None = None, **ops: Access
-) -> None:
+def rule(model: type[Any], read: Access = nobody, *, write: Access | None = None, **ops: Access) -> None:
     """Declare the rule of a table; `write` sets create, update and delete at once."""
     if model in RULES:
         raise RuntimeError(f"Two rules for {model.__name__}")
@@ -99,9 +97,7 @@ def rule_of(model: type[Any]) -> Rule:
     try:
         return RULES[model]
     except KeyError:
-        raise RuntimeError(
-            f"No permission rule for {model.__name__}: access denied by default"
-        ) from None
+        raise RuntimeError(f"No permission rule for {model.__name__}: access denied by default") from None
 
 
 def _filter(model: type[Any], caller: Caller, operation: str) -> ColumnElement[bool]:

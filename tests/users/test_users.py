@@ -47,9 +47,7 @@ class TestListUsers:
         assert response.status_code == 200
 
     async def test_bad_sort_field_is_422(self, client, users: Users):
-        response = await client.get(
-            "/users/", params={"sort": "name,password"}, headers=users.admin.headers
-        )
+        response = await client.get("/users/", params={"sort": "name,password"}, headers=users.admin.headers)
         assert response.status_code == 422
         assert "sort" in response.json()["errors"]["query"]
         assert list(response.json()["errors"]["query"]["sort"]) == ["1"]
@@ -64,9 +62,7 @@ class TestCreateUser:
         assert response.json()["is_active"] is True
         assert "password" not in response.json()
         assert response.headers["ETag"]
-        login = await client.post(
-            "/auth/token", json={"email": "new@test.com", "password": "secret"}
-        )
+        login = await client.post("/auth/token", json={"email": "new@test.com", "password": "secret"})
         assert login.json()["status"] == "success"
 
     async def test_non_admin_cannot_create(self, client, user):
@@ -114,15 +110,11 @@ class TestUpdateUser:
     async def test_user_updates_themself(self, client, user):
         etag = await etag_of(client, f"/users/{user.id}", user.headers)
         body = {"name": "Renamed", "email": user.email, "password": "new password"}
-        response = await client.put(
-            f"/users/{user.id}", json=body, headers=user.headers | {"If-Match": etag}
-        )
+        response = await client.put(f"/users/{user.id}", json=body, headers=user.headers | {"If-Match": etag})
         assert response.status_code == 200
         assert response.json()["name"] == "Renamed"
         assert response.headers["ETag"] != etag
-        login = await client.post(
-            "/auth/token", json={"email": user.email, "password": "new password"}
-        )
+        login = await client.post("/auth/token", json={"email": user.email, "password": "new password"})
         assert login.json()["status"] == "success"
 
     async def test_user_cannot_update_another_user(self, client, users: Users):
@@ -139,14 +131,10 @@ class TestDeleteUser:
             f"/users/{users.active.id}", headers=users.admin.headers | {"If-Match": etag}
         )
         assert response.status_code == 204
-        assert (
-            await client.get(f"/users/{users.active.id}", headers=users.admin.headers)
-        ).status_code == 404
+        assert (await client.get(f"/users/{users.active.id}", headers=users.admin.headers)).status_code == 404
 
     async def test_user_cannot_delete_themself(self, client, user):
-        response = await client.delete(
-            f"/users/{user.id}", headers=user.headers | {"If-Match": "*"}
-        )
+        response = await client.delete(f"/users/{user.id}", headers=user.headers | {"If-Match": "*"})
         assert response.status_code == 403
 
 
@@ -169,9 +157,7 @@ class TestSetFlags:
             path, json={"value": False}, headers=users.admin.headers | {"If-Match": "*"}
         )
         assert response.status_code == 204
-        login = await client.post(
-            "/auth/token", json={"email": users.active.email, "password": "p@ssw0rd"}
-        )
+        login = await client.post("/auth/token", json={"email": users.active.email, "password": "p@ssw0rd"})
         assert login.json() == {"status": "failure"}
 
     async def test_missing_value_is_422_not_500(self, client, users: Users):
@@ -223,9 +209,7 @@ class TestGroups:
             user_id=users.active.id,
             user_group_id=group["id"],
         )
-        response = await client.delete(
-            f"/users_by_user_groups/{link['id']}", headers=users.admin.headers
-        )
+        response = await client.delete(f"/users_by_user_groups/{link['id']}", headers=users.admin.headers)
         assert response.status_code == 204
         assert "ETag" not in response.headers
 
@@ -252,6 +236,4 @@ class TestGroups:
             f"/user_groups/{group['id']}", headers=users.admin.headers | {"If-Match": "*"}
         )
         assert response.status_code == 204
-        assert (
-            await client.get("/users_by_user_groups/", headers=users.admin.headers)
-        ).json() == []
+        assert (await client.get("/users_by_user_groups/", headers=users.admin.headers)).json() == []

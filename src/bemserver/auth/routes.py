@@ -22,9 +22,7 @@ router = APIRouter(tags=["Authentication"])
 
 class GetJWTArgs(InputSchema):
     email: Email
-    password: Annotated[
-        str, Field(min_length=1, max_length=80, json_schema_extra={"writeOnly": True})
-    ]
+    password: Annotated[str, Field(min_length=1, max_length=80, json_schema_extra={"writeOnly": True})]
 
 
 class GetJWTResp(OutputSchema):
@@ -39,9 +37,7 @@ def _tokens(request: Request, email: str) -> JSONBytes:
         {
             "status": "success",
             "access_token": encode_token(secret, email, "access", settings.access_token_lifetime),
-            "refresh_token": encode_token(
-                secret, email, "refresh", settings.refresh_token_lifetime
-            ),
+            "refresh_token": encode_token(secret, email, "refresh", settings.refresh_token_lifetime),
         }
     )
 
@@ -54,9 +50,7 @@ def _tokens(request: Request, email: str) -> JSONBytes:
     responses=error_responses(422),
 )
 async def get_token(request: Request, session: Session, body: GetJWTArgs) -> JSONBytes:
-    user = (
-        await session.execute(select(User).where(User.email == body.email))
-    ).scalar_one_or_none()
+    user = (await session.execute(select(User).where(User.email == body.email))).scalar_one_or_none()
     if user is None or not user.is_active or not verify_password(user.password, body.password):
         return JSONBytes({"status": "failure"})
     if needs_rehash(user.password):

@@ -29,17 +29,11 @@ class UserGroupByCampaign(IdMixin, Base):
     __tablename__ = "user_groups_by_campaigns"
     __table_args__ = (UniqueConstraint("campaign_id", "user_group_id"),)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
-    user_group_id: Mapped[int] = mapped_column(
-        ForeignKey("user_groups.id", ondelete="CASCADE"), index=True
-    )
+    user_group_id: Mapped[int] = mapped_column(ForeignKey("user_groups.id", ondelete="CASCADE"), index=True)
 
 
 class UserGroupByCampaignScope(IdMixin, Base):
     __tablename__ = "user_groups_by_campaign_scopes"
     __table_args__ = (UniqueConstraint("campaign_scope_id", "user_group_id"),)
-    campaign_scope_id: Mapped[int] = mapped_column(
-        ForeignKey("campaign_scopes.id", ondelete="CASCADE")
-    )
-    user_group_id: Mapped[int] = mapped_column(
-        ForeignKey("user_groups.id", ondelete="CASCADE"), index=True
-    )
+    campaign_scope_id: Mapped[int] = mapped_column(ForeignKey("campaign_scopes.id", ondelete="CASCADE"))
+    user_group_id: Mapped[int] = mapped_column(ForeignKey("user_groups.id", ondelete="CASCADE"), index=True)

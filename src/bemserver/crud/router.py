@@ -52,9 +52,7 @@ def _list_args_dependency(resource: Resource) -> Callable[..., ListArgs]:
                 default=None,
                 annotation=Annotated[
                     str | None,
-                    Query(
-                        description=f"Comma-separated fields, each optionally prefixed + or -: {choices}"
-                    ),
+                    Query(description=f"Comma-separated fields, each optionally prefixed + or -: {choices}"),
                 ],
             )
         )
@@ -243,9 +241,7 @@ def build_router(resource: Resource) -> APIRouter:
 
     if resource.delete:
 
-        async def _delete(
-            session: Session, caller: Caller, item_id: int, if_match: str | None
-        ) -> Response:
+        async def _delete(session: Session, caller: Caller, item_id: int, if_match: str | None) -> Response:
             await _writable(session, caller, item_id, "delete", if_match)
             await store.delete(session, item_id)
             return Response(status_code=204)

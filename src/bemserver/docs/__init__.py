@@ -12,9 +12,7 @@ ASSETS = "/docs-assets"
 
 
 def install_docs(app: FastAPI) -> None:
-    app.mount(
-        ASSETS, StaticFiles(directory=Path(swagger_ui_bundle.swagger_ui_path)), name="docs-assets"
-    )
+    app.mount(ASSETS, StaticFiles(directory=Path(swagger_ui_bundle.swagger_ui_path)), name="docs-assets")
 
     @app.get("/", include_in_schema=False)
     async def documentation() -> HTMLResponse:

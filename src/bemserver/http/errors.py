@@ -69,14 +69,10 @@ class Unauthorized(ApiError):
     status_code = 401
 
     def __init__(self, code: str, methods: list[str]) -> None:
-        super().__init__(
-            errors={"authentication": code}, headers={"WWW-Authenticate": ", ".join(methods)}
-        )
+        super().__init__(errors={"authentication": code}, headers={"WWW-Authenticate": ", ".join(methods)})
 
 
-def envelope(
-    status: int, message: str | None = None, errors: dict[str, Any] | None = None
-) -> dict[str, Any]:
+def envelope(status: int, message: str | None = None, errors: dict[str, Any] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"code": status, "status": HTTPStatus(status).phrase}
     if message:
         body["message"] = message
@@ -101,9 +97,7 @@ async def _api_error(_: Request, exc: Exception) -> JSONBytes:
 
 async def _http_error(_: Request, exc: Exception) -> JSONBytes:
     assert isinstance(exc, StarletteHTTPException)
-    message = (
-        exc.detail if exc.detail and exc.detail != HTTPStatus(exc.status_code).phrase else None
-    )
+    message = exc.detail if exc.detail and exc.detail != HTTPStatus(exc.status_code).phrase else None
     return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
 
 

@@ -49,9 +49,7 @@ Timezone = Annotated[
 
 SortDirection = Literal["+", "-"]
 
-_EMAIL = re.compile(
-    r"^[^@\s,;:<>()\[\]\"]+@(localhost|[^@\s,;:<>()\[\]\".]+(\.[^@\s,;:<>()\[\]\".]+)+)$"
-)
+_EMAIL = re.compile(r"^[^@\s,;:<>()\[\]\"]+@(localhost|[^@\s,;:<>()\[\]\".]+(\.[^@\s,;:<>()\[\]\".]+)+)$")
 
 
 def _valid_email(value: str) -> str:

@@ -24,6 +24,4 @@ class UserByUserGroup(IdMixin, Base):
     __tablename__ = "users_by_user_groups"
     __table_args__ = (UniqueConstraint("user_id", "user_group_id"),)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    user_group_id: Mapped[int] = mapped_column(
-        ForeignKey("user_groups.id", ondelete="CASCADE"), index=True
-    )
+    user_group_id: Mapped[int] = mapped_column(ForeignKey("user_groups.id", ondelete="CASCADE"), index=True)

@@ -21,9 +21,7 @@ class User(OutputSchema):
 class UserWrite(InputSchema):
     name: Name
     email: Email
-    password: Annotated[
-        str, Field(min_length=1, max_length=80, json_schema_extra={"writeOnly": True})
-    ]
+    password: Annotated[str, Field(min_length=1, max_length=80, json_schema_extra={"writeOnly": True})]
 
 
 class UserFilters(FilterSchema):

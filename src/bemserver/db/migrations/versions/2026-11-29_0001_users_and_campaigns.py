@@ -105,9 +105,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users_by_user_groups")),
-        sa.UniqueConstraint(
-            "user_id", "user_group_id", name=op.f("uq_users_by_user_groups_user_id")
-        ),
+        sa.UniqueConstraint("user_id", "user_group_id", name=op.f("uq_users_by_user_groups_user_id")),
     )
     op.create_index(
         op.f("ix_users_by_user_groups_user_group_id"),
@@ -157,9 +155,7 @@ def downgrade() -> None:
     op.drop_table("user_groups_by_campaign_scopes")
     op.drop_index(op.f("ix_users_by_user_groups_user_group_id"), table_name="users_by_user_groups")
     op.drop_table("users_by_user_groups")
-    op.drop_index(
-        op.f("ix_user_groups_by_campaigns_user_group_id"), table_name="user_groups_by_campaigns"
-    )
+    op.drop_index(op.f("ix_user_groups_by_campaigns_user_group_id"), table_name="user_groups_by_campaigns")
     op.drop_table("user_groups_by_campaigns")
     op.drop_table("campaign_scopes")
     op.drop_table("users")
