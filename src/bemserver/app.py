@@ -27,6 +27,13 @@ DOMAINS = (
     "bemserver.about.routes",
     "bemserver.users.resources",
     "bemserver.users.routes",
+    "bemserver.campaigns.resources",
+    "bemserver.timeseries.resources",
+    "bemserver.timeseries_data.routes",
+    "bemserver.timeseries_data.aggregate_routes",
+    "bemserver.structure.resources",
+    "bemserver.io.sites",
+    "bemserver.io.timeseries",
 )
 
 PUBLIC = {("POST", "/auth/token"), ("GET", "/about/")}

@@ -132,6 +132,8 @@ def declare_rules() -> None:
     if RULES:
         return
     from bemserver.campaigns import models as c
+    from bemserver.structure import models as s
+    from bemserver.timeseries import models as t
     from bemserver.users import models as u
 
     # users and groups
@@ -145,6 +147,45 @@ def declare_rules() -> None:
     rule(c.UserGroupByCampaign, in_my_groups(c.UserGroupByCampaign.user_group_id))
     rule(c.UserGroupByCampaignScope, in_my_groups(c.UserGroupByCampaignScope.user_group_id))
 
-    # structure (issue 3)
+    # structure: readable by campaign members, written by admins
+    for shared in (
+        s.StructuralElementProperty,
+        s.SiteProperty,
+        s.BuildingProperty,
+        s.StoreyProperty,
+        s.SpaceProperty,
+        s.ZoneProperty,
+    ):
+        rule(shared, everyone)
+    rule(s.Site, campaign_member(s.Site.campaign_id))
+    rule(s.Zone, campaign_member(s.Zone.campaign_id))
+    rule(s.Building, readable_through(s.Building.site_id, s.Site))
+    rule(s.Storey, readable_through(s.Storey.building_id, s.Building))
+    rule(s.Space, readable_through(s.Space.storey_id, s.Storey))
+    rule(s.SitePropertyData, readable_through(s.SitePropertyData.site_id, s.Site))
+    rule(s.BuildingPropertyData, readable_through(s.BuildingPropertyData.building_id, s.Building))
+    rule(s.StoreyPropertyData, readable_through(s.StoreyPropertyData.storey_id, s.Storey))
+    rule(s.SpacePropertyData, readable_through(s.SpacePropertyData.space_id, s.Space))
+    rule(s.ZonePropertyData, readable_through(s.ZonePropertyData.zone_id, s.Zone))
 
-    # timeseries (issue 4)
+    # timeseries: readable by members of the timeseries' campaign scope, written by admins
+    rule(t.TimeseriesProperty, everyone)
+    rule(t.TimeseriesDataState, everyone)
+    rule(t.Timeseries, scope_member(t.Timeseries.campaign_scope_id))
+    for through_timeseries in (
+        t.TimeseriesPropertyData,
+        t.TimeseriesByDataState,
+        t.TimeseriesBySite,
+        t.TimeseriesByBuilding,
+        t.TimeseriesByStorey,
+        t.TimeseriesBySpace,
+        t.TimeseriesByZone,
+    ):
+        rule(through_timeseries, readable_through(through_timeseries.timeseries_id, t.Timeseries))
+
+
+def timeseries_data_filter(caller: Caller) -> ColumnElement[bool]:
+    """Reading or writing points of a timeseries needs membership of its campaign scope."""
+    from bemserver.timeseries.models import Timeseries
+
+    return read_filter(Timeseries, caller)

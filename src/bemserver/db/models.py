@@ -5,6 +5,9 @@ import importlib
 MODEL_MODULES = (
     "bemserver.users.models",
     "bemserver.campaigns.models",
+    "bemserver.structure.models",
+    "bemserver.timeseries.models",
+    "bemserver.timeseries_data.models",
 )
 
 

@@ -8,8 +8,21 @@ from sqlalchemy import Connection, Table, insert, text
 
 from bemserver.db.base import Base
 
-# table name -> rows, inserted with explicit ids in this order. Domains append their rows.
-SEED_ROWS: dict[str, list[dict[str, Any]]] = {}
+# table name -> rows, inserted with explicit ids. Clients and processes look them up by name.
+SEED_ROWS: dict[str, list[dict[str, Any]]] = {
+    "timeseries_data_states": [{"id": 1, "name": "Raw"}, {"id": 2, "name": "Clean"}],
+    "timeseries_properties": [
+        {"id": 1, "name": "Min", "description": "Minimum expected value", "value_type": "float"},
+        {"id": 2, "name": "Max", "description": "Maximum expected value", "value_type": "float"},
+        {
+            "id": 3,
+            "name": "Interval",
+            "description": "Expected interval",
+            "value_type": "float",
+            "unit_symbol": "s",
+        },
+    ],
+}
 
 
 def seed(connection: Connection, tables: list[str] | None = None) -> None:

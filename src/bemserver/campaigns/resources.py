@@ -1,0 +1,5 @@
+"""Resource declarations (to be written)."""
+
+from bemserver.crud import Resource
+
+RESOURCES: tuple[Resource, ...] = ()

@@ -1,0 +1,1 @@
+"""CSV imports of the building model and of timeseries descriptions."""

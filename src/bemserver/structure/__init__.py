@@ -1,0 +1,1 @@
+"""The building model: sites -> buildings -> storeys -> spaces, zones, and their properties."""

@@ -1,0 +1,1 @@
+"""Timeseries metadata: properties, data states, timeseries, their links to the building model."""

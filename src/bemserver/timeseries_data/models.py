@@ -1,0 +1,17 @@
+"""The points table. Owned by the data engine (see its migration)."""
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Float, Integer
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bemserver.db.base import Base
+
+
+class TimeseriesData(Base):
+    """One point: (series = timeseries x data state, timestamp) -> value."""
+
+    __tablename__ = "timeseries_data"
+    series_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    value: Mapped[float | None] = mapped_column(Float)

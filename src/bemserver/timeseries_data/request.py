@@ -1,0 +1,108 @@
+"""Resolving what a data request names: timeseries (by id or by name), data state, campaign.
+
+Order of checks, as the reference: unknown timeseries (422), then permission (403), then
+unknown data state (422). Duplicates are dropped; the request order is kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bemserver.auth.caller import Caller
+from bemserver.campaigns.models import Campaign
+from bemserver.http.errors import Forbidden, NotFound, Unprocessable
+from bemserver.permissions import read_filter, timeseries_data_filter
+from bemserver.timeseries.models import Timeseries, TimeseriesByDataState, TimeseriesDataState
+
+
+@dataclass(frozen=True, slots=True)
+class SelectedTimeseries:
+    id: int
+    name: str
+    unit_symbol: str
+
+
+def _unique(values: list[object]) -> list[object]:
+    return list(dict.fromkeys(values))
+
+
+async def _select(
+    session: AsyncSession, caller: Caller, key: object, wanted: list[object], campaign_id: int | None
+) -> list[SelectedTimeseries]:
+    statement = select(
+        Timeseries.id,
+        Timeseries.name,
+        Timeseries.unit_symbol,
+        timeseries_data_filter(caller).label("allowed"),
+    ).where(key.in_(wanted))  # type: ignore[attr-defined]
+    if campaign_id is not None:
+        statement = statement.where(Timeseries.campaign_id == campaign_id)
+    rows = {
+        getattr(row, "id" if key is Timeseries.id else "name"): row
+        for row in await session.execute(statement)
+    }
+    missing = [value for value in wanted if value not in rows]
+    if missing:
+        raise Unprocessable(f"Unknown timeseries: {missing!r}")
+    if not all(rows[value].allowed for value in wanted):
+        raise Forbidden()
+    return [SelectedTimeseries(rows[v].id, rows[v].name, rows[v].unit_symbol) for v in wanted]
+
+
+async def timeseries_by_ids(
+    session: AsyncSession, caller: Caller, ids: list[int]
+) -> list[SelectedTimeseries]:
+    return await _select(session, caller, Timeseries.id, _unique(list(ids)), None)
+
+
+async def timeseries_by_names(
+    session: AsyncSession, caller: Caller, campaign_id: int, names: list[str]
+) -> list[SelectedTimeseries]:
+    return await _select(session, caller, Timeseries.name, _unique(list(names)), campaign_id)
+
+
+async def check_campaign(session: AsyncSession, caller: Caller, campaign_id: int) -> str:
+    """404 for an unknown campaign, 403 for a non-member; returns the campaign's timezone."""
+    row = (
+        await session.execute(
+            select(Campaign.timezone, read_filter(Campaign, caller).label("allowed")).where(
+                Campaign.id == campaign_id
+            )
+        )
+    ).first()
+    if row is None:
+        raise NotFound()
+    if not row.allowed:
+        raise Forbidden()
+    return str(row.timezone)
+
+
+async def check_data_state(session: AsyncSession, data_state_id: int) -> None:
+    found = await session.scalar(
+        select(TimeseriesDataState.id).where(TimeseriesDataState.id == data_state_id)
+    )
+    if found is None:
+        raise Unprocessable(errors={"query": {"data_state": "Unknown data state ID"}})
+
+
+async def series_ids(
+    session: AsyncSession, timeseries_ids: list[int], data_state_id: int, *, create: bool = False
+) -> dict[int, int]:
+    """Map timeseries id -> stored series id for a data state; `create` adds missing series."""
+    if create and timeseries_ids:
+        await session.execute(
+            pg_insert(TimeseriesByDataState)
+            .values([{"timeseries_id": ts, "data_state_id": data_state_id} for ts in timeseries_ids])
+            .on_conflict_do_nothing()
+        )
+    rows = await session.execute(
+        select(TimeseriesByDataState.timeseries_id, TimeseriesByDataState.id).where(
+            TimeseriesByDataState.timeseries_id.in_(timeseries_ids),
+            TimeseriesByDataState.data_state_id == data_state_id,
+        )
+    )
+    return {timeseries_id: series_id for timeseries_id, series_id in rows}
