@@ -102,8 +102,27 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+@pytest.fixture
+async def client_for(database_url: str) -> AsyncIterator[Any]:
+    """Builds another app on the test database with other settings: `await client_for(auth_methods=[...])`."""
+    opened: list[tuple[Any, httpx.AsyncClient]] = []
+
+    async def build(**overrides: Any) -> httpx.AsyncClient:
+        other = create_app(make_settings(**overrides), database_url)
+        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=other), base_url="http://testserver")
+        opened.append((other, http))
+        return http
+
+    yield build
+    for other, http in opened:
+        await http.aclose()
+        await other.state.engine.dispose()
+
+
 @dataclass
 class TestUser:
+    __test__ = False  # not a test class, despite its name
+
     id: int
     name: str
     email: str

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -26,6 +25,8 @@ class Caller:
 
 
 async def _load(session: Session, email: str) -> tuple[Caller, str] | None:
+    if "\x00" in email:  # PostgreSQL text cannot hold NUL: no user can have such an email
+        return None
     row = (
         await session.execute(
             select(User.id, User.email, User.is_admin, User.is_active, User.password).where(
@@ -64,7 +65,7 @@ async def authenticate(request: Request, session: Session, *, refresh: bool = Fa
         return found[0]
     try:
         decoded = base64.b64decode(credentials, validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64 (binascii.Error, non-ASCII text) or not UTF-8
         raise Unauthorized("malformed_credentials", methods) from None
     email, sep, password = decoded.partition(":")
     if not sep:

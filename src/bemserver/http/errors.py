@@ -6,6 +6,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -132,7 +133,8 @@ async def _db_error(_: Request, exc: Exception) -> JSONBytes:
     """Data errors that slipped past validation (value out of range...) are the client's fault."""
     assert isinstance(exc, DBAPIError)
     sqlstate = getattr(exc.orig, "sqlstate", "") or ""
-    if sqlstate.startswith("22"):
+    # Class 22 (data exception) and psycopg's own refusals (e.g. a NUL character in a string).
+    if sqlstate.startswith("22") or isinstance(exc.orig, psycopg.DataError):
         return error_response(422, "Invalid value: " + str(exc.orig).splitlines()[0])
     log.exception("database error", exc_info=exc)
     return error_response(500)

@@ -49,7 +49,9 @@ Timezone = Annotated[
 
 SortDirection = Literal["+", "-"]
 
-_EMAIL = re.compile(r"^[^@\s,;:<>()\[\]\"]+@(localhost|[^@\s,;:<>()\[\]\".]+(\.[^@\s,;:<>()\[\]\".]+)+)$")
+_ATOM = r"[^@\s,;:<>()\[\]\"\x00-\x1f\x7f]"
+_LABEL = r"[^@\s,;:<>()\[\]\".\x00-\x1f\x7f]+"
+_EMAIL = re.compile(rf"^{_ATOM}+@(localhost|{_LABEL}(\.{_LABEL})+)$")
 
 
 def _valid_email(value: str) -> str:
@@ -63,3 +65,17 @@ Email = Annotated[
     AfterValidator(_valid_email),
     WithJsonSchema({"type": "string", "format": "email", "maxLength": 80}),
 ]
+
+
+_INT4 = 2**31
+
+
+def _database_id(value: int) -> int:
+    if not -_INT4 <= value < _INT4:
+        raise ValueError("Not a valid id.")
+    return value
+
+
+# Item ids in paths: any integer parses, and one out of the database's range is an unknown item (404)
+# rather than a database error. Routes declare `item_id: ItemId`.
+ItemId = Annotated[int, AfterValidator(_database_id)]

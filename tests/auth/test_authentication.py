@@ -1,0 +1,215 @@
+"""Request authentication: every 401 code, the 400 for a broken header, Basic, inactive users."""
+
+import base64
+
+import jwt
+import pytest
+
+from tests.conftest import SECRET, TestUser, Users
+
+PROTECTED = "/users/"
+
+
+def unauthorized(code: str) -> dict:
+    return {"code": 401, "status": "Unauthorized", "errors": {"authentication": code}}
+
+
+def basic(credentials: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(credentials.encode()).decode()}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def assert_401(client, headers: dict, code: str, path: str = PROTECTED, method: str = "GET") -> None:
+    response = await client.request(method, path, headers=headers)
+    assert response.status_code == 401, response.text
+    assert response.json() == unauthorized(code)
+    assert response.headers["WWW-Authenticate"] == "Bearer, Basic"
+
+
+class TestMissingAuthentication:
+    async def test_no_header_is_missing_authentication(self, client, users: Users):
+        await assert_401(client, {}, "missing_authentication")
+
+    async def test_empty_header_is_missing_authentication(self, client, users: Users):
+        await assert_401(client, {"Authorization": ""}, "missing_authentication")
+
+    async def test_the_401_has_no_message(self, client, users: Users):
+        response = await client.get(PROTECTED)
+        assert "message" not in response.json()
+
+
+class TestBrokenHeader:
+    @pytest.mark.parametrize("value", ["Bearer", "Basic", "Token"])
+    async def test_a_header_without_a_space_is_400(self, client, users: Users, value: str):
+        response = await client.get(PROTECTED, headers={"Authorization": value})
+        assert response.status_code == 400
+        assert response.json() == {"code": 400, "status": "Bad Request"}
+
+
+class TestInvalidScheme:
+    @pytest.mark.parametrize("scheme", ["bearer", "basic", "BEARER", "Digest", "Token"])
+    async def test_unknown_or_lowercase_scheme(self, client, users: Users, scheme: str):
+        await assert_401(client, {"Authorization": f"{scheme} {users.admin.token()}"}, "invalid_scheme")
+
+    async def test_basic_is_an_invalid_scheme_when_only_bearer_is_enabled(self, client_for, users: Users):
+        bearer_only = await client_for(auth_methods=["Bearer"])
+        response = await bearer_only.get(PROTECTED, headers=users.admin.basic)
+        assert response.status_code == 401
+        assert response.json() == unauthorized("invalid_scheme")
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+class TestInvalidToken:
+    async def test_garbage(self, client, users: Users):
+        await assert_401(client, bearer("not-a-jwt"), "invalid_token")
+
+    async def test_empty_token(self, client, users: Users):
+        await assert_401(client, {"Authorization": "Bearer "}, "invalid_token")
+
+    async def test_bad_signature(self, client, users: Users):
+        token = jwt.encode({"email": users.admin.email, "type": "access"}, "another secret" * 3, "HS256")
+        await assert_401(client, bearer(token), "invalid_token")
+
+    async def test_alg_none(self, client, users: Users):
+        token = jwt.encode({"email": users.admin.email, "type": "access"}, None, algorithm="none")
+        await assert_401(client, bearer(token), "invalid_token")
+
+    @pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
+    async def test_other_algorithm_with_the_right_key(self, client, users: Users):
+        token = jwt.encode({"email": users.admin.email, "type": "access"}, SECRET, algorithm="HS512")
+        await assert_401(client, bearer(token), "invalid_token")
+
+    async def test_unknown_email(self, client, users: Users):
+        token = jwt.encode({"email": "ghost@test.com", "type": "access"}, SECRET, "HS256")
+        await assert_401(client, bearer(token), "invalid_token")
+
+    async def test_email_with_a_nul_character(self, client, users: Users):
+        token = jwt.encode({"email": "chuck\x00@test.com", "type": "access"}, SECRET, "HS256")
+        await assert_401(client, bearer(token), "invalid_token")
+
+    @pytest.mark.parametrize(
+        "claims",
+        [
+            {"type": "access"},
+            {"email": "chuck@test.com"},
+            {"email": 42, "type": "access"},
+            {"email": "chuck@test.com", "type": "other"},
+        ],
+        ids=["no-email", "no-type", "email-not-a-string", "unknown-type"],
+    )
+    async def test_missing_or_wrong_claims(self, client, users: Users, claims: dict):
+        await assert_401(client, bearer(jwt.encode(claims, SECRET, "HS256")), "invalid_token")
+
+    async def test_refresh_token_on_a_normal_route(self, client, users: Users):
+        await assert_401(client, bearer(users.admin.token("refresh")), "invalid_token")
+
+    async def test_token_of_a_deleted_user(self, client, users: Users):
+        token = users.active.token()
+        response = await client.delete(
+            f"/users/{users.active.id}", headers=users.admin.headers | {"If-Match": "*"}
+        )
+        assert response.status_code == 204
+        await assert_401(client, bearer(token), "invalid_token")
+
+
+class TestExpiredToken:
+    async def test_expired_access_token(self, client, users: Users):
+        await assert_401(client, bearer(users.admin.token(lifetime=-10)), "expired_token")
+
+    async def test_expired_refresh_token(self, client, users: Users):
+        await assert_401(
+            client,
+            bearer(users.admin.token("refresh", lifetime=-10)),
+            "expired_token",
+            "/auth/token/refresh",
+            "POST",
+        )
+
+    async def test_token_without_exp_never_expires(self, client, users: Users):
+        response = await client.get(PROTECTED, headers=bearer(users.admin.token(lifetime=None)))
+        assert response.status_code == 200
+
+
+class TestBasicAuthentication:
+    async def test_basic_works_on_a_normal_route(self, client, users: Users):
+        response = await client.get(PROTECTED, headers=users.admin.basic)
+        assert response.status_code == 200
+        assert len(response.json()) == 3
+
+    async def test_password_may_contain_colons(self, client, users: Users):
+        await client.put(
+            f"/users/{users.active.id}",
+            json={"name": "Active", "email": users.active.email, "password": "a:b:c"},
+            headers=users.active.headers | {"If-Match": "*"},
+        )
+        response = await client.get(PROTECTED, headers=basic(f"{users.active.email}:a:b:c"))
+        assert response.status_code == 200
+
+    @pytest.mark.parametrize(
+        "value",
+        ["!!!not base64", "Zm9v", "=====", "Y2h1Y2tAdGVzdC5jb20", "/w==", "é"],
+        ids=["not-base64", "no-colon", "padding-only", "bad-padding", "not-utf8", "non-ascii"],
+    )
+    async def test_malformed_credentials(self, client, users: Users, value: str):
+        headers = {"Authorization": ("Basic " + value).encode("latin-1")}
+        await assert_401(client, headers, "malformed_credentials")
+
+    async def test_wrong_password(self, client, users: Users):
+        await assert_401(client, basic(f"{users.admin.email}:wrong"), "invalid_credentials")
+
+    async def test_unknown_email(self, client, users: Users):
+        await assert_401(client, basic("ghost@test.com:p@ssw0rd"), "invalid_credentials")
+
+    async def test_email_with_a_nul_character(self, client, users: Users):
+        await assert_401(client, basic("chuck\x00@test.com:p@ssw0rd"), "invalid_credentials")
+
+    async def test_inactive_user_authenticates_then_gets_403(self, client, users: Users):
+        response = await client.get(PROTECTED, headers=users.inactive.basic)
+        assert response.status_code == 403
+
+
+class TestInactiveUser:
+    @pytest.mark.parametrize(
+        ("method", "path"),
+        [
+            ("GET", "/users/"),
+            ("GET", "/users/{id}"),
+            ("PUT", "/users/{id}"),
+            ("DELETE", "/users/{id}"),
+            ("PUT", "/users/{id}/set_active"),
+            ("GET", "/user_groups/"),
+            ("POST", "/user_groups/"),
+            ("GET", "/users_by_user_groups/"),
+        ],
+    )
+    async def test_inactive_user_is_forbidden(self, client, inactive: TestUser, method: str, path: str):
+        body = {"value": True} if path.endswith("set_active") else None
+        if method == "PUT" and body is None:
+            body = {"name": "I", "email": inactive.email, "password": "x"}
+        if method == "POST":
+            body = {"name": "G"}
+        response = await client.request(
+            method,
+            path.format(id=inactive.id),
+            json=body,
+            headers=inactive.headers | {"If-Match": "*"},
+        )
+        assert response.status_code == 403
+        assert response.json() == {"code": 403, "status": "Forbidden", "message": "Authorization error"}
+
+    async def test_about_still_works(self, client, inactive: TestUser):
+        response = await client.get("/about/", headers=inactive.headers)
+        assert response.status_code == 200
+
+
+class TestPublicRoutes:
+    async def test_about_needs_no_authentication(self, client):
+        response = await client.get("/about/")
+        assert response.status_code == 200
+
+    async def test_about_ignores_a_bad_token(self, client):
+        response = await client.get("/about/", headers=bearer("garbage"))
+        assert response.status_code == 200
