@@ -15,11 +15,10 @@ from bemserver.crud.store import Store
 from bemserver.db.engine import Session
 from bemserver.http.errors import Conflict, Forbidden
 from bemserver.http.etag import IfMatch, check_if_match, etag_of, with_etag
+from bemserver.http.fields import ItemId
 from bemserver.http.openapi import error_responses
 from bemserver.http.pagination import pagination_header
 from bemserver.http.responses import JSONBytes
-
-ItemId = Annotated[int, "item id"]
 
 
 class ListArgs:
@@ -90,7 +89,7 @@ def build_router(resource: Resource) -> APIRouter:
     router = APIRouter(tags=[resource.tag])
     store = Store(resource)
     model, hooks = resource.model, resource.hooks
-    collection, item_path = resource.path, resource.path + "{item_id}"
+    collection, item_path = resource.path, resource.path + "{item_id:int}"
     etag = resource.etag
 
     def respond(
@@ -155,7 +154,7 @@ def build_router(resource: Resource) -> APIRouter:
     if resource.get:
 
         async def get_item(
-            request: Request, session: Session, caller: CurrentCaller, item_id: int
+            request: Request, session: Session, caller: CurrentCaller, item_id: ItemId
         ) -> Response:
             item = store.public(await store.load(session, caller, item_id))
             return respond(request, store.body(item))
@@ -171,7 +170,7 @@ def build_router(resource: Resource) -> APIRouter:
         )
 
     async def _writable(
-        session: Session, caller: Caller, item_id: int, operation: str, if_match: str | None
+        session: Session, caller: Caller, item_id: ItemId, operation: str, if_match: str | None
     ) -> dict[str, Any]:
         """The order of checks: 404, read 403, 412 (If-Match), then write 403."""
         item = await store.load(session, caller, item_id, operation)
@@ -189,7 +188,7 @@ def build_router(resource: Resource) -> APIRouter:
             request: Request,
             session: Session,
             caller: Caller,
-            item_id: int,
+            item_id: ItemId,
             body: BaseModel,
             if_match: str | None,
         ) -> Response:
@@ -210,7 +209,7 @@ def build_router(resource: Resource) -> APIRouter:
                 session: Session,
                 caller: CurrentCaller,
                 if_match: IfMatch,
-                item_id: int,
+                item_id: ItemId,
                 body: UpdateBody,
             ) -> Response:
                 return await _update(request, session, caller, item_id, body, if_match)
@@ -221,7 +220,7 @@ def build_router(resource: Resource) -> APIRouter:
                 request: Request,
                 session: Session,
                 caller: CurrentCaller,
-                item_id: int,
+                item_id: ItemId,
                 body: UpdateBody,
             ) -> Response:
                 return await _update(request, session, caller, item_id, body, None)
@@ -241,7 +240,9 @@ def build_router(resource: Resource) -> APIRouter:
 
     if resource.delete:
 
-        async def _delete(session: Session, caller: Caller, item_id: int, if_match: str | None) -> Response:
+        async def _delete(
+            session: Session, caller: Caller, item_id: ItemId, if_match: str | None
+        ) -> Response:
             await _writable(session, caller, item_id, "delete", if_match)
             await store.delete(session, item_id)
             return Response(status_code=204)
@@ -249,14 +250,14 @@ def build_router(resource: Resource) -> APIRouter:
         if etag:
 
             async def delete_item(
-                session: Session, caller: CurrentCaller, if_match: IfMatch, item_id: int
+                session: Session, caller: CurrentCaller, if_match: IfMatch, item_id: ItemId
             ) -> Response:
                 return await _delete(session, caller, item_id, if_match)
 
         else:
 
             async def delete_item(  # type: ignore[misc]
-                session: Session, caller: CurrentCaller, item_id: int
+                session: Session, caller: CurrentCaller, item_id: ItemId
             ) -> Response:
                 return await _delete(session, caller, item_id, None)
 

@@ -11,6 +11,7 @@ from bemserver.crud.store import Store
 from bemserver.db.engine import Session
 from bemserver.http.errors import Forbidden
 from bemserver.http.etag import IfMatch, check_if_match, etag_of
+from bemserver.http.fields import ItemId
 from bemserver.http.openapi import error_responses
 from bemserver.users.models import User
 from bemserver.users.resources import USERS
@@ -24,7 +25,7 @@ async def _set_flag(
     session: Session,
     caller: CurrentCaller,
     if_match: str,
-    item_id: int,
+    item_id: ItemId,
     flag: Literal["is_admin", "is_active"],
     value: bool,
 ) -> Response:
@@ -38,26 +39,26 @@ async def _set_flag(
 
 
 @router.put(
-    "/users/{item_id}/set_admin",
+    "/users/{item_id:int}/set_admin",
     status_code=204,
     operation_id="set_user_admin",
     summary="Set or unset a user's admin flag",
     responses=error_responses(401, 403, 404, 412, 422, 428),
 )
 async def set_admin(
-    session: Session, caller: CurrentCaller, if_match: IfMatch, item_id: int, body: BooleanValue
+    session: Session, caller: CurrentCaller, if_match: IfMatch, item_id: ItemId, body: BooleanValue
 ) -> Response:
     return await _set_flag(session, caller, if_match, item_id, "is_admin", body.value)
 
 
 @router.put(
-    "/users/{item_id}/set_active",
+    "/users/{item_id:int}/set_active",
     status_code=204,
     operation_id="set_user_active",
     summary="Activate or deactivate a user",
     responses=error_responses(401, 403, 404, 412, 422, 428),
 )
 async def set_active(
-    session: Session, caller: CurrentCaller, if_match: IfMatch, item_id: int, body: BooleanValue
+    session: Session, caller: CurrentCaller, if_match: IfMatch, item_id: ItemId, body: BooleanValue
 ) -> Response:
     return await _set_flag(session, caller, if_match, item_id, "is_active", body.value)
