@@ -121,7 +121,8 @@ def _refuse_duplicate_routes(app: FastAPI) -> None:
     for route in app.routes:
         if isinstance(route, APIRoute):
             for method in route.methods:
-                key = (method, route.path)
+                # path_format drops converters: "/users/{item_id:int}" and "/users/{item_id}" clash.
+                key = (method, route.path_format)
                 if key in seen:
-                    raise RuntimeError(f"Two routes for {method} {route.path}")
+                    raise RuntimeError(f"Two routes for {method} {route.path_format}")
                 seen.add(key)
