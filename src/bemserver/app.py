@@ -6,11 +6,9 @@ import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.routing import APIRoute
 
 from bemserver import __version__, permissions
 from bemserver.crud.resource import Resource
@@ -18,7 +16,9 @@ from bemserver.crud.router import build_router
 from bemserver.db.engine import make_engine, make_sessionmaker
 from bemserver.docs import install_docs
 from bemserver.http.errors import install_error_handlers
+from bemserver.http.middleware import ProtocolMiddleware
 from bemserver.http.openapi import install_openapi
+from bemserver.http.routing import flat_routes
 from bemserver.settings import Settings
 
 # Domains in the reference's tag order. Each module may define RESOURCES (declarations) and/or
@@ -92,37 +92,18 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
             expose_headers=["ETag", "X-Pagination"],
         )
 
-    app.add_middleware(ServerVersionHeader)
+    app.add_middleware(ProtocolMiddleware, version=__version__)
     return app
-
-
-class ServerVersionHeader:
-    """Adds X-BEMServer-Version to every response (our own version; /about/ has the API's)."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.header = (b"x-bemserver-version", __version__.encode())
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_header(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), self.header]
-            await send(message)
-
-        await self.app(scope, receive, send_with_header)
 
 
 def _refuse_duplicate_routes(app: FastAPI) -> None:
     seen: set[tuple[str, str]] = set()
-    for route in app.routes:
-        if isinstance(route, APIRoute):
-            for method in route.methods:
-                # path_format drops converters: "/users/{item_id:int}" and "/users/{item_id}" clash.
-                key = (method, route.path_format)
-                if key in seen:
-                    raise RuntimeError(f"Two routes for {method} {route.path_format}")
-                seen.add(key)
+    for route in flat_routes(app):
+        # path_format drops converters: "/users/{item_id:int}" and "/users/{item_id}" clash.
+        path = getattr(route, "path_format", None)
+        for method in getattr(route, "methods", None) or ():
+            if path is None or method == "HEAD":
+                continue
+            if (method, path) in seen:
+                raise RuntimeError(f"Two routes for {method} {path}")
+            seen.add((method, path))

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bemserver.http.responses import JSONBytes
+from bemserver.http.routing import allow_header, allowed_methods
 from bemserver.http.validation import validation_errors
 
 log = logging.getLogger("bemserver")
@@ -96,10 +97,16 @@ async def _api_error(_: Request, exc: Exception) -> JSONBytes:
     return error_response(exc.status_code, exc.message, exc.errors, exc.headers)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONBytes:
+async def _http_error(request: Request, exc: Exception) -> JSONBytes:
     assert isinstance(exc, StarletteHTTPException)
     message = exc.detail if exc.detail and exc.detail != HTTPStatus(exc.status_code).phrase else None
-    return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:
+        # Starlette names only the first matching route's methods; list every route's.
+        methods = allowed_methods(request.app, request.scope)
+        if methods:
+            headers = {"Allow": allow_header(methods)}
+    return error_response(exc.status_code, message, headers=headers)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONBytes:
