@@ -18,7 +18,8 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import Connection, insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bemserver.app import create_app
@@ -150,10 +151,37 @@ class Users:
 _HASH = hash_password(PASSWORD)
 
 
+def _empty_every_table(connection: Connection) -> None:
+    """DELETE every row and rewind every sequence: ~1 ms, where TRUNCATE of ~50 tables takes ~100 ms.
+
+    Tables are emptied children first (the metadata's dependency order); tables that exist only in the
+    migrations come first. Should that order ever fail, TRUNCATE ... CASCADE does the job instead.
+    """
+    known = [table.name for table in Base.metadata.sorted_tables]
+    present = set(
+        connection.exec_driver_sql(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'alembic_version'"
+        ).scalars()
+    )
+    ordered = sorted(present - set(known)) + [name for name in reversed(known) if name in present]
+    sequences = list(
+        connection.exec_driver_sql(
+            "SELECT quote_ident(sequencename) FROM pg_sequences WHERE schemaname = current_schema()"
+        ).scalars()
+    )
+    try:
+        with connection.begin_nested():
+            connection.exec_driver_sql("; ".join(f'DELETE FROM "{name}"' for name in ordered))
+    except DBAPIError:
+        names = ", ".join(f'"{name}"' for name in ordered)
+        connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    if sequences:
+        connection.exec_driver_sql("SELECT " + ", ".join(f"setval('{name}', 1, false)" for name in sequences))
+
+
 async def reset_database(engine: AsyncEngine) -> None:
-    names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
     async with engine.begin() as connection:
-        await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        await connection.run_sync(_empty_every_table)
         await connection.run_sync(seed)
 
 
