@@ -1,0 +1,100 @@
+"""App-wide HTTP behaviour: unknown routes, trailing slashes, HEAD, OPTIONS, 500, headers, CORS."""
+
+import httpx
+import pytest
+
+from bemserver import __version__
+from bemserver.app import create_app
+from tests.conftest import Users, make_settings
+
+
+async def test_unknown_route_is_a_json_404(client, users: Users):
+    response = await client.get("/no/such/route", headers=users.admin.headers)
+    assert response.status_code == 404
+    assert response.json() == {"code": 404, "status": "Not Found"}
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_collection_without_trailing_slash_redirects(client, users: Users, method):
+    response = await client.request(method, "/users", headers=users.admin.headers)
+    assert response.status_code == 307
+    assert response.headers["Location"].endswith("/users/")
+
+
+async def test_item_with_trailing_slash_redirects(client, users: Users):
+    response = await client.get(f"/users/{users.admin.id}/", headers=users.admin.headers)
+    assert response.status_code == 307
+    assert response.headers["Location"].endswith(f"/users/{users.admin.id}")
+
+
+async def test_head_has_the_get_headers_and_no_body(client, users: Users):
+    get = await client.get("/users/", headers=users.admin.headers)
+    head = await client.head("/users/", headers=users.admin.headers)
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["ETag"] == get.headers["ETag"]
+    assert head.headers["Content-Length"] == get.headers["Content-Length"]
+
+
+async def test_head_needs_authentication_like_get(client, users: Users):
+    response = await client.head("/users/")
+    assert response.status_code == 401
+    assert response.content == b""
+
+
+async def test_options_lists_the_allowed_methods(client):
+    response = await client.options("/users/")
+    assert response.status_code == 204
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
+    item = await client.options("/users/1")
+    assert item.headers["Allow"] == "DELETE, GET, HEAD, OPTIONS, PUT"
+
+
+async def test_options_on_an_unknown_route_is_404(client):
+    response = await client.options("/no/such/route")
+    assert response.status_code == 404
+
+
+async def test_every_response_names_the_server_version(client, users: Users):
+    for response in (
+        await client.get("/about/"),
+        await client.get("/users/"),
+        await client.get("/no/such/route"),
+        await client.get("/users/", headers=users.admin.headers),
+    ):
+        assert response.headers["X-BEMServer-Version"] == __version__
+
+
+async def test_an_unexpected_error_is_a_bare_500(database_url):
+    failing_app = create_app(make_settings(), database_url)
+
+    @failing_app.get("/boom", include_in_schema=False)
+    async def boom() -> None:
+        raise RuntimeError("unexpected")
+
+    transport = httpx.ASGITransport(app=failing_app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        response = await http.get("/boom")
+    await failing_app.state.engine.dispose()
+    assert response.status_code == 500
+    assert response.json() == {"code": 500, "status": "Internal Server Error"}
+
+
+async def test_cors_when_origins_are_configured(client_for, users: Users):
+    other = await client_for(cors_origins=["https://ui.example.org"])
+    preflight = await other.options(
+        "/users/",
+        headers={"Origin": "https://ui.example.org", "Access-Control-Request-Method": "PUT"},
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://ui.example.org"
+    simple = await other.get("/users/", headers=users.admin.headers | {"Origin": "https://ui.example.org"})
+    assert simple.headers["Access-Control-Allow-Origin"] == "https://ui.example.org"
+    assert {"etag", "x-pagination"} <= {
+        name.strip().lower() for name in simple.headers["Access-Control-Expose-Headers"].split(",")
+    }
+
+
+async def test_no_cors_headers_by_default(client, users: Users):
+    response = await client.get("/users/", headers=users.admin.headers | {"Origin": "https://ui.example.org"})
+    assert "Access-Control-Allow-Origin" not in response.headers
