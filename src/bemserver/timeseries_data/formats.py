@@ -1,0 +1,323 @@
+"""Rendering data answers: content negotiation, timestamps, numbers, and streamed JSON / CSV writers.
+
+Shared by the raw reads and by aggregates/stats. Two shapes are written:
+* raw: {"<label>": {"<timestamp>": value, ...}, ...}; missing values (None, NaN) are dropped and a
+  series without any value is left out entirely. In CSV it is the union of timestamps, one column
+  per series, empty cell = no value.
+* bucketed: one shared timestamp index, one column per series, every bucket kept (null / empty).
+
+Timestamps: JSON uses `isoformat()` in the answer's timezone ("+01:00", microseconds only when
+non-zero); CSV uses "%Y-%m-%dT%H:%M:%S%z" ("+0100", no fractional seconds).
+Numbers: floats as Python repr ("0.0", "2.1666666666666665"), ints (counts) as ints.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, tzinfo
+from enum import StrEnum
+
+import orjson
+from starlette.responses import StreamingResponse
+
+JSON_MEDIA_TYPE = "application/json"
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+CHUNK_SIZE = 1 << 16  # bytes gathered before a chunk is yielded
+
+Value = float | int | None
+
+
+class Format(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Content negotiation
+
+
+def media_type(header: str | None) -> str:
+    """The bare media type of a Content-Type value, lowercased: 'text/csv; charset=utf-8' -> 'text/csv'."""
+    return (header or "").split(";", 1)[0].strip().lower()
+
+
+def _accept_ranges(accept: str) -> list[tuple[str, float, int]]:
+    """(media range, q, position) for each entry of an Accept header; malformed q counts as 1."""
+    ranges = []
+    for position, part in enumerate(accept.split(",")):
+        kind, *params = (piece.strip() for piece in part.split(";"))
+        if not kind:
+            continue
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = min(max(float(value.strip()), 0.0), 1.0)
+                except ValueError:
+                    q = 1.0
+                if math.isnan(q):
+                    q = 1.0
+        ranges.append((kind.lower(), q, position))
+    return ranges
+
+
+def _quality(offered: str, ranges: list[tuple[str, float, int]]) -> tuple[float, int, int]:
+    """(q, specificity, -position) of the most specific range matching `offered`; q=0 if none."""
+    major = offered.split("/", 1)[0]
+    best: tuple[float, int, int] | None = None
+    for kind, q, position in ranges:
+        if kind == offered:
+            specificity = 2
+        elif kind == f"{major}/*":
+            specificity = 1
+        elif kind == "*/*":
+            specificity = 0
+        else:
+            continue
+        if best is None or specificity > best[1]:
+            best = (q, specificity, -position)
+    return best or (0.0, -1, 0)
+
+
+def accepted_format(accept: str | None) -> Format:
+    """CSV when the Accept header prefers text/csv to application/json; JSON otherwise (also when absent,
+    '*/*', or naming neither). Ties go to the more specific match, then to the one listed first."""
+    if not accept or not accept.strip():
+        return Format.JSON
+    ranges = _accept_ranges(accept)
+    csv_q = _quality("text/csv", ranges)
+    if csv_q[0] <= 0:
+        return Format.JSON
+    json_q = _quality("application/json", ranges)
+    return Format.CSV if csv_q > json_q else Format.JSON
+
+
+def body_format(content_type: str | None) -> Format:
+    """CSV for a text/csv body (any parameters); JSON otherwise."""
+    return Format.CSV if media_type(content_type) == "text/csv" else Format.JSON
+
+
+def response_media_type(fmt: Format) -> str:
+    return CSV_MEDIA_TYPE if fmt is Format.CSV else JSON_MEDIA_TYPE
+
+
+def data_response(chunks: Iterable[bytes] | object, fmt: Format, status_code: int = 200) -> StreamingResponse:
+    """A streamed answer with the right Content-Type; `chunks` may be a sync or async iterator of bytes."""
+    return StreamingResponse(chunks, status_code=status_code, media_type=response_media_type(fmt))  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Scalars
+
+
+def json_timestamp(moment: datetime, tz: tzinfo) -> str:
+    return moment.astimezone(tz).isoformat()
+
+
+def csv_timestamp(moment: datetime, tz: tzinfo) -> str:
+    return moment.astimezone(tz).strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def is_missing(value: Value) -> bool:
+    return value is None or (type(value) is not int and math.isnan(value))
+
+
+def number_text(value: Value) -> str:
+    """Python repr for floats, plain digits for ints; '' for a missing value (None or NaN).
+
+    Infinities are rendered as CSV writes them ('inf'); JSON callers use `json_number`."""
+    if value is None:
+        return ""
+    if type(value) is int:
+        return str(value)
+    number = float(value)
+    return "" if math.isnan(number) else repr(number)
+
+
+def json_number(value: Value) -> str:
+    """A JSON value: repr for floats, digits for ints, 'null' for None, NaN and infinities."""
+    if value is None:
+        return "null"
+    if type(value) is int:
+        return str(value)
+    number = float(value)
+    return repr(number) if math.isfinite(number) else "null"
+
+
+def json_key(label: str) -> str:
+    return orjson.dumps(label).decode()
+
+
+def csv_line(cells: Sequence[str]) -> str:
+    """One RFC 4180 line ending with '\\n': cells holding a comma, quote or line break are quoted."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(cells)
+    return buffer.getvalue()
+
+
+def csv_header(labels: Sequence[str]) -> str:
+    return csv_line(["Datetime", *labels])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Chunking
+
+
+class _Chunker:
+    """Gathers text pieces and hands out UTF-8 chunks of about CHUNK_SIZE bytes."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.size = 0
+
+    def add(self, piece: str) -> bytes | None:
+        self.parts.append(piece)
+        self.size += len(piece)
+        if self.size >= CHUNK_SIZE:
+            return self.flush()
+        return None
+
+    def flush(self) -> bytes:
+        chunk = "".join(self.parts).encode()
+        self.parts.clear()
+        self.size = 0
+        return chunk
+
+
+# ---------------------------------------------------------------------------------------------------
+# Raw shape
+
+
+def raw_json(series: Iterable[tuple[str, Iterable[tuple[datetime, Value]]]], tz: tzinfo) -> Iterator[bytes]:
+    """{"label": {"ts": value}}: missing values dropped, series without values left out."""
+    chunker = _Chunker()
+    first_series = True
+    for label, points in series:
+        opened = False
+        for moment, value in points:
+            if is_missing(value):
+                continue
+            if not opened:
+                head = "{" if first_series else ","
+                head += json_key(label) + ":{"
+                first_series = False
+                opened = True
+            else:
+                head = ","
+            chunk = chunker.add(f'{head}"{json_timestamp(moment, tz)}":{json_number(value)}')
+            if chunk:
+                yield chunk
+        if opened:
+            chunker.add("}")
+    chunker.add("{}" if first_series else "}")
+    yield chunker.flush()
+
+
+def raw_csv(
+    labels: Sequence[str], rows: Iterable[tuple[datetime, Sequence[Value]]], tz: tzinfo
+) -> Iterator[bytes]:
+    """Header then one line per timestamp (ascending, as given); a row without any value is skipped."""
+    chunker = _Chunker()
+    chunker.add(csv_header(labels))
+    for moment, values in rows:
+        cells = [number_text(value) for value in values]
+        if not any(cells):
+            continue
+        chunk = chunker.add(
+            csv_timestamp(moment, tz) + "," + ",".join(cells) + "\n"
+            if cells
+            else csv_timestamp(moment, tz) + "\n"
+        )
+        if chunk:
+            yield chunk
+    yield chunker.flush()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Bucketed shape
+
+
+def bucketed_json(
+    labels: Sequence[str], index: Sequence[datetime], columns: Sequence[Sequence[Value]], tz: tzinfo
+) -> Iterator[bytes]:
+    """{"label": {"ts": value or null, ...}}: every label, every bucket of the index."""
+    keys = [f'"{json_timestamp(moment, tz)}":' for moment in index]
+    chunker = _Chunker()
+    chunker.add("{")
+    for position, (label, column) in enumerate(zip(labels, columns, strict=True)):
+        chunker.add(("," if position else "") + json_key(label) + ":{")
+        for row, (key, value) in enumerate(zip(keys, column, strict=True)):
+            chunk = chunker.add(("," if row else "") + key + json_number(value))
+            if chunk:
+                yield chunk
+        chunker.add("}")
+    chunker.add("}")
+    yield chunker.flush()
+
+
+def bucketed_csv(
+    labels: Sequence[str], index: Sequence[datetime], columns: Sequence[Sequence[Value]], tz: tzinfo
+) -> Iterator[bytes]:
+    """Header, then one line per bucket of the index (empty cell = no value)."""
+    chunker = _Chunker()
+    chunker.add(csv_header(labels))
+    rendered = [[number_text(value) for value in column] for column in columns]
+    for row, moment in enumerate(index):
+        cells = "".join("," + column[row] for column in rendered)
+        chunk = chunker.add(csv_timestamp(moment, tz) + cells + "\n")
+        if chunk:
+            yield chunk
+    yield chunker.flush()
+
+
+def render_bucketed(
+    fmt: Format,
+    labels: Sequence[str],
+    index: Sequence[datetime],
+    columns: Sequence[Sequence[Value]],
+    tz: tzinfo,
+) -> StreamingResponse:
+    writer = bucketed_csv if fmt is Format.CSV else bucketed_json
+    return data_response(writer(labels, index, columns, tz), fmt)
+
+
+# ---------------------------------------------------------------------------------------------------
+# SQL-side rendering (for large answers: PostgreSQL formats, Python only forwards bytes).
+# Both expressions render a timestamptz column in the session's TimeZone, which the caller sets for
+# the transaction with `SELECT set_config('TimeZone', :tz, true)`.
+
+
+def sql_json_timestamp(column: str) -> str:
+    """isoformat(): '2020-01-01T01:00:00+01:00', '.500000' only when the microseconds are non-zero,
+    and seconds in the offset only when non-zero (local mean time before ~1900)."""
+    return (
+        f"to_char({column}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+        f" || CASE WHEN mod(date_part('microseconds', {column})::int, 1000000) <> 0"
+        f" THEN to_char({column}, '.US') ELSE '' END"
+        f" || to_char({column}, 'TZH:TZM')"
+        f" || CASE WHEN mod(date_part('timezone', {column})::int, 60) <> 0"
+        f" THEN ':' || lpad(mod(abs(date_part('timezone', {column})::int), 60)::text, 2, '0') ELSE '' END"
+    )
+
+
+def sql_csv_timestamp(column: str) -> str:
+    """strftime('%Y-%m-%dT%H:%M:%S%z'): '2020-01-01T01:00:00+0100' (offset seconds as %z writes them)."""
+    return (
+        f"to_char({column}, 'YYYY-MM-DD\"T\"HH24:MI:SSTZHTZM')"
+        f" || CASE WHEN mod(date_part('timezone', {column})::int, 60) <> 0"
+        f" THEN lpad(mod(abs(date_part('timezone', {column})::int), 60)::text, 2, '0') ELSE '' END"
+    )
+
+
+def sql_number(column: str) -> str:
+    """Python repr of a float8 column. PostgreSQL's shortest output matches Python's below 1e15 once
+    integral values get their '.0'; larger magnitudes go through `py_float_text` (migration 0004)."""
+    return (
+        f"CASE WHEN abs({column}) >= 1e15 THEN py_float_text({column})"
+        f" WHEN {column} = trunc({column}) THEN {column}::text || '.0'"
+        f" ELSE {column}::text END"
+    )

@@ -1,0 +1,1 @@
+"""Timeseries data engine tests."""
