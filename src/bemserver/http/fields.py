@@ -54,8 +54,12 @@ _LABEL = r"[^@\s,;:<>()\[\]\".\x00-\x1f\x7f]+"
 _EMAIL = re.compile(rf"^{_ATOM}+@(localhost|{_LABEL}(\.{_LABEL})+)$")
 
 
+def is_valid_email(value: str) -> bool:
+    return len(value) <= 80 and _EMAIL.match(value) is not None
+
+
 def _valid_email(value: str) -> str:
-    if len(value) > 80 or not _EMAIL.match(value):
+    if not is_valid_email(value):
         raise ValueError("Not a valid email address.")
     return value
 
