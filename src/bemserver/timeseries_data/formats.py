@@ -291,25 +291,44 @@ def render_bucketed(
 # the transaction with `SELECT set_config('TimeZone', :tz, true)`.
 
 
+# Since 1973 every zone's UTC offset is a whole number of minutes, so one to_char() call renders
+# the offset; older instants (local mean time, e.g. Paris +00:09:21) take the exact, slower form.
+_WHOLE_MINUTE_OFFSETS_SINCE = "'1973-01-01 00:00:00+00'"
+_SECONDS = '\'YYYY-MM-DD"T"HH24:MI:SS'
+
+
+def _offset_seconds(column: str, separator: str) -> str:
+    return (
+        f"CASE WHEN mod(date_part('timezone', {column})::int, 60) <> 0"
+        f" THEN '{separator}' || lpad(mod(abs(date_part('timezone', {column})::int), 60)::text, 2, '0')"
+        " ELSE '' END"
+    )
+
+
 def sql_json_timestamp(column: str) -> str:
     """isoformat(): '2020-01-01T01:00:00+01:00', '.500000' only when the microseconds are non-zero,
-    and seconds in the offset only when non-zero (local mean time before ~1900)."""
+    and seconds in the offset only when non-zero."""
+    fraction = (
+        f"CASE WHEN date_trunc('second', {column}) = {column}"
+        f" THEN {_SECONDS}TZH:TZM' ELSE {_SECONDS}.USTZH:TZM' END"
+    )
+    exact = (
+        f"to_char({column}, {_SECONDS}')"
+        f" || CASE WHEN date_trunc('second', {column}) = {column} THEN '' ELSE to_char({column}, '.US') END"
+        f" || to_char({column}, 'TZH:TZM') || {_offset_seconds(column, ':')}"
+    )
     return (
-        f"to_char({column}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
-        f" || CASE WHEN mod(date_part('microseconds', {column})::int, 1000000) <> 0"
-        f" THEN to_char({column}, '.US') ELSE '' END"
-        f" || to_char({column}, 'TZH:TZM')"
-        f" || CASE WHEN mod(date_part('timezone', {column})::int, 60) <> 0"
-        f" THEN ':' || lpad(mod(abs(date_part('timezone', {column})::int), 60)::text, 2, '0') ELSE '' END"
+        f"CASE WHEN {column} >= {_WHOLE_MINUTE_OFFSETS_SINCE} THEN to_char({column}, {fraction})"
+        f" ELSE {exact} END"
     )
 
 
 def sql_csv_timestamp(column: str) -> str:
     """strftime('%Y-%m-%dT%H:%M:%S%z'): '2020-01-01T01:00:00+0100' (offset seconds as %z writes them)."""
+    exact = f"to_char({column}, {_SECONDS}TZHTZM') || {_offset_seconds(column, '')}"
     return (
-        f"to_char({column}, 'YYYY-MM-DD\"T\"HH24:MI:SSTZHTZM')"
-        f" || CASE WHEN mod(date_part('timezone', {column})::int, 60) <> 0"
-        f" THEN lpad(mod(abs(date_part('timezone', {column})::int), 60)::text, 2, '0') ELSE '' END"
+        f"CASE WHEN {column} >= {_WHOLE_MINUTE_OFFSETS_SINCE} THEN to_char({column}, {_SECONDS}TZHTZM')"
+        f" ELSE {exact} END"
     )
 
 
