@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, false, select, true
 
@@ -19,20 +19,32 @@ from bemserver.auth.caller import Caller
 from bemserver.campaigns.models import UserGroupByCampaign, UserGroupByCampaignScope
 from bemserver.users.models import UserByUserGroup
 
-Access = Callable[[Caller], ColumnElement[bool]]
+Audience = Literal["everyone", "campaign", "scope", "own", "groups", "nobody"]
 
 
-def everyone(_: Caller) -> ColumnElement[bool]:
-    return true()
+@dataclass(frozen=True)
+class Access:
+    """A row filter for one operation, tagged with the audience it lets through.
+
+    The tag is declarative metadata (documentation, the permission-matrix test); only `where`
+    decides. Access through a parent (`inherits`) has the audience of that parent's rule.
+    """
+
+    where: Callable[[Caller], ColumnElement[bool]]
+    audience: Audience | None = None
+    inherits: tuple[type[Any], str] | None = None
+
+    def __call__(self, caller: Caller) -> ColumnElement[bool]:
+        return self.where(caller)
 
 
-def nobody(_: Caller) -> ColumnElement[bool]:
-    return false()
+everyone = Access(lambda _: true(), "everyone")
+nobody = Access(lambda _: false(), "nobody")
 
 
 def own(user_id_column: Any) -> Access:
     """Rows that belong to the caller."""
-    return lambda caller: user_id_column == caller.id
+    return Access(lambda caller: user_id_column == caller.id, "own")
 
 
 def group_ids_of(caller: Caller) -> Select[Any]:
@@ -52,25 +64,31 @@ def campaign_scope_ids_of(caller: Caller) -> Select[Any]:
 
 
 def in_my_groups(user_group_id_column: Any) -> Access:
-    return lambda caller: user_group_id_column.in_(group_ids_of(caller))
+    return Access(lambda caller: user_group_id_column.in_(group_ids_of(caller)), "groups")
 
 
 def campaign_member(campaign_id_column: Any) -> Access:
-    return lambda caller: campaign_id_column.in_(campaign_ids_of(caller))
+    return Access(lambda caller: campaign_id_column.in_(campaign_ids_of(caller)), "campaign")
 
 
 def scope_member(campaign_scope_id_column: Any) -> Access:
-    return lambda caller: campaign_scope_id_column.in_(campaign_scope_ids_of(caller))
+    return Access(lambda caller: campaign_scope_id_column.in_(campaign_scope_ids_of(caller)), "scope")
 
 
 def readable_through(fk_column: Any, parent: type[Any]) -> Access:
     """Rows whose parent (reached through `fk_column`) the caller may read."""
-    return lambda caller: fk_column.in_(select(parent.id).where(read_filter(parent, caller)))
+    return Access(
+        lambda caller: fk_column.in_(select(parent.id).where(read_filter(parent, caller))),
+        inherits=(parent, "read"),
+    )
 
 
 def writable_through(fk_column: Any, parent: type[Any]) -> Access:
     """Rows whose parent the caller may update (e.g. links of an event they can edit)."""
-    return lambda caller: fk_column.in_(select(parent.id).where(update_filter(parent, caller)))
+    return Access(
+        lambda caller: fk_column.in_(select(parent.id).where(update_filter(parent, caller))),
+        inherits=(parent, "update"),
+    )
 
 
 @dataclass(frozen=True)
@@ -125,6 +143,16 @@ def delete_filter(model: type[Any], caller: Caller) -> ColumnElement[bool]:
 def may(model: type[Any], caller: Caller, operation: str) -> bool:
     """False when the rule can never allow the operation (so no query is needed to refuse)."""
     return caller.is_admin or getattr(rule_of(model), operation) is not nobody
+
+
+def audience_of(model: type[Any], operation: str) -> Audience:
+    """Who, besides admins, may do `operation` on rows of `model` (following inherited access)."""
+    access: Access = getattr(rule_of(model), operation)
+    while access.audience is None:
+        assert access.inherits is not None, "an Access needs an audience or a parent to inherit from"
+        parent, parent_operation = access.inherits
+        access = getattr(rule_of(parent), parent_operation)
+    return access.audience
 
 
 def declare_rules() -> None:
