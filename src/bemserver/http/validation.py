@@ -50,7 +50,10 @@ def message_for(error: dict[str, Any]) -> str:
     if kind in ("enum", "literal_error"):
         expected = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
         return f"Must be one of: {expected}."
-    if kind in ("int_type", "float_type", "string_type", "bool_type") and error.get("input") is None:
+    if (
+        kind in ("int_type", "float_type", "string_type", "bool_type", "datetime_type")
+        and error.get("input") is None
+    ):
         return "Field may not be null."
     if kind == "model_attributes_type" and error.get("input") is None:
         return "Field may not be null."
