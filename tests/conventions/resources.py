@@ -67,7 +67,11 @@ def required_fields(model: Any) -> list[str]:
     return [name for name, info in model.model_fields.items() if info.is_required()]
 
 
-def update_body(resource: Resource, body: dict[str, Any]) -> dict[str, Any]:
-    """The part of a create body that the update schema accepts."""
+def update_body(
+    resource: Resource, body: dict[str, Any], row: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The part of a create body that the update schema accepts; fields declared `immutable`
+    keep the values of `row`, the item to update."""
     assert resource.update is not None
-    return {key: value for key, value in body.items() if key in resource.update.model_fields}
+    kept = {name: row[name] for name in resource.immutable} if row is not None else {}
+    return {key: kept.get(key, value) for key, value in body.items() if key in resource.update.model_fields}

@@ -82,7 +82,7 @@ async def test_put_with_a_stale_etag_is_412_then_current_or_star_passes(
     need_factory(resource)
     row = await make_row(maker, resource.path, 1)
     path = f"{resource.path}{row['id']}"
-    body = update_body(resource, await valid_body(maker, resource.path, 2))
+    body = update_body(resource, await valid_body(maker, resource.path, 2), row)
     stale = await client.put(path, json=body, headers=users.admin.headers | {"If-Match": STALE})
     assert stale.status_code == 412
     assert stale.json() == PRECONDITION_FAILED
