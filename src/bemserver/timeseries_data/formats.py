@@ -287,8 +287,8 @@ def render_bucketed(
 
 # ---------------------------------------------------------------------------------------------------
 # SQL-side rendering (for large answers: PostgreSQL formats, Python only forwards bytes).
-# Both expressions render a timestamptz column in the session's TimeZone, which the caller sets for
-# the transaction with `SELECT set_config('TimeZone', :tz, true)`.
+# The timestamp expressions render a timestamptz column in the session's TimeZone, which the caller
+# sets for the transaction with `SELECT set_config('TimeZone', :tz, true)`.
 
 
 # Since 1973 every zone's UTC offset is a whole number of minutes, so one to_char() call renders
@@ -305,9 +305,23 @@ def _offset_seconds(column: str, separator: str) -> str:
     )
 
 
-def sql_json_timestamp(column: str) -> str:
+def _with_text(column: str, text_column: str | None, suffix: str, generic: str) -> str:
+    """Use `text_column` (the column's ::text under DateStyle ISO, '2020-01-01 01:00:00+01') when it
+    has the common shape: whole seconds and a whole-hour offset; fall back to `generic` otherwise."""
+    if text_column is None:
+        return generic
+    return (
+        f"CASE WHEN length({text_column}) = 22"
+        f" THEN overlay({text_column} placing 'T' from 11 for 1) || {suffix} ELSE {generic} END"
+    )
+
+
+def sql_json_timestamp(column: str, text_column: str | None = None) -> str:
     """isoformat(): '2020-01-01T01:00:00+01:00', '.500000' only when the microseconds are non-zero,
-    and seconds in the offset only when non-zero."""
+    and seconds in the offset only when non-zero.
+
+    `text_column`, optional, is `column::text` computed once by a subquery under DateStyle ISO
+    (`set_config('DateStyle', 'ISO', true)`): the cheapest form for the usual timestamps."""
     fraction = (
         f"CASE WHEN date_trunc('second', {column}) = {column}"
         f" THEN {_SECONDS}TZH:TZM' ELSE {_SECONDS}.USTZH:TZM' END"
@@ -317,19 +331,23 @@ def sql_json_timestamp(column: str) -> str:
         f" || CASE WHEN date_trunc('second', {column}) = {column} THEN '' ELSE to_char({column}, '.US') END"
         f" || to_char({column}, 'TZH:TZM') || {_offset_seconds(column, ':')}"
     )
-    return (
+    generic = (
         f"CASE WHEN {column} >= {_WHOLE_MINUTE_OFFSETS_SINCE} THEN to_char({column}, {fraction})"
         f" ELSE {exact} END"
     )
+    # ':' and '00' apart: a quote then ":00" would read as a bind parameter to SQLAlchemy's text().
+    return _with_text(column, text_column, "':' || '00'", generic)
 
 
-def sql_csv_timestamp(column: str) -> str:
-    """strftime('%Y-%m-%dT%H:%M:%S%z'): '2020-01-01T01:00:00+0100' (offset seconds as %z writes them)."""
+def sql_csv_timestamp(column: str, text_column: str | None = None) -> str:
+    """strftime('%Y-%m-%dT%H:%M:%S%z'): '2020-01-01T01:00:00+0100' (offset seconds as %z writes them).
+    `text_column` as for `sql_json_timestamp`."""
     exact = f"to_char({column}, {_SECONDS}TZHTZM') || {_offset_seconds(column, '')}"
-    return (
+    generic = (
         f"CASE WHEN {column} >= {_WHOLE_MINUTE_OFFSETS_SINCE} THEN to_char({column}, {_SECONDS}TZHTZM')"
         f" ELSE {exact} END"
     )
+    return _with_text(column, text_column, "'00'", generic)
 
 
 def sql_number(column: str) -> str:

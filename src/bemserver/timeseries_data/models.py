@@ -9,7 +9,10 @@ from bemserver.db.base import Base
 
 
 class TimeseriesData(Base):
-    """One point: (series = timeseries x data state, timestamp) -> value."""
+    """One point: (series = timeseries x data state, timestamp) -> value.
+
+    series_id references timeseries_by_data_states.id without a foreign key (it would slow bulk
+    writes down): a statement trigger deletes the points of deleted series (migration 0004)."""
 
     __tablename__ = "timeseries_data"
     series_id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -26,6 +26,13 @@ class SelectedTimeseries:
     unit_symbol: str
 
 
+def _storable(value: object) -> bool:
+    """Whether a column could hold it: ids are int4, text cannot hold NUL. Others are just unknown."""
+    if isinstance(value, int):
+        return -(2**31) <= value < 2**31
+    return "\x00" not in str(value)
+
+
 def _unique(values: list[object]) -> list[object]:
     return list(dict.fromkeys(values))
 
@@ -38,7 +45,7 @@ async def _select(
         Timeseries.name,
         Timeseries.unit_symbol,
         timeseries_data_filter(caller).label("allowed"),
-    ).where(key.in_(wanted))  # type: ignore[attr-defined]
+    ).where(key.in_([value for value in wanted if _storable(value)]))  # type: ignore[attr-defined]
     if campaign_id is not None:
         statement = statement.where(Timeseries.campaign_id == campaign_id)
     rows = {
@@ -92,17 +99,23 @@ async def check_data_state(session: AsyncSession, data_state_id: int) -> None:
 async def series_ids(
     session: AsyncSession, timeseries_ids: list[int], data_state_id: int, *, create: bool = False
 ) -> dict[int, int]:
-    """Map timeseries id -> stored series id for a data state; `create` adds missing series."""
+    """Map timeseries id -> stored series id for a data state; `create` adds missing series.
+
+    With `create` (writes), the series rows are also locked FOR KEY SHARE until the transaction
+    ends: the points table has no foreign key (it would slow COPY down threefold), so this is
+    what keeps a concurrent delete of the timeseries from leaving orphan points behind.
+    """
     if create and timeseries_ids:
         await session.execute(
             pg_insert(TimeseriesByDataState)
             .values([{"timeseries_id": ts, "data_state_id": data_state_id} for ts in timeseries_ids])
             .on_conflict_do_nothing()
         )
-    rows = await session.execute(
-        select(TimeseriesByDataState.timeseries_id, TimeseriesByDataState.id).where(
-            TimeseriesByDataState.timeseries_id.in_(timeseries_ids),
-            TimeseriesByDataState.data_state_id == data_state_id,
-        )
+    statement = select(TimeseriesByDataState.timeseries_id, TimeseriesByDataState.id).where(
+        TimeseriesByDataState.timeseries_id.in_(timeseries_ids),
+        TimeseriesByDataState.data_state_id == data_state_id,
     )
+    if create:
+        statement = statement.with_for_update(key_share=True)
+    rows = await session.execute(statement)
     return {timeseries_id: series_id for timeseries_id, series_id in rows}

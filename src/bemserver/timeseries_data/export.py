@@ -1,0 +1,160 @@
+"""Raw reads streamed in chunks: PostgreSQL renders the JSON / CSV text, Python forwards it.
+
+Each chunk is one query returning one row (the text of up to CHUNK_POINTS points, the last
+timestamp, the count); the next chunk starts just after that timestamp (keyset paging on the
+primary key), so memory stays bounded whatever the answer's size. Reads run on their own
+connection, opened when the response starts streaming: the request's session has already
+checked the permissions and is closed by then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bemserver.timeseries_data.formats import (
+    csv_header,
+    json_key,
+    sql_csv_timestamp,
+    sql_json_timestamp,
+    sql_number,
+)
+
+CHUNK_POINTS = 20_000
+CHUNK_ROWS = 10_000  # CSV lines
+_NEXT = timedelta(microseconds=1)  # the storage precision: "after t" is ">= t + 1 µs"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One requested timeseries: its label, its stored series (None: never written in that data
+    state) and the linear conversion of its values (value * scale + offset)."""
+
+    label: str
+    series_id: int | None
+    scale: float = 1.0
+    offset: float = 0.0
+
+    @property
+    def converted(self) -> bool:
+        return (self.scale, self.offset) != (1.0, 0.0)
+
+
+def _value(column: Column, position: int) -> str:
+    if not column.converted:
+        return "value"
+    return f"(value * CAST(:scale{position} AS float8) + CAST(:offset{position} AS float8))"
+
+
+def _value_params(column: Column, position: int) -> dict[str, Any]:
+    return {f"scale{position}": column.scale, f"offset{position}": column.offset} if column.converted else {}
+
+
+async def _begin(connection: AsyncConnection, timezone: str) -> None:
+    # Local to this read-only transaction. Sorted, non-parallel plans keep the keyset chunks cheap.
+    await connection.execute(
+        text(
+            "SELECT set_config('TimeZone', :tz, true), set_config('DateStyle', 'ISO', true),"
+            " set_config('enable_hashagg', 'off', true),"
+            " set_config('max_parallel_workers_per_gather', '0', true)"
+        ),
+        {"tz": timezone},
+    )
+
+
+def _json_query(column: Column) -> str:
+    # A converted value may overflow to ±inf: dropped like NaN (JSON has no such numbers).
+    value = _value(column, 0)
+    finite = f" AND abs({value}) < 'Infinity'" if column.converted else ""
+    line = f"""'"' || {sql_json_timestamp("timestamp", "x")} || '":' || {sql_number("v")}"""
+    return f"""
+        SELECT string_agg({line}, ',' ORDER BY timestamp), max(timestamp), count(*)
+        FROM (
+            SELECT timestamp, timestamp::text AS x, {value} AS v FROM timeseries_data
+            WHERE series_id = :series AND timestamp >= :low AND timestamp < :end{finite}
+            ORDER BY timestamp LIMIT {CHUNK_POINTS}
+        ) AS chunk
+    """
+
+
+async def json_chunks(
+    engine: AsyncEngine, columns: list[Column], start: datetime, end: datetime, timezone: str
+) -> AsyncIterator[bytes]:
+    """{"<label>": {"<timestamp>": value, ...}, ...} in column order; series without points left out."""
+    written = 0
+    async with engine.connect() as connection:
+        await _begin(connection, timezone)
+        for column in columns:
+            if column.series_id is None or start >= end:
+                continue
+            query = text(_json_query(column))
+            params = {"series": column.series_id, "end": end, **_value_params(column, 0)}
+            low, opened = start, False
+            while True:
+                body, last, count = (await connection.execute(query, {**params, "low": low})).one()
+                if body:
+                    head = ("{" if not written else ",") + json_key(column.label) + ":{"
+                    yield ((head if not opened else ",") + body).encode()
+                    opened, written = True, written + 1
+                if count < CHUNK_POINTS:
+                    break
+                low = last + _NEXT
+            if opened:
+                yield b"}"
+    yield b"}" if written else b"{}"
+
+
+def _csv_query(columns: list[Column]) -> str:
+    stored = [(position, column) for position, column in enumerate(columns) if column.series_id is not None]
+    branches = " UNION ALL ".join(
+        f"SELECT {position} AS k, timestamp, {_value(column, position)} AS v FROM timeseries_data"
+        f" WHERE series_id = :series{position} AND timestamp >= :low AND timestamp < :end"
+        for position, column in stored
+    )
+    cells = ", ".join(f"max(v) FILTER (WHERE k = {position}) AS c{position}" for position, _ in stored)
+    line = " || ',' || ".join(
+        [sql_csv_timestamp("timestamp", "x")]
+        + [
+            f"coalesce({sql_number(f'c{position}')}, '')" if column.series_id is not None else "''"
+            for position, column in enumerate(columns)
+        ]
+    )
+    return f"""
+        SELECT string_agg({line}, E'\\n' ORDER BY timestamp), max(timestamp), count(*)
+        FROM (
+            SELECT *, timestamp::text AS x FROM (
+                SELECT timestamp, {cells} FROM ({branches}) AS points
+                GROUP BY timestamp ORDER BY timestamp LIMIT {CHUNK_ROWS}
+            ) AS grouped
+        ) AS chunk
+    """
+
+
+async def csv_chunks(
+    engine: AsyncEngine, columns: list[Column], start: datetime, end: datetime, timezone: str
+) -> AsyncIterator[bytes]:
+    """'Datetime,<labels>' then one line per timestamp of the union, empty cell = no value."""
+    yield csv_header([column.label for column in columns]).encode()
+    if start >= end or all(column.series_id is None for column in columns):
+        return
+    query = text(_csv_query(columns))
+    params: dict[str, Any] = {"end": end}
+    for position, column in enumerate(columns):
+        if column.series_id is not None:
+            params[f"series{position}"] = column.series_id
+            params.update(_value_params(column, position))
+    async with engine.connect() as connection:
+        await _begin(connection, timezone)
+        low = start
+        while True:
+            body, last, count = (await connection.execute(query, {**params, "low": low})).one()
+            if body:
+                yield (body + "\n").encode()
+            if count < CHUNK_ROWS:
+                break
+            low = last + _NEXT

@@ -1,0 +1,61 @@
+"""Query arguments of the data routes, declared once for the by-id and the by-name (campaign) forms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from bemserver.http.errors import Unprocessable
+from bemserver.http.fields import AwareDT, Timezone
+from bemserver.units import UnitError, parse_unit
+
+SIZE_MISMATCH = "If provided, convert_to must be the same size as timeseries."
+
+DataState = Annotated[int, Query(description="Data state ID")]
+Start = Annotated[AwareDT, Query(description="Initial datetime (included)")]
+End = Annotated[AwareDT, Query(description="End datetime (excluded)")]
+TimezoneArg = Annotated[Timezone, Query(description="Timezone of the returned timestamps")]
+ConvertTo = Annotated[
+    list[str] | None,
+    Query(description="Units to convert the values to, one per timeseries ('' = no conversion)"),
+]
+Overwrite = Annotated[
+    bool,
+    Query(
+        description="Replace the stored values at the posted timestamps. By default (false) the values "
+        "already stored are kept and the new ones at those timestamps are ignored."
+    ),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    start: datetime
+    end: datetime
+
+
+def window(start_time: Start, end_time: End) -> Window:
+    return Window(start_time, end_time)
+
+
+WindowArgs = Annotated[Window, Depends(window)]
+
+
+def checked_units(convert_to: list[str] | None, size: int) -> list[str] | None:
+    """Validate convert_to against the request's timeseries list (duplicates included, as sent)."""
+    if not convert_to:
+        return None
+    unknown = {}
+    for position, symbol in enumerate(convert_to):
+        try:
+            parse_unit(symbol)
+        except UnitError:
+            unknown[str(position)] = ["Undefined unit."]
+    if unknown:
+        raise Unprocessable(errors={"query": {"convert_to": unknown}})
+    if len(convert_to) != size:
+        raise Unprocessable(errors={"query": {"_schema": [SIZE_MISMATCH]}})
+    return convert_to
