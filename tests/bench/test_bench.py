@@ -3,7 +3,7 @@ plus its pure helpers. It keeps the documented command from rotting; it measures
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import os
 import re
@@ -19,16 +19,16 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "bench" / "bemserver_bench.py"
 
 
-def load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bemserver_bench", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bemserver_bench"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+def load(name: str) -> ModuleType:
+    """A module of bench/ (not a package: its modules import each other as top-level modules)."""
+    if str(SCRIPT.parent) not in sys.path:
+        sys.path.insert(0, str(SCRIPT.parent))
+    return importlib.import_module(name)
 
 
-bench = load_bench()
+bench = load("bemserver_bench")
+bench_figures = load("bench_figures")
+bench_server = load("bench_server")
 
 
 def run_bench(*args: str, tmp: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -77,12 +77,12 @@ class TestQuickRunOnAStartedServer:
 
     def test_the_table_shows_every_figure(self, quick_run):
         done, _, _ = quick_run
-        for figure in bench.FIGURES:
+        for figure in bench_figures.FIGURES:
             assert figure.label in done.stdout
 
     def test_the_json_gives_each_figure_a_value_or_a_reason(self, quick_run):
         _, document, _ = quick_run
-        assert list(document["figures"]) == [figure.key for figure in bench.FIGURES]
+        assert list(document["figures"]) == [figure.key for figure in bench_figures.FIGURES]
         for key, figure in document["figures"].items():
             assert figure["value"] is not None or figure["detail"], key
 
@@ -137,7 +137,7 @@ class TestCommandLine:
         assert (arguments.repeat, arguments.small_requests, arguments.concurrent_seconds) == (1, 50, 3.0)
 
     def test_an_unreachable_server_is_a_clear_error(self, tmp_path):
-        port = bench.free_port()
+        port = bench_server.free_port()
         done = run_bench(f"http://127.0.0.1:{port}", "--email", "a@b.c", "--password", "x", tmp=tmp_path)
         assert done.returncode == 2
         assert done.stderr.strip().splitlines()[-1].startswith("error: cannot reach")
@@ -159,37 +159,39 @@ class TestLoopback:
 
 class TestVerdicts:
     def test_a_throughput_passes_at_its_target(self):
-        figure = bench.FIGURES_BY_KEY["ingest_json_pts_per_s"]
-        assert bench.verdict(figure, bench.Result(200_000)) == "pass"
-        assert bench.verdict(figure, bench.Result(199_999)) == "fail"
+        figure = bench_figures.FIGURES_BY_KEY["ingest_json_pts_per_s"]
+        assert bench_figures.verdict(figure, bench_figures.Result(200_000)) == "pass"
+        assert bench_figures.verdict(figure, bench_figures.Result(199_999)) == "fail"
 
     def test_a_duration_passes_at_its_target(self):
-        figure = bench.FIGURES_BY_KEY["stats_s"]
-        assert bench.verdict(figure, bench.Result(0.05)) == "pass"
-        assert bench.verdict(figure, bench.Result(0.051)) == "fail"
+        figure = bench_figures.FIGURES_BY_KEY["stats_s"]
+        assert bench_figures.verdict(figure, bench_figures.Result(0.05)) == "pass"
+        assert bench_figures.verdict(figure, bench_figures.Result(0.051)) == "fail"
 
     def test_a_missing_or_wrong_figure_never_passes(self):
-        figure = bench.FIGURES_BY_KEY["stats_s"]
-        assert bench.verdict(figure, bench.Result(detail="HTTP 404")) == "n/a"
-        assert bench.verdict(figure, bench.Result(0.01, wrong=True)) == "wrong"
+        figure = bench_figures.FIGURES_BY_KEY["stats_s"]
+        assert bench_figures.verdict(figure, bench_figures.Result(detail="HTTP 404")) == "n/a"
+        assert bench_figures.verdict(figure, bench_figures.Result(0.01, wrong=True)) == "wrong"
 
     def test_the_gain_over_the_reference_is_above_one_when_better(self):
-        assert bench.gain(bench.FIGURES_BY_KEY["stats_s"], bench.Result(0.075)) == pytest.approx(2.0)
-        ingest = bench.FIGURES_BY_KEY["ingest_csv_pts_per_s"]
-        assert bench.gain(ingest, bench.Result(62_790)) == pytest.approx(10.0)
+        assert bench_figures.gain(
+            bench_figures.FIGURES_BY_KEY["stats_s"], bench_figures.Result(0.075)
+        ) == pytest.approx(2.0)
+        ingest = bench_figures.FIGURES_BY_KEY["ingest_csv_pts_per_s"]
+        assert bench_figures.gain(ingest, bench_figures.Result(62_790)) == pytest.approx(10.0)
 
 
 class TestProcessMemory:
     def test_the_tree_of_this_process_has_a_resident_size(self):
-        assert bench.tree_rss_mib(os.getpid()) > 1
+        assert bench_server.tree_rss_mib(os.getpid()) > 1
 
     def test_a_gone_process_has_none(self):
         child = subprocess.Popen([sys.executable, "-c", "pass"])
         child.wait()
-        assert bench.tree_rss_mib(child.pid) is None
+        assert bench_server.tree_rss_mib(child.pid) is None
 
     def test_the_listening_process_is_found_by_port(self):
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             sock.listen()
-            assert bench.listening_pid(sock.getsockname()[1]) == os.getpid()
+            assert bench_server.listening_pid(sock.getsockname()[1]) == os.getpid()

@@ -1,0 +1,61 @@
+"""The HTTP client of the benchmark: httpx, logged in, re-logged in when a token expires."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+
+class SetupError(RuntimeError):
+    """The benchmark cannot run at all (server down, login refused...)."""
+
+
+class Api:
+    """httpx on the base URL, logged in with a Bearer token (Basic when /auth/token is absent)."""
+
+    def __init__(self, base_url: str, email: str, password: str, timeout: float) -> None:
+        self.base_url, self.email, self.password = base_url, email, password
+        self.http = httpx.Client(base_url=base_url, timeout=timeout, trust_env=False)
+
+    def login(self) -> None:
+        try:
+            response = self.http.post("/auth/token", json={"email": self.email, "password": self.password})
+        except httpx.HTTPError as exc:
+            raise SetupError(f"cannot reach {self.base_url}: {type(exc).__name__} {exc}") from None
+        if response.status_code in (404, 405):
+            self.http.auth = httpx.BasicAuth(self.email, self.password)
+            return
+        body = response.json() if response.status_code == 200 else {}
+        if body.get("status") != "success":
+            raise SetupError(
+                f"login refused for {self.email}: HTTP {response.status_code} {response.text[:200]}"
+            )
+        self.http.headers["Authorization"] = f"Bearer {body['access_token']}"
+
+    def call(self, method: str, path: str, **options: Any) -> httpx.Response:
+        response = self.http.request(method, path, **options)
+        if response.status_code == 401 and "Authorization" in self.http.headers:
+            self.login()  # the access token expired during a long run
+            response = self.http.request(method, path, **options)
+        return response
+
+    def timed(self, method: str, path: str, **options: Any) -> tuple[float, httpx.Response]:
+        started = time.perf_counter()
+        response = self.call(method, path, **options)
+        return time.perf_counter() - started, response
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def status_text(response: httpx.Response) -> str:
+    message = ""
+    try:
+        body = response.json()
+        if isinstance(body, dict):
+            message = str(body.get("message") or body.get("errors") or "")
+    except ValueError:
+        pass
+    return f"HTTP {response.status_code}" + (f": {message[:120]}" if message else "")
