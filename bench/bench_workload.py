@@ -322,8 +322,15 @@ class Workload:
 
     def check_hourly(self, response: httpx.Response) -> str:
         assert self.data is not None
-        counts = {len(values) for values in self.buckets(response)}
-        return "" if counts == {self.data.days * 24} else f"wrong: {sorted(counts)} hourly buckets per series"
+        buckets = self.buckets(response)
+        counts = {len(values) for values in buckets}
+        if counts != {self.data.days * 24}:
+            return f"wrong: {sorted(counts)} hourly buckets per series"
+        for index, values in enumerate(buckets):  # 6 points an hour: the mean of the means is the mean
+            expected = math.fsum(self.data.values(index)) / self.data.per_series
+            if not math.isclose(math.fsum(values) / len(values), expected, rel_tol=1e-9):
+                return f"wrong: hourly averages of series {self.data.ids[index]}"
+        return ""
 
     def check_count(self, response: httpx.Response) -> str:
         assert self.data is not None

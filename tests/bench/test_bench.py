@@ -3,7 +3,6 @@ plus its pure helpers. It keeps the documented command from rotting; it measures
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import re
@@ -11,20 +10,10 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "bench" / "bemserver_bench.py"
-
-
-def load(name: str) -> ModuleType:
-    """A module of bench/ (not a package: its modules import each other as top-level modules)."""
-    if str(SCRIPT.parent) not in sys.path:
-        sys.path.insert(0, str(SCRIPT.parent))
-    return importlib.import_module(name)
-
+from tests.bench.modules import SCRIPT, load
 
 bench = load("bemserver_bench")
 bench_figures = load("bench_figures")

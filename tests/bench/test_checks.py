@@ -1,0 +1,166 @@
+"""The benchmark's answer checks: a server that returns the documented answer passes, a wrong one does not.
+
+The expected answers are computed here, point by point with zoneinfo, from the reference's semantics
+(buckets labelled by their local start, every series present, null for empty buckets)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+import httpx
+import orjson
+import pytest
+
+from tests.bench.modules import load
+
+workload = load("bench_workload")
+
+IDS = [7, 9]
+DAYS = 3  # 2024-01-01 to 2024-01-04: no DST change, but Paris days straddle UTC days
+
+
+@pytest.fixture
+def bench():
+    options = workload.Options(2, DAYS, 50_000, 1, 1, 1.0, 30.0)
+    bench = workload.Workload(api=None, options=options, server_pid=None)
+    bench.data = workload.Dataset(IDS, DAYS)
+    return bench
+
+
+def points(data) -> dict[int, list[tuple[dt.datetime, float]]]:
+    return {
+        series: [
+            (dt.datetime.fromisoformat(stamp), value)
+            for stamp, value in zip(data.stamps, data.values(i), strict=True)
+        ]
+        for i, series in enumerate(data.ids)
+    }
+
+
+def aggregate(data, zone: str, floor: Callable[[dt.datetime], dt.datetime], function: Callable) -> bytes:
+    answer = {}
+    for series, series_points in points(data).items():
+        buckets: dict[dt.datetime, list[float]] = defaultdict(list)
+        for stamp, value in series_points:
+            buckets[floor(stamp.astimezone(ZoneInfo(zone)))].append(value)
+        answer[str(series)] = {
+            start.isoformat(): function(values) for start, values in sorted(buckets.items())
+        }
+    return orjson.dumps(answer)
+
+
+def to_hour(stamp: dt.datetime) -> dt.datetime:
+    return stamp.replace(minute=0)
+
+
+def to_quarter(stamp: dt.datetime) -> dt.datetime:
+    return stamp.replace(minute=stamp.minute // 15 * 15)
+
+
+def to_day(stamp: dt.datetime) -> dt.datetime:
+    return stamp.replace(hour=0, minute=0)
+
+
+def to_month(stamp: dt.datetime) -> dt.datetime:
+    return stamp.replace(day=1, hour=0, minute=0)
+
+
+def response(content: bytes | str) -> httpx.Response:
+    return httpx.Response(200, content=content.encode() if isinstance(content, str) else content)
+
+
+def mean(values: list[float]) -> float:
+    return math.fsum(values) / len(values)
+
+
+CORRECT = {
+    "hour avg UTC": ("check_hourly", "UTC", to_hour, mean),
+    "hour avg Paris": ("check_hourly", "Europe/Paris", to_hour, mean),
+    "15-minute count": ("check_count", "UTC", to_quarter, len),
+    "day sum Paris": ("check_sum", "Europe/Paris", to_day, math.fsum),
+    "month max Paris": ("check_max", "Europe/Paris", to_month, max),
+}
+
+
+class TestAggregateChecks:
+    @pytest.mark.parametrize("name", CORRECT)
+    def test_the_documented_answer_passes(self, bench, name):
+        check, zone, floor, function = CORRECT[name]
+        assert getattr(bench, check)(response(aggregate(bench.data, zone, floor, function))) == ""
+
+    @pytest.mark.parametrize("name", CORRECT)
+    def test_a_missing_series_fails(self, bench, name):
+        check, zone, floor, function = CORRECT[name]
+        answer = orjson.loads(aggregate(bench.data, zone, floor, function))
+        del answer[str(IDS[1])]
+        assert getattr(bench, check)(response(orjson.dumps(answer))).startswith("wrong")
+
+    def test_a_wrong_average_fails(self, bench):
+        answer = orjson.loads(aggregate(bench.data, "UTC", to_hour, mean))
+        first = next(iter(answer[str(IDS[0])]))
+        answer[str(IDS[0])][first] += 1
+        assert bench.check_hourly(response(orjson.dumps(answer))).startswith("wrong")
+
+    def test_empty_buckets_are_ignored(self, bench):
+        answer = orjson.loads(aggregate(bench.data, "Europe/Paris", to_day, math.fsum))
+        answer[str(IDS[0])]["2023-12-31T00:00:00+01:00"] = None
+        assert bench.check_sum(response(orjson.dumps(answer))) == ""
+
+    def test_a_count_missing_a_point_fails(self, bench):
+        answer = orjson.loads(aggregate(bench.data, "UTC", to_quarter, len))
+        first = next(iter(answer[str(IDS[0])]))
+        answer[str(IDS[0])][first] -= 1
+        assert bench.check_count(response(orjson.dumps(answer))).startswith("wrong")
+
+
+class TestRawChecks:
+    def raw_json(self, data) -> dict[str, dict[str, float]]:
+        return {
+            str(series): {stamp.isoformat(): value for stamp, value in series_points}
+            for series, series_points in points(data).items()
+        }
+
+    def raw_csv(self, data) -> str:
+        rows = [f"Datetime,{IDS[0]},{IDS[1]}"]
+        for k, stamp in enumerate(data.stamps):
+            moment = dt.datetime.fromisoformat(stamp).strftime("%Y-%m-%dT%H:%M:%S%z")
+            rows.append(f"{moment},{data.values(0)[k]},{data.values(1)[k]}")
+        return "\n".join(rows) + "\n"
+
+    def test_every_point_in_json_passes(self, bench):
+        assert bench.check_raw_json(response(orjson.dumps(self.raw_json(bench.data)))) == ""
+
+    def test_a_missing_json_point_fails(self, bench):
+        answer = self.raw_json(bench.data)
+        answer[str(IDS[1])].popitem()
+        assert bench.check_raw_json(response(orjson.dumps(answer))).startswith("wrong")
+
+    def test_every_row_in_csv_passes(self, bench):
+        assert bench.check_raw_csv(response(self.raw_csv(bench.data))) == ""
+
+    def test_a_missing_csv_row_fails(self, bench):
+        text = self.raw_csv(bench.data)
+        assert bench.check_raw_csv(response(text[: text.rindex("\n", 0, -1) + 1])).startswith("wrong")
+
+
+class TestStatsCheck:
+    def stats(self, data, count_offset: int = 0) -> bytes:
+        answer = {}
+        for i, series in enumerate(data.ids):
+            values = data.values(i)
+            answer[str(series)] = {
+                "count": len(values) + count_offset,
+                "min": min(values),
+                "max": max(values),
+            }
+        return orjson.dumps({"stats": answer})
+
+    def test_the_documented_answer_passes(self, bench):
+        assert bench.check_stats(response(self.stats(bench.data))) == ""
+
+    def test_a_short_count_fails(self, bench):
+        assert bench.check_stats(response(self.stats(bench.data, -1))).startswith("wrong")
