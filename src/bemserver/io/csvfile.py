@@ -1,0 +1,272 @@
+"""What a CSV import endpoint needs to read its request.
+
+- `UploadForm`, `CsvUpload`: declare the multipart body (its OpenAPI schema), e.g.
+      class SitesCSVUploadFile(UploadForm):
+          sites_csv: CsvUpload = None
+  and take it as `files: Annotated[SitesCSVUploadFile, File()]`; list required files in
+  `required_files` (FastAPI does not enforce them: `read_uploads` does, with the reference's errors).
+- `read_uploads(files)`: the files' bytes by field name; 422 for a text field or a missing required file.
+- `check_campaign(session, caller, campaign_id)`: 422 "Unknown campaign ID.", 403 for a non-member.
+- `parse_csv(field, data)`: a `CsvTable` (header, rows with their line numbers). Decodes UTF-8 (BOM or
+  not), UTF-16 with BOM, else Windows-1252; detects the separator (`,` `;` tab) from the header line.
+- `table.require(columns)`, `table.error(detail, line, column)`: 422s naming file, line and column.
+- `number_text(value)`: a numeric cell with a decimal comma ("1234,5") in Python form ("1234.5").
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, WithJsonSchema
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import UploadFile
+
+from bemserver import permissions
+from bemserver.auth.caller import Caller
+from bemserver.campaigns.models import Campaign
+from bemserver.http.errors import Forbidden, Unprocessable
+
+CONTENT_ERROR = "Invalid CSV file content: "
+MAX_FILE_BYTES = 64 * 1024 * 1024
+SEPARATORS = (",", ";", "\t")  # by preference when the header line has as many of each
+
+# -- the multipart body ---------------------------------------------------------------------------
+
+# Any value gets through FastAPI's validation (a file or a text field); read_uploads tells them apart.
+CsvUpload = Annotated[Any, WithJsonSchema({"type": "string", "format": "binary"})]
+
+
+def _form_schema(schema: dict[str, Any], model: type[UploadForm]) -> None:
+    for prop in schema.get("properties", {}).values():
+        prop.pop("title", None)
+        prop.pop("default", None)
+    if model.required_files:
+        schema["required"] = list(model.required_files)
+    schema["additionalProperties"] = False
+
+
+class UploadForm(BaseModel):
+    """Base of a multipart body of CSV files; unknown fields are ignored, as the reference does."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_form_schema)  # type: ignore[typeddict-item]
+    required_files: ClassVar[tuple[str, ...]] = ()
+
+
+async def read_uploads(files: UploadForm) -> dict[str, bytes]:
+    """The uploaded files' contents by field name, in declaration order; absent optional files left out."""
+    errors: dict[str, list[str]] = {}
+    contents: dict[str, bytes] = {}
+    for name in type(files).model_fields:
+        value = getattr(files, name)
+        if value is None:
+            if name in type(files).required_files:
+                errors[name] = ["Missing data for required field."]
+        elif not isinstance(value, UploadFile):
+            errors[name] = ["Not a file."]
+        else:
+            data = await value.read(MAX_FILE_BYTES + 1)
+            if len(data) > MAX_FILE_BYTES:
+                errors[name] = [f"File larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB."]
+            contents[name] = data
+    if errors:
+        raise Unprocessable(errors={"files": errors})
+    return contents
+
+
+async def check_campaign(session: AsyncSession, caller: Caller, campaign_id: int) -> None:
+    """The campaign an import writes to: 422 when it does not exist, 403 when the caller may not read it."""
+    readable = await session.scalar(
+        select(permissions.read_filter(Campaign, caller)).where(Campaign.id == campaign_id)
+    )
+    if readable is None:
+        raise Unprocessable(errors={"query": {"campaign_id": ["Unknown campaign ID."]}})
+    if not readable:
+        raise Forbidden()
+
+
+# -- errors ---------------------------------------------------------------------------------------
+
+
+class CsvError(Unprocessable):
+    """422: "Invalid CSV file content: <file> line <n>, column <c>: <detail>".
+
+    `errors` repeats it by file ({"files": {"sites_csv": ["line 3, column Site: ..."]}}) so that clients
+    listing validation errors per field show it too.
+    """
+
+    def __init__(self, file: str, detail: str, line: int | None = None, column: str | None = None) -> None:
+        where = ", ".join(
+            part for part in (f"line {line}" if line else "", f"column {column}" if column else "") if part
+        )
+        located = f"{where}: {detail}" if where else detail
+        super().__init__(
+            f"{CONTENT_ERROR}{file}{' ' if where else ': '}{located}", {"files": {file: [located]}}
+        )
+        self.file, self.detail, self.line, self.column = file, detail, line, column
+
+
+# -- decoding -------------------------------------------------------------------------------------
+
+# A well-formed UTF-8 multi-byte sequence: its presence in a file that is not valid UTF-8 means mixed
+# encodings, which no single decoding would read correctly.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def decode(file: str, data: bytes) -> tuple[str, str]:
+    """(text, encoding name). UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252
+    (what spreadsheets on Western-European Windows write), unless the bytes mix encodings."""
+    try:
+        if data.startswith(codecs.BOM_UTF8):
+            text, encoding = _strict(data, "utf-8-sig", "UTF-8"), "UTF-8"
+        elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            text, encoding = _strict(data, "utf-16", "UTF-16"), "UTF-16"
+        else:
+            text, encoding = _utf8_or_cp1252(data)
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1 if exc.encoding != "utf-16" else None
+        byte = exc.object[exc.start : exc.start + 1].hex()
+        raise CsvError(file, f"{exc.reason}, byte 0x{byte}. Save the file as CSV UTF-8.", line) from None
+    if "\x00" in text:
+        raise CsvError(file, "Not a CSV text file (it contains NUL characters). Save the sheet as CSV.")
+    return text, encoding
+
+
+def _strict(data: bytes, codec: str, label: str) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise UnicodeDecodeError(
+            codec, exc.object, exc.start, exc.end, f"Invalid {label} ({exc.reason})"
+        ) from None
+
+
+def _utf8_or_cp1252(data: bytes) -> tuple[str, str]:
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError as exc:
+        if _UTF8_SEQUENCE.search(data):
+            reason = "Invalid UTF-8 in a file that has valid UTF-8 elsewhere: mixed encodings"
+            raise UnicodeDecodeError("utf-8", exc.object, exc.start, exc.end, reason) from None
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError as exc:
+        reason = "Neither UTF-8 nor Windows-1252 text"
+        raise UnicodeDecodeError("cp1252", exc.object, exc.start, exc.end, reason) from None
+
+
+# -- parsing --------------------------------------------------------------------------------------
+
+
+def detect_separator(text: str) -> str:
+    """The separator used most often in the header line (outside quotes); a comma if none is."""
+    counts = dict.fromkeys(SEPARATORS, 0)
+    quoted = False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in ("\n", "\r"):
+            break
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(SEPARATORS, key=lambda sep: counts[sep])  # first of equals wins
+    return best if counts[best] else ","
+
+
+@dataclass(frozen=True, slots=True)
+class CsvRow:
+    line: int  # the physical line where the record starts (the header is line 1, usually)
+    cells: dict[str, str]  # column name -> cell, "" for a missing trailing cell
+
+    def __getitem__(self, column: str) -> str:
+        return self.cells[column]
+
+
+@dataclass
+class CsvTable:
+    file: str  # the form field, e.g. "sites_csv"
+    encoding: str
+    separator: str
+    columns: list[str]  # header names, stripped of surrounding blanks
+    header_line: int
+    rows: list[CsvRow] = field(default_factory=list)
+
+    def error(self, detail: str, line: int | None = None, column: str | None = None) -> CsvError:
+        return CsvError(self.file, detail, line, column)
+
+    def require(self, required: Sequence[str]) -> list[str]:
+        """Check the required columns; return the other columns, in header order."""
+        missing = [name for name in required if name not in self.columns]
+        if missing:
+            raise self.error(f"Missing columns: {missing}", self.header_line)
+        return [name for name in self.columns if name not in required]
+
+
+def parse_csv(file: str, data: bytes) -> CsvTable:
+    """Decode and split a CSV file. Blank lines and rows of empty cells are skipped; columns without a
+    header name are dropped if all their cells are empty (spreadsheet leftovers), else refused."""
+    text, encoding = decode(file, data)
+    separator = detect_separator(text)
+    records = _records(file, text, separator)
+    header = next(records, None)
+    if header is None:
+        raise CsvError(file, "Empty CSV file")
+    header_line, header_cells = header
+    columns = [name.strip() for name in header_cells]
+    table = CsvTable(file, encoding, separator, [name for name in columns if name], header_line)
+    seen: set[str] = set()
+    for name in columns:
+        if name in seen:
+            raise table.error("Duplicate column", header_line, name)
+        if name:
+            seen.add(name)
+    for line, cells in records:
+        if not any(cell.strip() for cell in cells):
+            continue
+        values: dict[str, str] = {}
+        for position, cell in enumerate(cells):
+            name = columns[position] if position < len(columns) else ""
+            if name:
+                values[name] = cell
+            elif cell.strip():
+                raise table.error(
+                    f'Value "{cell[:40]}" in column {position + 1}, which has no name in the header', line
+                )
+        for name in table.columns:
+            values.setdefault(name, "")
+        table.rows.append(CsvRow(line, values))
+    return table
+
+
+def _records(file: str, text: str, separator: str) -> Iterator[tuple[int, list[str]]]:
+    """(starting line, cells) of each non-blank record."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise CsvError(file, f"Unreadable CSV: {exc}", start) from None
+        if cells:
+            yield start, cells
+
+
+# -- cell values ----------------------------------------------------------------------------------
+
+_DECIMAL_COMMA = re.compile(r"[+-]?(\d+,\d*|,\d+)([eE][+-]?\d+)?")
+
+
+def number_text(value: str) -> str:
+    """A numeric cell in Python form: blanks stripped, a decimal comma made a point ("1234,5")."""
+    value = value.strip()
+    if _DECIMAL_COMMA.fullmatch(value):
+        return value.replace(",", ".")
+    return value
