@@ -79,7 +79,7 @@ def csv_bodies(data: Dataset, indexes: list[int], points_per_request: int) -> li
         lines = [header]
         for k in range(low, high):
             lines.append(data.stamps[k] + "," + ",".join(str(value_of(i, k)) for i in indexes))
-        bodies.append(("\n".join(lines) + "\n").encode(), (high - low) * len(indexes))
+        bodies.append((("\n".join(lines) + "\n").encode(), (high - low) * len(indexes)))
     return bodies
 
 
@@ -145,14 +145,20 @@ class Workload:
                 )["id"]
                 for i in range(self.options.timeseries)
             ]
-            states = self.api.call("GET", "/timeseries_data_states/")
-            if states.status_code != 200:
-                raise SetupError(f"GET /timeseries_data_states/: {status_text(states)}")
-            self.state_id = next(s["id"] for s in states.json() if s["name"].lower() == "raw")
+            self.state_id = self.raw_state_id()
             self.data = Dataset(ids, self.options.days)
         except SetupError as exc:
             self.setup_problem = f"setup failed: {exc}"
             say(self.setup_problem)
+
+    def raw_state_id(self) -> int:
+        states = self.api.call("GET", "/timeseries_data_states/")
+        if states.status_code != 200:
+            say(
+                f"GET /timeseries_data_states/: {status_text(states)}; using 1, the id the reference seeds Raw with"
+            )
+            return 1
+        return next(state["id"] for state in states.json() if state["name"].lower() == "raw")
 
     def clean_up(self) -> None:
         if self.campaign_id is not None:
@@ -233,7 +239,7 @@ class Workload:
         for _ in range(self.options.repeat):
             took, response = self.api.timed("GET", path, params=params, headers={"Accept": accept})
             if response.status_code != 200:
-                return Result(detail=f"{status_text(response)} after {took:.2f} s")
+                return Result(detail=status_text(response) + (f" after {took:.1f} s" if took > 1 else ""))
             best = took if best is None else min(best, took)
             if time.monotonic() > deadline:
                 break
@@ -288,8 +294,9 @@ class Workload:
         assert self.data is not None
         lines = response.content.rstrip(b"\n").split(b"\n")
         columns = lines[0].count(b",") + 1
-        if columns != len(self.data.ids) + 1 or len(lines) - 1 != self.data.per_series:
-            return f"wrong: {len(lines) - 1:,} rows x {columns} columns"
+        values = sum(1 for line in lines[1:] for cell in line.split(b",")[1:] if cell.strip())
+        if columns != len(self.data.ids) + 1 or values != self.data.total:
+            return f"wrong: {values:,} values in {len(lines) - 1:,} rows x {columns} columns"
         return ""
 
     def aggregates(self) -> None:

@@ -142,6 +142,10 @@ class TestRawChecks:
     def test_every_row_in_csv_passes(self, bench):
         assert bench.check_raw_csv(response(self.raw_csv(bench.data))) == ""
 
+    def test_an_empty_csv_cell_fails(self, bench):
+        text = self.raw_csv(bench.data).replace(f",{bench.data.values(1)[0]}\n", ",\n", 1)
+        assert bench.check_raw_csv(response(text)).startswith("wrong")
+
     def test_a_missing_csv_row_fails(self, bench):
         text = self.raw_csv(bench.data)
         assert bench.check_raw_csv(response(text[: text.rindex("\n", 0, -1) + 1])).startswith("wrong")
@@ -164,3 +168,46 @@ class TestStatsCheck:
 
     def test_a_short_count_fails(self, bench):
         assert bench.check_stats(response(self.stats(bench.data, -1))).startswith("wrong")
+
+
+class TestRequestBodies:
+    def written(self, bodies, parse) -> dict[tuple[str, str], float]:
+        seen: dict[tuple[str, str], float] = {}
+        for body, count in bodies:
+            points = parse(body)
+            assert len(points) == count
+            seen |= points
+        return seen
+
+    def expected(self, data) -> dict[tuple[str, str], float]:
+        return {
+            (str(series), stamp): value
+            for i, series in enumerate(data.ids)
+            for stamp, value in zip(data.stamps, data.values(i), strict=True)
+        }
+
+    def test_json_bodies_hold_every_point_once_within_the_chunk(self, bench):
+        bodies = workload.json_bodies(bench.data, [0, 1], 100)
+        assert max(count for _, count in bodies) <= 100
+        parse = lambda body: {  # noqa: E731
+            (series, stamp): value
+            for series, values in orjson.loads(body).items()
+            for stamp, value in values.items()
+        }
+        assert self.written(bodies, parse) == self.expected(bench.data)
+
+    def test_csv_bodies_hold_every_point_once_within_the_chunk(self, bench):
+        bodies = workload.csv_bodies(bench.data, [0, 1], 100)
+        assert max(count for _, count in bodies) <= 100
+
+        def parse(body: bytes) -> dict[tuple[str, str], float]:
+            header, *rows = body.decode().splitlines()
+            names = header.split(",")[1:]
+            assert header.startswith("Datetime,")
+            return {
+                (name, row.split(",")[0]): float(cell)
+                for row in rows
+                for name, cell in zip(names, row.split(",")[1:], strict=True)
+            }
+
+        assert self.written(bodies, parse) == self.expected(bench.data)
