@@ -15,7 +15,7 @@ import math
 import re
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,6 +35,7 @@ COPY_TRAILER = struct.pack("!h", -1)
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _SHOWN = 80  # characters of a bad input quoted in an error message
+CHUNK_ROWS = 8192  # points packed together, then handed to COPY
 
 
 def instant(micros: int) -> datetime:
@@ -46,38 +47,40 @@ def _shown(value: Any) -> str:
     return repr(text if len(text) <= _SHOWN else text[:_SHOWN] + "...")
 
 
-@dataclass(slots=True)
 class Batch:
-    """Points ready for COPY, and per series the [first, last] µs span they cover."""
+    """Packed points, produced chunk by chunk as the body is parsed (so that COPY can start while
+    the rest is still being parsed), and per series the [first, last] µs span of its points."""
 
-    rows: list[bytes] = field(default_factory=list)
-    spans: dict[int, list[int]] = field(default_factory=dict)
-
-    @property
-    def count(self) -> int:
-        return len(self.rows)
-
-    def copy_data(self) -> bytes:
-        return b"".join((COPY_HEADER, *self.rows, COPY_TRAILER))
-
-    def tuples(self) -> Iterator[tuple[int, int, float]]:
-        for row in self.rows:
-            _, _, series_id, _, micros, _, value = ROW.unpack(row)
-            yield series_id, micros, value
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self.chunks = chunks
+        self.spans: dict[int, list[int]] = {}
 
     def bounds(self) -> tuple[datetime, datetime]:
-        """[start, end) covering every point of the batch."""
+        """[start, end) covering every point of the batch (once every chunk has been produced)."""
         low = min(span[0] for span in self.spans.values())
         high = max(span[1] for span in self.spans.values())
         return instant(low), instant(high + 1)
 
-    def _extend(self, series_id: int, low: int, high: int) -> None:
+    def extend(self, series_id: int, low: int, high: int) -> None:
+        if high < low:
+            return
         span = self.spans.get(series_id)
         if span is None:
             self.spans[series_id] = [low, high]
         else:
             span[0] = min(span[0], low)
             span[1] = max(span[1], high)
+
+
+def row_count(chunk: bytes) -> int:
+    return len(chunk) // ROW.size
+
+
+def rows_of(chunks: list[bytes]) -> Iterator[tuple[int, int, float]]:
+    """(series_id, µs, value) of packed rows."""
+    for chunk in chunks:
+        for _, _, series_id, _, micros, _, value in ROW.iter_unpack(chunk):
+            yield series_id, micros, value
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -148,8 +151,14 @@ def read_json(body: bytes) -> dict[str, dict[str, Any]]:
 
 def json_points(data: dict[str, dict[str, Any]], series_of: dict[str, int]) -> Batch:
     """Pack every point; `series_of` maps each label to its stored series id. Nulls are skipped."""
-    batch = Batch()
-    append, pack = batch.rows.append, ROW.pack
+    batch = Batch(iter(()))
+    batch.chunks = _json_chunks(data, series_of, batch)
+    return batch
+
+
+def _json_chunks(data: dict[str, dict[str, Any]], series_of: dict[str, int], batch: Batch) -> Iterator[bytes]:
+    rows: list[bytes] = []
+    append, pack = rows.append, ROW.pack
     known: dict[str, int] = {}  # timestamp text -> µs, shared by series posted at the same instants
     for label, points in data.items():
         series_id = series_of[label]
@@ -160,19 +169,21 @@ def json_points(data: dict[str, dict[str, Any]], series_of: dict[str, int]) -> B
             micros = known.get(text)
             if micros is None:
                 micros = known[text] = parse_timestamp(text)
-            value = (
-                raw
-                if type(raw) is float
-                else parse_value(raw, f"for timeseries {_shown(label)} at {_shown(text)}")
-            )
+            if type(raw) is float:
+                value = raw
+            else:
+                value = parse_value(raw, f"for timeseries {_shown(label)} at {_shown(text)}")
             append(pack(3, 4, series_id, 8, micros, 8, value))
             if micros < low:
                 low = micros
             if micros > high:
                 high = micros
-        if high >= low:
-            batch._extend(series_id, low, high)
-    return batch
+            if len(rows) >= CHUNK_ROWS:
+                yield b"".join(rows)
+                rows.clear()
+        batch.extend(series_id, low, high)
+    if rows:
+        yield b"".join(rows)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -207,8 +218,14 @@ def read_csv(body: bytes) -> CsvBody:
 
 
 def csv_points(body: CsvBody, series_of: dict[str, int]) -> Batch:
-    batch = Batch()
-    append, pack = batch.rows.append, ROW.pack
+    batch = Batch(iter(()))
+    batch.chunks = _csv_chunks(body, series_of, batch)
+    return batch
+
+
+def _csv_chunks(body: CsvBody, series_of: dict[str, int], batch: Batch) -> Iterator[bytes]:
+    rows: list[bytes] = []
+    append, pack = rows.append, ROW.pack
     columns = [series_of[label] for label in body.labels]
     width = len(columns) + 1
     lows = [MAX_US] * len(columns)
@@ -237,9 +254,12 @@ def csv_points(body: CsvBody, series_of: dict[str, int]) -> Batch:
                     lows[position] = micros
                 if micros > highs[position]:
                     highs[position] = micros
+            if len(rows) >= CHUNK_ROWS:
+                yield b"".join(rows)
+                rows.clear()
     except csv.Error as exc:
         raise Unprocessable(f"Bad CSV file: line {reader.line_num}: {exc}") from None
     for position, series_id in enumerate(columns):
-        if highs[position] >= lows[position]:
-            batch._extend(series_id, lows[position], highs[position])
-    return batch
+        batch.extend(series_id, lows[position], highs[position])
+    if rows:
+        yield b"".join(rows)

@@ -1,14 +1,15 @@
 """Writing and deleting points, set-based, in the request's transaction.
 
 Writes: small batches go in one INSERT ... SELECT FROM unnest(...). Larger ones are COPY'd in
-binary: straight into the table when no stored point of those series lies in the incoming span
-(new data, the common bulk case), else into a per-connection staging table and merged from
-there. Existing values win unless `overwrite`; within one request, the first value posted for an
+binary, chunk by chunk while the body is still being parsed, straight into the table (new data,
+the common bulk case); if an instant is already stored, that COPY is undone (savepoint) and the
+points go through a per-connection staging table merged into the table. Existing values win unless `overwrite`; within one request, the first value posted for an
 instant wins (the last one with `overwrite`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bemserver.timeseries_data import rollups
-from bemserver.timeseries_data.ingest import Batch
+from bemserver.timeseries_data.ingest import COPY_HEADER, COPY_TRAILER, Batch, row_count, rows_of
 
 SMALL_BATCH = 1000  # points; below, one INSERT beats COPY and its checks
 
@@ -27,14 +28,6 @@ _INSERT_ARRAYS = f"""
 INSERT INTO timeseries_data (series_id, timestamp, value)
 SELECT s, {_INSTANT.format("u")}, v
 FROM unnest(CAST(:s AS int[]), CAST(:u AS int8[]), CAST(:v AS float8[])) AS r(s, u, v)
-"""
-
-_ANY_STORED = f"""
-SELECT EXISTS (
-    SELECT 1 FROM unnest(CAST(:s AS int[]), CAST(:lo AS int8[]), CAST(:hi AS int8[])) AS r(s, lo, hi)
-    WHERE EXISTS (
-        SELECT 1 FROM timeseries_data d WHERE d.series_id = r.s
-        AND d.timestamp BETWEEN {_INSTANT.format("r.lo")} AND {_INSTANT.format("r.hi")}))
 """
 
 _STAGING = """
@@ -69,8 +62,8 @@ async def _driver(connection: AsyncConnection) -> psycopg.AsyncConnection[Any]:
     return raw.driver_connection  # type: ignore[return-value]
 
 
-async def _insert_small(connection: AsyncConnection, batch: Batch, overwrite: bool) -> None:
-    rows = list(batch.tuples())
+async def _insert_small(connection: AsyncConnection, chunks: list[bytes], overwrite: bool) -> None:
+    rows = list(rows_of(chunks))
     if overwrite:  # one row per key, the last posted wins (ON CONFLICT DO UPDATE needs unique keys)
         rows = list({(s, u): (s, u, v) for s, u, v in rows}.values())
     series, micros, values = (list(column) for column in zip(*rows, strict=True))
@@ -78,48 +71,55 @@ async def _insert_small(connection: AsyncConnection, batch: Batch, overwrite: bo
     await connection.execute(text(statement), {"s": series, "u": micros, "v": values})
 
 
-async def _any_stored(connection: AsyncConnection, batch: Batch) -> bool:
-    series = list(batch.spans)
-    params = {
-        "s": series,
-        "lo": [batch.spans[s][0] for s in series],
-        "hi": [batch.spans[s][1] for s in series],
-    }
-    return bool(await connection.scalar(text(_ANY_STORED), params))
-
-
-async def _copy(driver: psycopg.AsyncConnection[Any], table: str, data: bytes) -> None:
+async def _copy(
+    driver: psycopg.AsyncConnection[Any], table: str, first: list[bytes], rest: Iterator[bytes]
+) -> None:
+    """COPY the chunks already packed, then the others as they get packed; all are kept in `first`."""
     async with driver.cursor().copy(_COPY.format(table)) as copy:
-        await copy.write(data)
+        await copy.write(COPY_HEADER)
+        for chunk in first:
+            await copy.write(chunk)
+        for chunk in rest:
+            first.append(chunk)
+            await copy.write(chunk)
+        await copy.write(COPY_TRAILER)
 
 
-async def _copy_new(connection: AsyncConnection, data: bytes) -> bool:
+async def _copy_new(driver: psycopg.AsyncConnection[Any], first: list[bytes], rest: Iterator[bytes]) -> bool:
     """COPY straight into the table; False (and nothing written) if a key already exists."""
-    driver = await _driver(connection)
     try:
         async with driver.transaction():  # a savepoint: a clash undoes only this COPY
-            await _copy(driver, "timeseries_data", data)
+            await _copy(driver, "timeseries_data", first, rest)
     except psycopg.errors.UniqueViolation:
+        first.extend(rest)  # if the clash stopped the COPY early, parse (and check) the rest
         return False
     return True
 
 
-async def _merge(connection: AsyncConnection, data: bytes, overwrite: bool) -> None:
+async def _merge(connection: AsyncConnection, chunks: list[bytes], overwrite: bool) -> None:
     await connection.execute(text(_STAGING))
-    await _copy(await _driver(connection), "timeseries_data_staging", data)
+    await _copy(await _driver(connection), "timeseries_data_staging", chunks, iter(()))
     await connection.execute(text(_MERGE_OVERWRITE if overwrite else _MERGE_KEEP))
 
 
 async def write(session: AsyncSession, batch: Batch, *, overwrite: bool = False) -> None:
-    if not batch.count:
-        return
+    """Write every point of the batch, or none (a bad point raises while parsing: the caller's
+    transaction is rolled back)."""
     connection = await session.connection()
-    if batch.count <= SMALL_BATCH:
-        await _insert_small(connection, batch, overwrite)
-    else:
-        data = batch.copy_data()
-        if await _any_stored(connection, batch) or not await _copy_new(connection, data):
-            await _merge(connection, data, overwrite)
+    first: list[bytes] = []
+    count = 0
+    for chunk in batch.chunks:
+        first.append(chunk)
+        count += row_count(chunk)
+        if count > SMALL_BATCH:
+            break
+    if count == 0:
+        return
+    if count <= SMALL_BATCH:
+        await _insert_small(connection, first, overwrite)
+    elif not await _copy_new(await _driver(connection), first, batch.chunks):
+        # Some instants are stored already: stage everything and merge
+        await _merge(connection, first, overwrite)
     await rollups.points_changed(connection, list(batch.spans), *batch.bounds())
 
 

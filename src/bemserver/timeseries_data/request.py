@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -119,3 +119,45 @@ async def series_ids(
         statement = statement.with_for_update(key_share=True)
     rows = await session.execute(statement)
     return {timeseries_id: series_id for timeseries_id, series_id in rows}
+
+
+_STATE_SERIES = """
+WITH state AS (SELECT id FROM timeseries_data_states WHERE id = :ds),
+existing AS (
+    SELECT timeseries_id, id FROM timeseries_by_data_states
+    WHERE data_state_id = :ds AND timeseries_id = ANY(CAST(:ts AS int[])){lock}
+){create}
+SELECT 0 AS found, NULL::int AS timeseries_id, NULL::int AS id WHERE EXISTS (SELECT 1 FROM state)
+UNION ALL SELECT 1, timeseries_id, id FROM existing{created}
+"""
+
+_CREATE = """,
+created AS (
+    INSERT INTO timeseries_by_data_states (timeseries_id, data_state_id)
+    SELECT t, state.id FROM unnest(CAST(:ts AS int[])) AS t CROSS JOIN state
+    ON CONFLICT DO NOTHING RETURNING timeseries_id, id
+)"""
+
+
+async def data_state_series(
+    session: AsyncSession, timeseries_ids: list[int], data_state_id: int, *, create: bool = False
+) -> dict[int, int]:
+    """check_data_state and series_ids in one round trip (the hot path of small writes)."""
+    if not -(2**31) <= data_state_id < 2**31:
+        raise Unprocessable(errors={"query": {"data_state": "Unknown data state ID"}})
+    statement = text(
+        _STATE_SERIES.format(
+            lock=" FOR KEY SHARE" if create else "",
+            create=_CREATE if create else "",
+            created=" UNION ALL SELECT 1, timeseries_id, id FROM created" if create else "",
+        )
+    )
+    for _ in range(2):
+        rows = (await session.execute(statement, {"ds": data_state_id, "ts": timeseries_ids})).all()
+        if not any(row.found == 0 for row in rows):
+            raise Unprocessable(errors={"query": {"data_state": "Unknown data state ID"}})
+        found = {row.timeseries_id: row.id for row in rows if row.found == 1}
+        if not create or len(found) == len(set(timeseries_ids)):
+            break
+        # A concurrent request created some series after this statement's snapshot: look again.
+    return found

@@ -29,8 +29,7 @@ from bemserver.timeseries_data.params import (
 from bemserver.timeseries_data.request import (
     SelectedTimeseries,
     check_campaign,
-    check_data_state,
-    series_ids,
+    data_state_series,
     timeseries_by_ids,
     timeseries_by_names,
 )
@@ -103,8 +102,7 @@ async def _read(
     end: datetime,
     timezone: str,
 ) -> Response:
-    await check_data_state(session, data_state)
-    stored = await series_ids(session, [ts.id for ts in selected], data_state)
+    stored = await data_state_series(session, [ts.id for ts in selected], data_state)
     columns = [
         Column(label, stored.get(ts.id), *_scale(ts, unit))
         for ts, label, unit in zip(selected, labels, targets, strict=True)
@@ -139,8 +137,7 @@ async def _write(
         keys = labels
         selected = await timeseries_by_names(session, caller, campaign_id, keys)
         by_key = {ts.name: ts for ts in selected}
-    await check_data_state(session, data_state)
-    stored = await series_ids(session, [ts.id for ts in selected], data_state, create=True)
+    stored = await data_state_series(session, [ts.id for ts in selected], data_state, create=True)
     series_of = {label: stored[by_key[key].id] for label, key in zip(labels, keys, strict=True)}
     if csv_body is not None:
         batch = ingest.csv_points(csv_body, series_of)
@@ -154,8 +151,7 @@ async def _write(
 async def _delete(
     session: Session, selected: list[SelectedTimeseries], data_state: int, start: datetime, end: datetime
 ) -> Response:
-    await check_data_state(session, data_state)
-    stored = await series_ids(session, [ts.id for ts in selected], data_state)
+    stored = await data_state_series(session, [ts.id for ts in selected], data_state)
     await points.delete(session, list(stored.values()), start, end)
     return Response(status_code=204)
 
