@@ -17,6 +17,7 @@ import datetime as dt
 import ipaddress
 import os
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -169,6 +170,60 @@ def target_server(arguments: argparse.Namespace) -> Iterator[tuple[Api, int | No
                 say(f"warning: {problem}")
 
 
+def describe_workload(options: Options) -> dict[str, Any]:
+    return {
+        "timeseries": options.timeseries,
+        "days": options.days,
+        "points": options.timeseries * options.days * POINTS_PER_DAY,
+        "chunk": options.chunk,
+        "repeat": options.repeat,
+        "small_requests": options.small_requests,
+        "concurrent_clients": CLIENTS,
+        "concurrent_seconds": options.concurrent_seconds,
+        "standard": {"timeseries": options.timeseries, "days": options.days} == STANDARD_WORKLOAD,
+    }
+
+
+def checkout() -> str | None:
+    """The commit of the checkout holding this script (what --start-server runs, in a dev venv)."""
+    try:
+        git = ["git", "-C", str(Path(__file__).resolve().parent)]
+        commit = subprocess.run(
+            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10
+        )
+        dirty = subprocess.run(
+            [*git, "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if commit.returncode:
+        return None
+    return commit.stdout.strip() + (" with uncommitted changes" if dirty.stdout.strip() else "")
+
+
+def header(document: dict[str, Any], workers: int | None) -> list[str]:
+    workload, server, machine = document["workload"], document["server"], document["machine"]
+    title = (
+        f"BEMServer benchmark: {workload['timeseries']} timeseries x {workload['days']} days"
+        f" = {workload['points']:,} points on {server['url']}"
+    )
+    if workers:
+        title += f" (bemserver serve --workers {workers}, checkout {server.get('checkout')})"
+    lines = [
+        title,
+        f"{machine['cpus']} CPUs, load average at start {machine['loadavg_at_start']},"
+        f" at end {machine['loadavg_at_end']}; {document['duration_s']} s",
+    ]
+    if not workload["standard"]:
+        lines.append(
+            "Not the standard workload (10 x 365): verdicts and reference ratios are indicative only."
+        )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
     options = Options(
@@ -180,17 +235,6 @@ def main(argv: list[str] | None = None) -> int:
         concurrent_seconds=arguments.concurrent_seconds,
         budget_seconds=max(30.0, 3 * arguments.timeout / 10),
     )
-    workload = {
-        "timeseries": options.timeseries,
-        "days": options.days,
-        "points": options.timeseries * options.days * POINTS_PER_DAY,
-        "chunk": options.chunk,
-        "repeat": options.repeat,
-        "small_requests": options.small_requests,
-        "concurrent_clients": CLIENTS,
-        "concurrent_seconds": options.concurrent_seconds,
-        "standard": {"timeseries": options.timeseries, "days": options.days} == STANDARD_WORKLOAD,
-    }
     machine = {"cpus": os.cpu_count(), "loadavg_at_start": loadavg()}
     started = time.monotonic()
     try:
@@ -208,27 +252,19 @@ def main(argv: list[str] | None = None) -> int:
         say("interrupted")
         return 130
     machine["loadavg_at_end"] = loadavg()
+    if arguments.start_server:
+        server["checkout"] = checkout()
     context = {
         "tool": "bemserver_bench",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "duration_s": round(time.monotonic() - started, 1),
-        "workload": workload,
+        "workload": describe_workload(options),
         "server": server,
         "machine": machine,
     }
     document = report(results, context)
-    title = (
-        f"BEMServer benchmark: {options.timeseries} timeseries x {options.days} days = {workload['points']:,} points"
-        f" on {server['url']}"
-        + (f" (bemserver serve --workers {arguments.workers})" if arguments.start_server else "")
-    )
-    out = [
-        title,
-        f"{machine['cpus']} CPUs, load average at start {machine['loadavg_at_start']}, at end {machine['loadavg_at_end']}",
-    ]
-    if not workload["standard"]:
-        out.append("Not the standard workload (10 x 365): verdicts and reference ratios are indicative only.")
-    sys.stdout.write("\n".join([*out, "", table(results), ""]))
+    workers = arguments.workers if arguments.start_server else None
+    sys.stdout.write("\n".join([*header(document, workers), "", table(results), ""]))
     if arguments.json:
         Path(arguments.json).write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
     return 0
