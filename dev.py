@@ -70,8 +70,9 @@ def serve(args: list[str]) -> None:
 
 
 def test(args: list[str]) -> None:
-    # Two workers on two cores; each worker gets its own database (tests/conftest.py).
-    workers = [] if any(arg.startswith("-n") for arg in args) else ["-n", "2"]
+    # Two workers on two cores; each worker gets its own database (tests/conftest.py). loadgroup
+    # keeps tests marked xdist_group("x") on one worker (the CLI tests share a server per module).
+    workers = [] if any(arg.startswith("-n") for arg in args) else ["-n", "2", "--dist", "loadgroup"]
     command = [str(PYTHON), "-m", "pytest", *workers, *args]
     os.chdir(ROOT)
     os.execv(command[0], command)

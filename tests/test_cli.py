@@ -19,7 +19,7 @@ import pytest
 from bemserver import __version__
 from tests.conftest import Users
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cli")]
 
 BEMSERVER = str(Path(sys.executable).parent / "bemserver")
 
