@@ -53,11 +53,15 @@ class TestCreateScope:
         assert response.status_code == 409
         assert response.json()["message"] == "Foreign key constraint violation"
 
-    async def test_campaign_id_out_of_the_database_range_is_4xx(self, client, admin):
-        response = await client.post(
-            "/campaign_scopes/", json={"name": "S", "campaign_id": 2**63}, headers=admin.headers
-        )
-        assert response.status_code in (409, 422)
+    async def test_ids_out_of_the_database_range_are_422(self, client, admin):
+        for campaign_id in (2**31, -(2**31) - 1, 2**63):
+            response = await client.post(
+                "/campaign_scopes/", json={"name": "S", "campaign_id": campaign_id}, headers=admin.headers
+            )
+            assert response.status_code == 422
+            assert response.json()["errors"] == {"json": {"campaign_id": ["Not a valid id."]}}
+        listed = await client.get("/campaign_scopes/", params={"campaign_id": 2**40}, headers=admin.headers)
+        assert listed.json()["errors"] == {"query": {"campaign_id": ["Not a valid id."]}}
 
     async def test_campaign_member_cannot_create(self, client, users: Users, campaign):
         await link_user_to_campaign(client, users.admin.headers, users.active.id, campaign["id"])

@@ -6,6 +6,7 @@ from pydantic import Field
 
 from bemserver.crud.schemas import FilterSchema, InputSchema, OutputSchema
 from bemserver.http.fields import AwareDT, Timezone
+from bemserver.http.fields import ItemId as Id
 
 Name = Annotated[str, Field(min_length=1, max_length=80)]
 Description = Annotated[str | None, Field(max_length=500)]
@@ -47,12 +48,12 @@ class CampaignScopePut(InputSchema):
 
 
 class CampaignScopeWrite(CampaignScopePut):
-    campaign_id: int
+    campaign_id: Id
 
 
 class CampaignScopeFilters(FilterSchema):
     name: str | None = None
-    campaign_id: int | None = None
+    campaign_id: Id | None = None
 
 
 class UserGroupByCampaign(OutputSchema):
@@ -62,13 +63,13 @@ class UserGroupByCampaign(OutputSchema):
 
 
 class UserGroupByCampaignWrite(InputSchema):
-    campaign_id: int
-    user_group_id: int
+    campaign_id: Id
+    user_group_id: Id
 
 
 class UserGroupByCampaignFilters(FilterSchema):
-    user_group_id: int | None = None
-    campaign_id: int | None = None
+    user_group_id: Id | None = None
+    campaign_id: Id | None = None
 
 
 class UserGroupByCampaignScope(OutputSchema):
@@ -78,10 +79,10 @@ class UserGroupByCampaignScope(OutputSchema):
 
 
 class UserGroupByCampaignScopeWrite(InputSchema):
-    campaign_scope_id: int
-    user_group_id: int
+    campaign_scope_id: Id
+    user_group_id: Id
 
 
 class UserGroupByCampaignScopeFilters(FilterSchema):
-    user_group_id: int | None = None
-    campaign_scope_id: int | None = None
+    user_group_id: Id | None = None
+    campaign_scope_id: Id | None = None

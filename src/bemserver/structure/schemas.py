@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, create_model
 
 from bemserver.crud.schemas import FilterSchema, InputSchema, OutputSchema
+from bemserver.http.fields import ItemId as Id
 from bemserver.units import UnitSymbol
 
 Name = Annotated[str, Field(min_length=1, max_length=80)]
@@ -42,12 +43,12 @@ class SitePut(InputSchema):
 
 
 class SiteWrite(SitePut):
-    campaign_id: int
+    campaign_id: Id
 
 
 class SiteFilters(FilterSchema):
     name: str | None = None
-    campaign_id: int | None = None
+    campaign_id: Id | None = None
     ifc_id: str | None = None
 
 
@@ -70,13 +71,13 @@ class BuildingPut(ElementPut):
 
 
 class BuildingWrite(ElementPut):
-    site_id: int
+    site_id: Id
 
 
 class BuildingFilters(FilterSchema):
     name: str | None = None
-    campaign_id: int | None = None
-    site_id: int | None = None
+    campaign_id: Id | None = None
+    site_id: Id | None = None
     ifc_id: str | None = None
 
 
@@ -93,14 +94,14 @@ class StoreyPut(ElementPut):
 
 
 class StoreyWrite(ElementPut):
-    building_id: int
+    building_id: Id
 
 
 class StoreyFilters(FilterSchema):
     name: str | None = None
-    campaign_id: int | None = None
-    site_id: int | None = None
-    building_id: int | None = None
+    campaign_id: Id | None = None
+    site_id: Id | None = None
+    building_id: Id | None = None
     ifc_id: str | None = None
 
 
@@ -117,15 +118,15 @@ class SpacePut(ElementPut):
 
 
 class SpaceWrite(ElementPut):
-    storey_id: int
+    storey_id: Id
 
 
 class SpaceFilters(FilterSchema):
     name: str | None = None
-    campaign_id: int | None = None
-    site_id: int | None = None
-    building_id: int | None = None
-    storey_id: int | None = None
+    campaign_id: Id | None = None
+    site_id: Id | None = None
+    building_id: Id | None = None
+    storey_id: Id | None = None
     ifc_id: str | None = None
 
 
@@ -142,12 +143,12 @@ class ZonePut(ElementPut):
 
 
 class ZoneWrite(ElementPut):
-    campaign_id: int
+    campaign_id: Id
 
 
 class ZoneFilters(FilterSchema):
     name: str | None = None
-    campaign_id: int | None = None
+    campaign_id: Id | None = None
     ifc_id: str | None = None
 
 
@@ -192,11 +193,11 @@ class StructuralElementPropertyExcludeId(OutputSchema):
 
 
 class ElementPropertyWrite(InputSchema):
-    structural_element_property_id: int
+    structural_element_property_id: Id
 
 
 class ElementPropertyFilters(FilterSchema):
-    structural_element_property_id: int | None = None
+    structural_element_property_id: Id | None = None
 
 
 @dataclass(frozen=True)
@@ -242,13 +243,13 @@ def element_property_schemas(element: str) -> ElementPropertySchemas:
     data_write = create_model(
         f"{title}PropertyDataWrite",
         __base__=InputSchema,
-        **{f"{element}_id": (int, ...), f"{element}_property_id": (int, ...)},
+        **{f"{element}_id": (Id, ...), f"{element}_property_id": (Id, ...)},
         value=(PropertyValue, ...),
     )
     data_filters = create_model(
         f"{title}PropertyDataFilters",
         __base__=FilterSchema,
-        **{f"{element}_id": (int | None, None), f"{element}_property_id": (int | None, None)},
+        **{f"{element}_id": (Id | None, None), f"{element}_property_id": (Id | None, None)},
     )
     return ElementPropertySchemas(
         property_read, property_write, property_nested, data_read, data_write, data_filters
