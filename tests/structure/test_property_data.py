@@ -13,7 +13,7 @@ INVALID_TYPE = {
 }
 VALUES = {
     "integer": (["12", "-3", "0"], ["12.5", "twelve", "", "1e3"]),
-    "float": (["12", "12.5", "1e3", "-0.5"], ["twelve", "", "1,5"]),
+    "float": (["12", "12.5", "1e3", "-0.5"], ["twelve", "", "1,5", "nan", "inf", "-Infinity"]),
     "boolean": (["true", "false"], ["True", "FALSE", "1", "yes", ""]),
     "string": (["", "anything", "12"], []),
 }
