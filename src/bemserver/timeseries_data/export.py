@@ -9,6 +9,9 @@ checked the permissions and is closed by then.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -52,7 +55,11 @@ def _value(column: Column, position: int) -> str:
 
 
 def _value_params(column: Column, position: int) -> dict[str, Any]:
-    return {f"scale{position}": column.scale, f"offset{position}": column.offset} if column.converted else {}
+    if not column.converted:
+        return {}
+    # The largest |value| whose conversion stays a finite float8.
+    limit = (sys.float_info.max - abs(column.offset)) / max(abs(column.scale), 1.0)
+    return {f"scale{position}": column.scale, f"offset{position}": column.offset, f"limit{position}": limit}
 
 
 async def _begin(connection: AsyncConnection, timezone: str) -> None:
@@ -68,9 +75,9 @@ async def _begin(connection: AsyncConnection, timezone: str) -> None:
 
 
 def _json_query(column: Column) -> str:
-    # A converted value may overflow to ±inf: dropped like NaN (JSON has no such numbers).
+    # A converted value could overflow float8 (an error in PostgreSQL): such points are left out.
     value = _value(column, 0)
-    finite = f" AND abs({value}) < 'Infinity'" if column.converted else ""
+    finite = " AND abs(value) <= CAST(:limit0 AS float8)" if column.converted else ""
     line = f"""'"' || {sql_json_timestamp("timestamp", "x")} || '":' || {sql_number("v")}"""
     return f"""
         SELECT string_agg({line}, ',' ORDER BY timestamp), max(timestamp), count(*)
@@ -114,6 +121,7 @@ def _csv_query(columns: list[Column]) -> str:
     branches = " UNION ALL ".join(
         f"SELECT {position} AS k, timestamp, {_value(column, position)} AS v FROM timeseries_data"
         f" WHERE series_id = :series{position} AND timestamp >= :low AND timestamp < :end"
+        + (f" AND abs(value) <= CAST(:limit{position} AS float8)" if column.converted else "")
         for position, column in stored
     )
     cells = ", ".join(f"max(v) FILTER (WHERE k = {position}) AS c{position}" for position, _ in stored)
@@ -139,8 +147,9 @@ async def csv_chunks(
     engine: AsyncEngine, columns: list[Column], start: datetime, end: datetime, timezone: str
 ) -> AsyncIterator[bytes]:
     """'Datetime,<labels>' then one line per timestamp of the union, empty cell = no value."""
-    yield csv_header([column.label for column in columns]).encode()
+    header = csv_header([column.label for column in columns])
     if start >= end or all(column.series_id is None for column in columns):
+        yield header.encode()
         return
     query = text(_csv_query(columns))
     params: dict[str, Any] = {"end": end}
@@ -153,8 +162,32 @@ async def csv_chunks(
         low = start
         while True:
             body, last, count = (await connection.execute(query, {**params, "low": low})).one()
-            if body:
-                yield (body + "\n").encode()
+            yield (header + (body + "\n" if body else "")).encode()
+            header = ""
             if count < CHUNK_ROWS:
                 break
             low = last + _NEXT
+
+
+async def streamed(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """Run the first query now, so that its errors are answered as errors before the response
+    starts; then, while each chunk is being sent, already fetch the next one."""
+    first = await anext(chunks, None)
+
+    async def rest() -> AsyncIterator[bytes]:
+        if first is None:
+            return
+        pending = asyncio.ensure_future(anext(chunks, None))
+        try:
+            yield first
+            while (chunk := await pending) is not None:
+                pending = asyncio.ensure_future(anext(chunks, None))
+                yield chunk
+        finally:
+            if not pending.done():  # the client went away mid-answer
+                pending.cancel()
+                with contextlib.suppress(BaseException):
+                    await pending
+            await chunks.aclose()  # type: ignore[attr-defined]
+
+    return rest()

@@ -15,7 +15,7 @@ from bemserver.http.fields import ItemId
 from bemserver.http.openapi import error_responses
 from bemserver.http.responses import JSONBytes
 from bemserver.timeseries_data import ingest, points
-from bemserver.timeseries_data.export import Column, csv_chunks, json_chunks
+from bemserver.timeseries_data.export import Column, csv_chunks, json_chunks, streamed
 from bemserver.timeseries_data.formats import Format, accepted_format, body_format, data_response
 from bemserver.timeseries_data.params import (
     ConvertTo,
@@ -110,7 +110,7 @@ async def _read(
     engine = request.app.state.engine
     fmt = accepted_format(request.headers.get("accept"))
     writer = csv_chunks if fmt is Format.CSV else json_chunks
-    return data_response(writer(engine, columns, start, end, timezone), fmt)
+    return data_response(await streamed(writer(engine, columns, start, end, timezone)), fmt)
 
 
 async def _write(
