@@ -82,9 +82,11 @@ async def read_uploads(files: UploadForm) -> dict[str, bytes]:
 
 async def check_campaign(session: AsyncSession, caller: Caller, campaign_id: int) -> None:
     """The campaign an import writes to: 422 when it does not exist, 403 when the caller may not read it."""
-    readable = await session.scalar(
-        select(permissions.read_filter(Campaign, caller)).where(Campaign.id == campaign_id)
-    )
+    readable = None
+    if -(2**31) <= campaign_id < 2**31:  # beyond, no row can match (and PostgreSQL would refuse the value)
+        readable = await session.scalar(
+            select(permissions.read_filter(Campaign, caller)).where(Campaign.id == campaign_id)
+        )
     if readable is None:
         raise Unprocessable(errors={"query": {"campaign_id": ["Unknown campaign ID."]}})
     if not readable:

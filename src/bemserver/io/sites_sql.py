@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, Text, bindparam, func, select
+from sqlalchemy import Integer, Text, bindparam, func, select, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import TableValuedAlias
@@ -74,11 +74,19 @@ async def upsert_elements(
         [parent_fk, "name", "description", "ifc_id"],
         select(rows.c.parent_id, rows.c.name, rows.c.description, rows.c.ifc_id),
     )
+    excluded = statement.excluded
     statement = statement.on_conflict_do_update(
         index_elements=[parent_fk, "name"],
-        set_={"description": statement.excluded.description, "ifc_id": statement.excluded.ifc_id},
+        set_={"description": excluded.description, "ifc_id": excluded.ifc_id},
+        # Unchanged rows are not rewritten (a re-import of the same file writes nothing)...
+        where=tuple_(table.c.description, table.c.ifc_id).is_distinct_from(
+            tuple_(excluded.description, excluded.ifc_id)
+        ),
     ).returning(table.c.id, table.c[parent_fk], table.c.name)
-    return {(parent_id, name): id_ for id_, parent_id, name in await session.execute(statement)}
+    ids = {(parent_id, name): id_ for id_, parent_id, name in await session.execute(statement)}
+    # ...so they are not returned either: look them up.
+    unchanged = {(parent_id, name) for parent_id, name, *_ in elements} - ids.keys()
+    return ids | await find_ids(session, model, parent_fk, unchanged)
 
 
 async def upsert_values(
@@ -98,6 +106,8 @@ async def upsert_values(
         [element_fk, property_fk, "value"], select(rows.c.element_id, rows.c.property_id, rows.c.value)
     )
     statement = statement.on_conflict_do_update(
-        index_elements=[element_fk, property_fk], set_={"value": statement.excluded.value}
+        index_elements=[element_fk, property_fk],
+        set_={"value": statement.excluded.value},
+        where=table.c.value != statement.excluded.value,
     )
     await session.execute(statement)
