@@ -67,6 +67,10 @@ class TestParse:
             (7, {"A": "2", "B": "z"}),
         ]
 
+    def test_cr_crlf_and_lf_line_endings_are_read(self):
+        table = parse_csv("f_csv", b"A,B\r1,2\r\n3,4\n")
+        assert [(row.line, row["A"]) for row in table.rows] == [(2, "1"), (3, "3")]
+
     def test_header_names_are_stripped_and_short_rows_padded(self):
         table = parse_csv("f_csv", b" A ; B \n1\n")
         assert table.columns == ["A", "B"]

@@ -1,7 +1,10 @@
 """/io/sites with the files European spreadsheets write: BOM, `;`, decimal comma, CRLF, Windows-1252."""
 
 import codecs
+import re
+from pathlib import Path
 
+from tests.helpers import create
 from tests.io.sites_support import (
     content_error,
     enable_properties,
@@ -77,3 +80,55 @@ class TestEuropeanFiles:
         assert content_error(response) == (
             "sites_csv: Not a CSV text file (it contains NUL characters). Save the sheet as CSV."
         )
+
+
+class TestDocumentedExamples:
+    """The examples of docs/io.md import as the page says."""
+
+    @staticmethod
+    def examples() -> list[str]:
+        page = (Path(__file__).parents[2] / "docs" / "io.md").read_text()
+        blocks = re.findall(r"^```(\w*)\n(.*?)^```$", page, re.S | re.M)
+        return [block for language, block in blocks if not language and not block.startswith("curl")]
+
+    async def test_the_examples_import(self, client, admin):
+        sites, buildings, storeys, spaces, zones, french_sites = self.examples()
+        area = await create(
+            client, "/structural_element_properties/", admin.headers, name="Area", value_type="float"
+        )
+        heated = await create(
+            client, "/structural_element_properties/", admin.headers, name="Heated", value_type="boolean"
+        )
+        floor = await create(
+            client, "/structural_element_properties/", admin.headers, name="Floor area", value_type="float"
+        )
+        for prop in (area, heated):
+            await create(
+                client, "/site_properties/", admin.headers, structural_element_property_id=prop["id"]
+            )
+        await create(client, "/storey_properties/", admin.headers, structural_element_property_id=floor["id"])
+        await imported(
+            client,
+            admin,
+            sites_csv=sites,
+            buildings_csv=buildings,
+            storeys_csv=storeys,
+            spaces_csv=spaces,
+            zones_csv=zones,
+        )
+        counts = [
+            len(await listed(client, admin, e)) for e in ("site", "building", "storey", "space", "zone")
+        ]
+        assert counts == [2, 3, 2, 2, 2]
+        assert await values_of(client, admin, "storey") == {
+            ("Ground floor", "Floor area"): "400",
+            ("First floor", "Floor area"): "380",
+        }
+        english = await values_of(client, admin, "site")
+        await imported(client, admin, "French", sites_csv=french_sites.encode("utf-8-sig"))
+        assert await values_of(client, admin, "site") == english  # same names, same values
+        assert english == {
+            ("Site 1", "Area"): "1200.5",
+            ("Site 1", "Heated"): "true",
+            ("Site 2", "Area"): "3400",
+        }
