@@ -9,11 +9,11 @@ The active user is in a group linked to Campaign 1 and to Scope 1 only.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -90,7 +90,7 @@ async def post_json(
     client: httpx.AsyncClient, user: TestUser, body: Any, *, campaign: int | None = None, **params: Any
 ) -> httpx.Response:
     path = "/timeseries_data/" if campaign is None else f"/timeseries_data/campaign/{campaign}/"
-    content = body if isinstance(body, bytes) else orjson.dumps(body)
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
     return await client.post(
         path,
         params={"data_state": RAW, **params},

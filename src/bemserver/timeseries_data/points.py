@@ -18,16 +18,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bemserver.timeseries_data import rollups
-from bemserver.timeseries_data.ingest import COPY_HEADER, COPY_TRAILER, Batch, row_count, rows_of
+from bemserver.timeseries_data.ingest import COPY_HEADER, COPY_TRAILER, Batch, instant, row_count, rows_of
 
 SMALL_BATCH = 1000  # points; below, one INSERT beats COPY and its checks
 
-_INSTANT = "timestamptz '2000-01-01 00:00:00+00' + {} * interval '1 microsecond'"
-
-_INSERT_ARRAYS = f"""
+_INSERT_ARRAYS = """
 INSERT INTO timeseries_data (series_id, timestamp, value)
-SELECT s, {_INSTANT.format("u")}, v
-FROM unnest(CAST(:s AS int[]), CAST(:u AS int8[]), CAST(:v AS float8[])) AS r(s, u, v)
+SELECT s, t, v FROM unnest(CAST(:s AS int[]), CAST(:t AS timestamptz[]), CAST(:v AS float8[])) AS r(s, t, v)
 """
 
 _STAGING = """
@@ -68,7 +65,8 @@ async def _insert_small(connection: AsyncConnection, chunks: list[bytes], overwr
         rows = list({(s, u): (s, u, v) for s, u, v in rows}.values())
     series, micros, values = (list(column) for column in zip(*rows, strict=True))
     statement = _INSERT_ARRAYS + (_OVERWRITE if overwrite else " ON CONFLICT DO NOTHING")
-    await connection.execute(text(statement), {"s": series, "u": micros, "v": values})
+    instants = [instant(u) for u in micros]
+    await connection.execute(text(statement), {"s": series, "t": instants, "v": values})
 
 
 async def _copy(
