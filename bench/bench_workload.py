@@ -83,6 +83,10 @@ def csv_bodies(data: Dataset, indexes: list[int], points_per_request: int) -> li
     return bodies
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def say(message: str) -> None:
     sys.stderr.write(message + "\n")
     sys.stderr.flush()
@@ -208,7 +212,7 @@ class Workload:
             if response.status_code != 201:
                 return Result(detail=status_text(response))
             points, elapsed = points + count, elapsed + took
-        return Result(round(points / elapsed), f"{points:,} points in {len(bodies)} requests")
+        return Result(round(points / elapsed), f"{points:,} points in {plural(len(bodies), 'request')}")
 
     def small_posts(self) -> Result:
         assert self.data is not None
@@ -229,7 +233,7 @@ class Workload:
             latencies.append(took)
             if time.monotonic() > deadline:
                 break
-        return Result(round(statistics.median(latencies) * 1000, 2), f"{len(latencies)} requests")
+        return Result(round(statistics.median(latencies) * 1000, 2), plural(len(latencies), "request"))
 
     def best_get(
         self, path: str, params: dict[str, Any], check: Callable[[httpx.Response], str], accept: str
@@ -384,7 +388,7 @@ class Workload:
             latencies.append(took)
             if time.monotonic() > deadline:
                 break
-        return Result(round(statistics.median(latencies) * 1000, 2), f"{len(latencies)} requests")
+        return Result(round(statistics.median(latencies) * 1000, 2), plural(len(latencies), "request"))
 
     def concurrent_list(self) -> Result:
         self.api.call("GET", "/about/")  # refreshes an expiring token first, if need be
