@@ -73,7 +73,7 @@ def _list_args_dependency(resource: Resource) -> Callable[..., ListArgs]:
             )
         )
 
-    def list_args(**kwargs: Any) -> ListArgs:
+    async def list_args(**kwargs: Any) -> ListArgs:
         page = (kwargs["page"], kwargs["page_size"]) if resource.paginate else None
         return ListArgs(kwargs.get("filters"), kwargs.get("sort"), page)
 

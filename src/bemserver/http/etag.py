@@ -46,7 +46,7 @@ def with_etag(request: Request, response: Response, etag: str) -> Response:
     return response
 
 
-def require_if_match(
+async def require_if_match(
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> str:
     """PUT/DELETE on ETag resources need If-Match; checked before the body is validated."""
