@@ -26,6 +26,7 @@ from tests.helpers import create
 # Path regular expressions of the operations to fuzz, by owner.
 FUZZ_PATHS = {
     "foundation": r"^/(auth/|about/|users/|users/\{|user_groups/|users_by_user_groups/)",
+    "io-sites": r"^/io/sites$",
 }
 
 MAX_EXAMPLES = int(os.environ.get("BEMSERVER_FUZZ_EXAMPLES", "25"))
