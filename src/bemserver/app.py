@@ -32,6 +32,7 @@ DOMAINS = (
     "bemserver.timeseries_data.routes",
     "bemserver.timeseries_data.aggregate_routes",
     "bemserver.structure.resources",
+    "bemserver.timeseries.links",
     "bemserver.io.sites",
     "bemserver.io.timeseries",
 )

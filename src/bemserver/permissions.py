@@ -217,3 +217,14 @@ def timeseries_data_filter(caller: Caller) -> ColumnElement[bool]:
     from bemserver.timeseries.models import Timeseries
 
     return read_filter(Timeseries, caller)
+
+
+def timeseries_of_user(user_id: int) -> ColumnElement[bool]:
+    """The /timeseries/ `user_id` filter: timeseries in a campaign scope linked to a group of that user."""
+    from bemserver.timeseries.models import Timeseries
+
+    groups = select(UserByUserGroup.user_group_id).where(UserByUserGroup.user_id == user_id)
+    scopes = select(UserGroupByCampaignScope.campaign_scope_id).where(
+        UserGroupByCampaignScope.user_group_id.in_(groups)
+    )
+    return Timeseries.campaign_scope_id.in_(scopes)

@@ -1,0 +1,143 @@
+"""Documents of timeseries metadata: properties, data states, timeseries and property values."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, model_validator
+
+from bemserver.crud.schemas import FilterSchema, InputSchema, OutputSchema
+from bemserver.http.fields import ItemId as Id
+from bemserver.timeseries.filters import PropertiesJson
+from bemserver.units import parse_unit
+
+Name = Annotated[str, Field(min_length=1, max_length=80)]
+ValueType = Literal["integer", "float", "boolean", "string"]
+
+
+def _known_unit(symbol: str) -> str:
+    parse_unit(symbol)  # raises UnitError (a ValueError): "Undefined unit."
+    return symbol
+
+
+# A unit symbol of the registry that fits the 20-character column (length checked first).
+Unit = Annotated[str, Field(max_length=20), AfterValidator(_known_unit)]
+
+# -- timeseries properties -------------------------------------------------------------------------
+
+
+class TimeseriesProperty(OutputSchema):
+    id: int
+    name: str
+    value_type: ValueType
+    unit_symbol: str | None = None
+    description: str | None = None
+
+
+class TimeseriesPropertyPut(InputSchema):
+    name: Name
+    # Optional but not nullable, as in the reference; absent means no unit.
+    unit_symbol: Unit = None  # type: ignore[assignment]
+    description: Annotated[str | None, Field(max_length=250)] = None
+
+
+class TimeseriesPropertyWrite(TimeseriesPropertyPut):
+    value_type: ValueType = "string"
+
+
+class TimeseriesPropertyFilters(FilterSchema):
+    name: str | None = None
+    value_type: ValueType | None = None
+    unit_symbol: str | None = None
+
+
+# -- data states -----------------------------------------------------------------------------------
+
+
+class TimeseriesDataState(OutputSchema):
+    id: int
+    name: str
+
+
+class TimeseriesDataStateWrite(InputSchema):
+    name: Name
+
+
+# -- timeseries ------------------------------------------------------------------------------------
+
+
+class Timeseries(OutputSchema):
+    id: int
+    name: str
+    unit_symbol: str
+    description: str | None = None
+    campaign_id: int
+    campaign_scope_id: int
+
+
+class TimeseriesPut(InputSchema):
+    name: Name
+    # Absent means dimensionless (""): a PUT without it resets the unit, as in the reference.
+    unit_symbol: Unit = ""
+    description: Annotated[str | None, Field(max_length=500)] = None
+
+
+class TimeseriesWrite(TimeseriesPut):
+    campaign_id: Id
+    campaign_scope_id: Id
+
+
+RECURSIVE = ("site", "building", "storey")
+
+
+class TimeseriesFilters(FilterSchema):
+    name: str | None = None
+    in_name: str | None = None
+    unit_symbol: str | None = None
+    campaign_id: Id | None = None
+    campaign_scope_id: Id | None = None
+    user_id: Id | None = None
+    site_id: Id | None = None
+    recurse_site_id: Id | None = None
+    building_id: Id | None = None
+    recurse_building_id: Id | None = None
+    storey_id: Id | None = None
+    recurse_storey_id: Id | None = None
+    space_id: Id | None = None
+    zone_id: Id | None = None
+    event_id: Annotated[
+        Id | None,
+        Field(description="Timeseries linked to this event. This server has no events yet: always empty."),
+    ] = None
+    properties: PropertiesJson | None = None
+
+    @model_validator(mode="after")
+    def _one_of_each_pair(self) -> TimeseriesFilters:
+        for element in RECURSIVE:
+            if (
+                getattr(self, f"{element}_id") is not None
+                and getattr(self, f"recurse_{element}_id") is not None
+            ):
+                raise ValueError(f"{element}_id and recurse_{element}_id are mutually exclusive arguments")
+        return self
+
+
+# -- property values -------------------------------------------------------------------------------
+
+
+class TimeseriesPropertyData(OutputSchema):
+    id: int
+    timeseries_id: int
+    property_id: int
+    value: str
+
+
+class TimeseriesPropertyDataWrite(InputSchema):
+    timeseries_id: Id
+    property_id: Id
+    value: Annotated[str, Field(max_length=100)]
+
+
+class TimeseriesPropertyDataFilters(FilterSchema):
+    timeseries_id: Id | None = None
+    property_id: Id | None = None
