@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import Connection, Table, insert, text
@@ -31,7 +32,10 @@ def seed(connection: Connection, tables: list[str] | None = None) -> None:
         if tables is not None and name not in tables:
             continue
         table: Table = Base.metadata.tables[name]
-        connection.execute(insert(table), rows)
+        # One statement per run of rows with the same keys: an executemany takes the first row's
+        # keys for all, and would drop a key that only later rows have (Interval's unit "s").
+        for _, same_keys in groupby(rows, key=lambda row: tuple(row)):
+            connection.execute(insert(table), list(same_keys))
         connection.execute(
             text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))")
         )
