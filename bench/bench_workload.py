@@ -431,6 +431,7 @@ def concurrent_gets(
             auth=api.http.auth,
             timeout=api.http.timeout,
             trust_env=False,
+            verify=api.tls,
         ) as http:
             ready.wait()  # building 16 clients takes a while: the clock starts when all are built
             while time.perf_counter() < clock["deadline"]:
