@@ -63,11 +63,13 @@ def _value_params(column: Column, position: int) -> dict[str, Any]:
 
 
 async def _begin(connection: AsyncConnection, timezone: str) -> None:
-    # Local to this read-only transaction. Sorted, non-parallel plans keep the keyset chunks cheap.
+    # Local to this read-only transaction. Each chunk must walk the primary key in order and stop
+    # after its LIMIT: with stale statistics (a big load not yet analyzed) the planner would
+    # rather sort the whole remaining range for every chunk, so sorts and hash aggregates are off.
     await connection.execute(
         text(
             "SELECT set_config('TimeZone', :tz, true), set_config('DateStyle', 'ISO', true),"
-            " set_config('enable_hashagg', 'off', true),"
+            " set_config('enable_sort', 'off', true), set_config('enable_hashagg', 'off', true),"
             " set_config('max_parallel_workers_per_gather', '0', true)"
         ),
         {"tz": timezone},
