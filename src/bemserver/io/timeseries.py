@@ -1,5 +1,310 @@
-"""Routes (to be written)."""
+"""POST /io/timeseries: the timeseries of a campaign from a CSV file.
 
-from fastapi import APIRouter
+Each row describes one timeseries: its campaign scope, name, description and unit, where it is (a
+site, building, storey or space, and a zone) and, in the columns after the required ones, its
+property values. Rows are upserted by name within the campaign, in the request's transaction: any
+error stores nothing. The format is described for users in docs/io.md.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Annotated, Any, ClassVar
+
+from fastapi import APIRouter, File, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bemserver import permissions
+from bemserver.auth.caller import Caller, CurrentCaller
+from bemserver.db.engine import Session
+from bemserver.db.types import valid_property_value
+from bemserver.http.errors import Forbidden
+from bemserver.http.openapi import error_responses
+from bemserver.http.responses import JSONBytes
+from bemserver.io import sites_sql, timeseries_sql
+from bemserver.io.csvfile import (
+    CsvRow,
+    CsvTable,
+    CsvUpload,
+    UploadForm,
+    check_campaign,
+    number_text,
+    parse_csv,
+    read_uploads,
+)
+from bemserver.structure import models as s
+from bemserver.timeseries import models as t
+from bemserver.units import UnitError, parse_unit
+
+router = APIRouter(tags=["Input/Output"])
+
+FILE = "timeseries_csv"
+REQUIRED = ("Campaign scope", "Name", "Description", "Unit", "Site", "Building", "Storey", "Space", "Zone")
+LIMITS = {"Name": 80, "Description": 500, "Unit": 20}
+EXPECTED = {"integer": "an integer", "float": "a number", "boolean": "true or false"}
+VALUE_LIMIT = 100
+
+
+class TimeseriesCSVUploadFile(UploadForm):
+    required_files: ClassVar[tuple[str, ...]] = (FILE,)
+    timeseries_csv: CsvUpload = None
+
+
+@dataclass(frozen=True)
+class Place:
+    """A column naming a location: its table, the column to its parent, its link table."""
+
+    column: str  # "Building"
+    model: type[Any]
+    parent_fk: str  # the parent's id column: campaign_id for sites and zones, site_id for buildings...
+    link: type[Any]  # timeseries_by_<element>s
+
+    @property
+    def element(self) -> str:
+        return self.column.lower()
+
+
+SITE = Place("Site", s.Site, "campaign_id", t.TimeseriesBySite)
+BUILDING = Place("Building", s.Building, "site_id", t.TimeseriesByBuilding)
+STOREY = Place("Storey", s.Storey, "building_id", t.TimeseriesByStorey)
+SPACE = Place("Space", s.Space, "storey_id", t.TimeseriesBySpace)
+ZONE = Place("Zone", s.Zone, "campaign_id", t.TimeseriesByZone)
+BRANCH = (SITE, BUILDING, STOREY, SPACE)  # top down: a timeseries is linked to the deepest one named
+
+
+@router.post(
+    "/io/timeseries",
+    status_code=201,
+    operation_id="import_timeseries_csv",
+    summary="Import timeseries from a CSV file",
+    response_class=JSONBytes,
+    response_model=None,
+    responses={
+        201: {"description": "Imported", "content": {"application/json": {"schema": {"type": "null"}}}},
+        **error_responses(401, 403, 422),
+    },
+)
+async def import_timeseries_csv(
+    session: Session,
+    caller: CurrentCaller,
+    campaign_id: Annotated[int, Query()],
+    files: Annotated[TimeseriesCSVUploadFile, File()],
+) -> JSONBytes:
+    contents = await read_uploads(files)
+    await check_campaign(session, caller, campaign_id)
+    _check_write_rights(caller)
+    await import_timeseries(session, campaign_id, parse_csv(FILE, contents[FILE]))
+    return JSONBytes(None, status_code=201)
+
+
+def _check_write_rights(caller: Caller) -> None:
+    """403 unless the caller may write timeseries, their values and their links (admins only)."""
+    writes = {t.Timeseries: ("create", "update"), t.TimeseriesPropertyData: ("create", "update")}
+    writes.update({place.link: ("create", "delete") for place in (*BRANCH, ZONE)})
+    for model, operations in writes.items():
+        if not all(permissions.may(model, caller, operation) for operation in operations):
+            raise Forbidden()
+
+
+@dataclass
+class Described:
+    """A timeseries as the file describes it; a name repeated in the file merges, the later row winning."""
+
+    line: int
+    scope: str
+    description: str | None
+    unit: str
+    places: dict[Place, int] = field(default_factory=dict)  # the deepest branch place and the zone
+    values: dict[int, str] = field(default_factory=dict)  # timeseries property id -> value
+
+
+async def import_timeseries(session: AsyncSession, campaign_id: int, table: CsvTable) -> None:
+    property_columns = table.require(REQUIRED)
+    properties = await _properties(session, table, property_columns)
+    scope_ids = await _scope_ids(session, campaign_id, table)
+    place_ids = await _place_ids(session, campaign_id, table)
+    described: dict[str, Described] = {}
+    for row, places in zip(table.rows, place_ids, strict=True):
+        name = row["Name"]
+        item = Described(row.line, row["Campaign scope"], _description(table, row), _unit(table, row), places)
+        for column, (property_id, value_type) in properties.items():
+            value = _property_value(table, row, column, value_type)
+            if value is not None:
+                item.values[property_id] = value
+        previous = described.pop(name, None)
+        if previous is not None:
+            item.values = previous.values | item.values
+        described[name] = item
+    ids = await _upsert(session, campaign_id, table, described, scope_ids)
+    for place in (*BRANCH, ZONE):
+        pairs = [(ids[name], item.places[place]) for name, item in described.items() if place in item.places]
+        await timeseries_sql.replace_links(
+            session, place.link, f"{place.element}_id", list(ids.values()), pairs
+        )
+    values = [
+        (ids[name], pid, value) for name, item in described.items() for pid, value in item.values.items()
+    ]
+    await sites_sql.upsert_values(session, t.TimeseriesPropertyData, "timeseries_id", "property_id", values)
+
+
+async def _properties(
+    session: AsyncSession, table: CsvTable, columns: list[str]
+) -> dict[str, tuple[int, str]]:
+    """{column: (timeseries property id, value type)}; 422 for a column that is no timeseries property."""
+    found = await timeseries_sql.properties_named(session, columns)
+    for column in columns:
+        if column not in found:
+            raise table.error(f'Unknown property: "{column}"', table.header_line, column)
+    return found
+
+
+async def _scope_ids(session: AsyncSession, campaign_id: int, table: CsvTable) -> dict[str, int]:
+    found = await timeseries_sql.scopes_named(
+        session, campaign_id, {row["Campaign scope"] for row in table.rows}
+    )
+    for row in table.rows:
+        if row["Campaign scope"] not in found:
+            detail = f'Unknown campaign scope: "{_short(row["Campaign scope"])}"'
+            raise table.error(detail, row.line, "Campaign scope")
+    return found
+
+
+async def _place_ids(session: AsyncSession, campaign_id: int, table: CsvTable) -> list[dict[Place, int]]:
+    """Each row's places to link: the deepest of site > building > storey > space named, and the zone."""
+    for row in table.rows:
+        for above, below in pairwise(BRANCH):
+            if row[below.column] and not row[above.column]:
+                detail = f'Missing {above.element} for {below.element} "{_short(row[below.column])}"'
+                raise table.error(detail, row.line, above.column)
+    # Resolve the branch one level at a time: each level's names within its parent's id.
+    parent_ids: list[int | None] = [campaign_id] * len(table.rows)
+    paths: list[tuple[str, ...]] = [()] * len(table.rows)
+    places: list[dict[Place, int]] = [{} for _ in table.rows]
+    for place in BRANCH:
+        wanted = [
+            (parent, row[place.column]) if parent is not None and row[place.column] else None
+            for row, parent in zip(table.rows, parent_ids, strict=True)
+        ]
+        paths = [(*path, row[place.column]) for path, row in zip(paths, table.rows, strict=True)]
+        found = await _find(session, place, table, wanted, paths)
+        parent_ids = [found.get(key) if key else None for key in wanted]
+        for deepest, element_id in zip(places, parent_ids, strict=True):
+            if element_id is not None:
+                deepest.clear()
+                deepest[place] = element_id
+    zones = [(campaign_id, row["Zone"]) if row["Zone"] else None for row in table.rows]
+    found = await _find(session, ZONE, table, zones, [(row["Zone"],) for row in table.rows])
+    for row_places, key in zip(places, zones, strict=True):
+        if key:
+            row_places[ZONE] = found[key]
+    return places
+
+
+async def _find(
+    session: AsyncSession,
+    place: Place,
+    table: CsvTable,
+    wanted: list[tuple[int, str] | None],
+    paths: list[tuple[str, ...]],
+) -> dict[tuple[int, str], int]:
+    """{(parent id, name): id} of the wanted elements; 422 naming the first one that does not exist."""
+    keys = {key for key in wanted if key is not None}
+    found = await sites_sql.find_ids(session, place.model, place.parent_fk, keys)
+    for row, key, path in zip(table.rows, wanted, paths, strict=True):
+        if key is not None and key not in found:
+            detail = f'Unknown {place.element}: "{_short("/".join(path))}"'
+            raise table.error(detail, row.line, place.column)
+    return found
+
+
+async def _upsert(
+    session: AsyncSession,
+    campaign_id: int,
+    table: CsvTable,
+    described: dict[str, Described],
+    scope_ids: dict[str, int],
+) -> dict[str, int]:
+    """Write the timeseries; {name: id}. An existing timeseries keeps its campaign scope."""
+    existing = await timeseries_sql.timeseries_named(session, campaign_id, set(described))
+    for name, item in described.items():
+        if name in existing and existing[name][1] != scope_ids[item.scope]:
+            problem = f'it is in campaign scope "{_short(existing[name][2])}", which cannot change.'
+            raise table.error(_cannot_create(name, problem), item.line, "Campaign scope")
+    await timeseries_sql.update_timeseries(
+        session,
+        [
+            (existing[name][0], item.description, item.unit)
+            for name, item in described.items()
+            if name in existing
+        ],
+    )
+    new = [
+        (name, scope_ids[item.scope], item.description, item.unit)
+        for name, item in described.items()
+        if name not in existing
+    ]
+    ids = {name: found[0] for name, found in existing.items()}
+    ids.update(await timeseries_sql.insert_timeseries(session, campaign_id, new))
+    return ids
+
+
+# -- cells ----------------------------------------------------------------------------------------
+
+
+def _checked_length(table: CsvTable, row: CsvRow, column: str) -> str:
+    value = row[column]
+    if column == "Name" and not value:
+        raise table.error("Timeseries can't be created: empty name.", row.line, column)
+    if len(value) > LIMITS[column]:
+        problem = f"{column} longer than {LIMITS[column]} characters."
+        raise table.error(_cannot_create(row["Name"], problem), row.line, column)
+    return value
+
+
+def _description(table: CsvTable, row: CsvRow) -> str | None:
+    _checked_length(table, row, "Name")
+    return _checked_length(table, row, "Description") or None
+
+
+def _unit(table: CsvTable, row: CsvRow) -> str:
+    """The unit symbol ("" for none), which must be known to the unit registry."""
+    unit = row["Unit"].strip()
+    if len(unit) > LIMITS["Unit"]:
+        raise table.error(_cannot_create(row["Name"], "Unit longer than 20 characters."), row.line, "Unit")
+    try:
+        parse_unit(unit)
+    except UnitError:
+        raise table.error(
+            _cannot_create(row["Name"], f'undefined unit "{unit}".'), row.line, "Unit"
+        ) from None
+    return unit
+
+
+def _property_value(table: CsvTable, row: CsvRow, column: str, value_type: str) -> str | None:
+    """The cell as a property value of that type, or None for an empty cell (left unchanged)."""
+    value = row[column]
+    if not value.strip():
+        return None
+    if value_type in ("integer", "float"):
+        value = number_text(value)
+    elif value_type == "boolean" and value.strip().lower() in ("true", "false"):
+        value = value.strip().lower()
+    problem = None
+    if value_type in EXPECTED and not valid_property_value(value_type, value):
+        problem = f'"{_short(value)}" is not {EXPECTED[value_type]}.'
+    elif len(value) > VALUE_LIMIT:
+        problem = f"longer than {VALUE_LIMIT} characters."
+    if problem:
+        detail = f'Timeseries "{_short(row["Name"])}" property "{column}" can\'t be created: {problem}'
+        raise table.error(detail, row.line, column)
+    return value
+
+
+def _cannot_create(name: str, problem: str) -> str:
+    return f'Timeseries "{_short(name)}" can\'t be created: {problem}'
+
+
+def _short(text: str, size: int = 40) -> str:
+    """Text quoted in a message, cut if long."""
+    return text if len(text) <= size else text[:size] + "..."
