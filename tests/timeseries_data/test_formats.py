@@ -98,6 +98,9 @@ class TestScalars:
     def test_csv_header_quotes_names_with_commas_and_quotes(self):
         assert csv_header(["a,b", 'say "x"', "é"]) == 'Datetime,"a,b","say ""x""",é\n'
 
+    def test_csv_header_quotes_line_breaks_even_a_lone_cr(self):
+        assert csv_header(["a\rb", "c\nd", " e "]) == 'Datetime,"a\rb","c\nd", e \n'
+
 
 def _join(chunks):
     return b"".join(chunks).decode()

@@ -98,7 +98,7 @@ class TestJsonRoundTrip:
 
 def _csv_body(labels: list[str], rows: dict[datetime, list[float | None]]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\r\n")  # so that a CR in a name is quoted
     writer.writerow(["Datetime", *labels])
     for moment, cells in rows.items():
         writer.writerow([moment.isoformat(), *("" if cell is None else repr(cell) for cell in cells)])

@@ -29,7 +29,7 @@ from bemserver.timeseries_data.formats import (
 )
 
 CHUNK_POINTS = 20_000
-CHUNK_ROWS = 10_000  # CSV lines
+CHUNK_ROWS = 10_000  # CSV lines, about
 _NEXT = timedelta(microseconds=1)  # the storage precision: "after t" is ">= t + 1 µs"
 
 
@@ -62,17 +62,17 @@ def _value_params(column: Column, position: int) -> dict[str, Any]:
     return {f"scale{position}": column.scale, f"offset{position}": column.offset, f"limit{position}": limit}
 
 
-async def _begin(connection: AsyncConnection, timezone: str) -> None:
+async def _begin(connection: AsyncConnection, timezone: str, *, hash_groups: bool = False) -> None:
     # Local to this read-only transaction. Each chunk must walk the primary key in order and stop
-    # after its LIMIT: with stale statistics (a big load not yet analyzed) the planner would
-    # rather sort the whole remaining range for every chunk, so sorts and hash aggregates are off.
+    # after its LIMIT / OFFSET: with stale statistics (a big load not yet analyzed) the planner
+    # would rather sort the whole remaining range for every chunk, so plan sorts are off.
     await connection.execute(
         text(
             "SELECT set_config('TimeZone', :tz, true), set_config('DateStyle', 'ISO', true),"
-            " set_config('enable_sort', 'off', true), set_config('enable_hashagg', 'off', true),"
+            " set_config('enable_sort', 'off', true), set_config('enable_hashagg', :hash, true),"
             " set_config('max_parallel_workers_per_gather', '0', true)"
         ),
-        {"tz": timezone},
+        {"tz": timezone, "hash": "on" if hash_groups else "off"},
     )
 
 
@@ -119,10 +119,19 @@ async def json_chunks(
 
 
 def _csv_query(columns: list[Column]) -> str:
+    """One chunk: the timestamps in [low, high), where high is the earliest CHUNK_ROWS-th point at
+    or after low among the series: each series has fewer than CHUNK_ROWS points in the chunk (the
+    answer's memory stays bounded) and, unless the data ends, the chunk has at least CHUNK_ROWS - 1
+    lines. Grouped by hashing; the lines are ordered by string_agg itself."""
     stored = [(position, column) for position, column in enumerate(columns) if column.series_id is not None]
+    nth = " UNION ALL ".join(
+        f"(SELECT timestamp FROM timeseries_data WHERE series_id = :series{position}"
+        f" AND timestamp >= :low AND timestamp < :end ORDER BY timestamp OFFSET {CHUNK_ROWS - 1} LIMIT 1)"
+        for position, _ in stored
+    )
     branches = " UNION ALL ".join(
         f"SELECT {position} AS k, timestamp, {_value(column, position)} AS v FROM timeseries_data"
-        f" WHERE series_id = :series{position} AND timestamp >= :low AND timestamp < :end"
+        f" WHERE series_id = :series{position} AND timestamp >= :low AND timestamp < (SELECT high FROM bound)"
         + (f" AND abs(value) <= CAST(:limit{position} AS float8)" if column.converted else "")
         for position, column in stored
     )
@@ -135,11 +144,13 @@ def _csv_query(columns: list[Column]) -> str:
         ]
     )
     return f"""
-        SELECT string_agg({line}, E'\\n' ORDER BY timestamp), max(timestamp), count(*)
+        WITH bound AS (
+            SELECT coalesce(min(timestamp), CAST(:end AS timestamptz)) AS high FROM ({nth}) AS nth
+        )
+        SELECT string_agg({line}, E'\n' ORDER BY timestamp), (SELECT high FROM bound)
         FROM (
             SELECT *, timestamp::text AS x FROM (
-                SELECT timestamp, {cells} FROM ({branches}) AS points
-                GROUP BY timestamp ORDER BY timestamp LIMIT {CHUNK_ROWS}
+                SELECT timestamp, {cells} FROM ({branches}) AS points GROUP BY timestamp
             ) AS grouped
         ) AS chunk
     """
@@ -160,15 +171,16 @@ async def csv_chunks(
             params[f"series{position}"] = column.series_id
             params.update(_value_params(column, position))
     async with engine.connect() as connection:
-        await _begin(connection, timezone)
+        await _begin(connection, timezone, hash_groups=True)
         low = start
         while True:
-            body, last, count = (await connection.execute(query, {**params, "low": low})).one()
-            yield (header + (body + "\n" if body else "")).encode()
+            body, high = (await connection.execute(query, {**params, "low": low})).one()
+            if body or header:
+                yield (header + (body + "\n" if body else "")).encode()
             header = ""
-            if count < CHUNK_ROWS:
+            if high >= end:
                 break
-            low = last + _NEXT
+            low = high
 
 
 async def streamed(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:

@@ -13,8 +13,6 @@ Numbers: floats as Python repr ("0.0", "2.1666666666666665"), ints (counts) as i
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, tzinfo
@@ -152,11 +150,17 @@ def json_key(label: str) -> str:
     return orjson.dumps(label).decode()
 
 
+def csv_cell(text: str) -> str:
+    """RFC 4180: a cell holding a comma, a quote or a line break (CR or LF) is quoted, quotes doubled.
+    (csv.writer with a '\\n' line terminator would leave a lone CR unquoted.)"""
+    if any(special in text for special in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
 def csv_line(cells: Sequence[str]) -> str:
-    """One RFC 4180 line ending with '\\n': cells holding a comma, quote or line break are quoted."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(cells)
-    return buffer.getvalue()
+    """One CSV line ending with '\\n'."""
+    return ",".join(csv_cell(cell) for cell in cells) + "\n"
 
 
 def csv_header(labels: Sequence[str]) -> str:
