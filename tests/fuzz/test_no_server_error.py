@@ -27,6 +27,7 @@ from tests.helpers import create
 FUZZ_PATHS = {
     "foundation": r"^/(auth/|about/|users/|users/\{|user_groups/|users_by_user_groups/)",
     "io-sites": r"^/io/sites$",
+    "timeseries": r"^/(timeseries/|io/timeseries)$",
 }
 
 MAX_EXAMPLES = int(os.environ.get("BEMSERVER_FUZZ_EXAMPLES", "25"))
