@@ -8,6 +8,7 @@ MODEL_MODULES = (
     "bemserver.structure.models",
     "bemserver.timeseries.models",
     "bemserver.timeseries_data.models",
+    "bemserver.timeseries_data.rollup_models",
 )
 
 

@@ -1,18 +1,53 @@
-"""Pre-aggregated rollups kept in step with the points (to be written by the aggregation engine).
+"""Rollups: per stored series, the points of each 15 minutes, hour and UTC day summed up.
 
-The write paths call `points_changed` after every insert or delete of points, in the same
-transaction, with the affected series and the [start, end) span of the change.
+Aggregates and stats read them instead of the points whenever the bucket grid falls on their cells
+(see aggregate.py). Keeping them exact costs about as much as writing the points, so writes do not
+pay it: every write path calls `points_changed` (in its transaction, after inserting or deleting
+points), which only notes the changed span. Before reading rollups, readers call `refresh`: the
+noted spans of the series read are claimed and their cells recomputed from the points (database
+functions of migration 0005), in a short transaction of their own. A bulk load thus costs one
+recomputation, by its first reader, and a live series a few cells per read.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    table: str
+    seconds: int  # cell width; cells are aligned on the Unix epoch
+
+
+QUARTERS = Level("timeseries_data_quarters", 900)
+HOURS = Level("timeseries_data_hours", 3600)
+DAYS = Level("timeseries_data_days", 86400)
+LEVELS = (DAYS, HOURS, QUARTERS)  # coarsest first: the first whose cells fit a grid is used
+
+_NOTE = text(
+    "INSERT INTO timeseries_data_dirty (series_id, lo, hi)"
+    " SELECT DISTINCT s, CAST(:lo AS timestamptz), CAST(:hi AS timestamptz) FROM unnest(CAST(:series AS int[])) AS s"
+)
+_REFRESH = text("SELECT refresh_dirty_rollups(CAST(:series AS int[]))")
 
 
 async def points_changed(
     connection: AsyncConnection, series_ids: list[int], start: datetime, end: datetime
 ) -> None:
-    """Refresh whatever rollups cover the given series and time span."""
-    return None
+    """Note that points of these series were written or deleted in [start, end)."""
+    if not series_ids or start >= end:
+        return
+    await connection.execute(_NOTE, {"series": list(series_ids), "lo": start, "hi": end})
+
+
+async def refresh(engine: AsyncEngine, series_ids: list[int]) -> None:
+    """Bring the rollups of these series up to date (committed before returning)."""
+    if not series_ids:
+        return
+    async with engine.begin() as connection:
+        await connection.execute(_REFRESH, {"series": sorted(set(series_ids))})

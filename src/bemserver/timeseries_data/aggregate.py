@@ -1,0 +1,340 @@
+"""Bucketed aggregates computed and rendered by PostgreSQL, streamed chunk by chunk.
+
+Per bucket and series, the aggregate is computed over the points of the bucket (never from other
+aggregates): count, min and max as stored; sum exact (each value taken as its shortest decimal form,
+added up as numeric, rounded once to a float); avg = that float sum / count. The same numbers come
+out whether they are read from the points or from rollups, which is what allows rollups.
+
+Source: the coarsest rollup level whose cells tile the grid (every bucket boundary on a cell
+boundary), else the points. The answer is then rendered in SQL: one JSON fragment per series, or
+the CSV lines, a chunk of buckets per query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bemserver.timeseries_data.buckets import CalendarGrid, FixedGrid, Grid
+from bemserver.timeseries_data.formats import (
+    Format,
+    csv_header,
+    csv_timestamp,
+    json_key,
+    json_number,
+    json_timestamp,
+    number_text,
+    sql_number,
+)
+from bemserver.timeseries_data.rollups import LEVELS, Level, refresh
+
+CHUNK_VALUES = 400_000  # buckets x series rendered by one query
+FLOAT_MAX = "1.7976931348623157e308"
+
+
+class Aggregation(StrEnum):
+    AVG = "avg"
+    SUM = "sum"
+    MIN = "min"
+    MAX = "max"
+    COUNT = "count"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One requested timeseries: its label, its stored series (None: never written in that data
+    state) and the linear conversion of its aggregates (value * scale + offset)."""
+
+    label: str
+    series_id: int | None
+    scale: float = 1.0
+    offset: float = 0.0
+
+    @property
+    def converted(self) -> bool:
+        return (self.scale, self.offset) != (1.0, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    columns: list[Column]
+    grid: Grid
+    aggregation: Aggregation
+    timezone: str
+
+
+def source_level(grid: Grid) -> Level | None:
+    """The coarsest rollup level whose cells tile every bucket of the grid; None: the points."""
+    for level in LEVELS:
+        if grid.aligned(level.seconds):
+            return level
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Per bucket and series with points: sid, k (bucket index), ord (the order of k), and the sums the
+# aggregation needs: n (count), micros + decimals (exact sum, see rollup_models.py), fsum (that sum
+# rounded, when stored), lo (min), hi (max)
+
+
+def _needs_sum(aggregation: Aggregation) -> bool:
+    return aggregation in (Aggregation.AVG, Aggregation.SUM)
+
+
+def _fields(aggregation: Aggregation, sums: tuple[str, ...]) -> str:
+    """Only the fields the aggregation needs; NULL for the others."""
+    n, micros, decimals, fsum, lo, hi = sums
+    summing = _needs_sum(aggregation)
+    return ", ".join(
+        [
+            f"{n} AS n",
+            f"{micros if summing else 'NULL::numeric'} AS micros",
+            f"{decimals if summing else 'NULL::numeric'} AS decimals",
+            f"{fsum if summing else 'NULL::float8'} AS fsum",
+            f"{lo if aggregation is Aggregation.MIN else 'NULL::float8'} AS lo",
+            f"{hi if aggregation is Aggregation.MAX else 'NULL::float8'} AS hi",
+        ]
+    )
+
+
+RAW_SUMS = (
+    "count(*)",
+    "coalesce(sum(u), 0)",
+    "sum(value::text::numeric) FILTER (WHERE u IS NULL)",
+    "NULL::float8",
+    "min(value)",
+    "max(value)",
+)
+GROUPED_SUMS = ("sum(count)::int8", "sum(micros)", "sum(decimals)", "NULL::float8", "min(min)", "max(max)")
+CELL_SUMS = ("count", "micros", "decimals", "fsum", "min", "max")
+
+
+def _sparse(grid: Grid, level: Level | None, aggregation: Aggregation, series: str) -> str:
+    """SQL of the non-empty buckets in [:lo, :hi) of the stored series given by the :`series` parameter."""
+    if level is None:
+        moment, sums = "timestamp", RAW_SUMS
+        micros = "exact_micros(value)" if _needs_sum(aggregation) else "NULL::int8"
+        table = (
+            f"(SELECT series_id, timestamp, value, {micros} AS u FROM timeseries_data"
+            f" WHERE series_id = CAST(:{series} AS int) AND timestamp >= :lo AND timestamp < :hi"
+            " AND value IS NOT NULL) AS points"
+        )
+    else:
+        moment, sums, table = "start", GROUPED_SUMS, level.table
+    rows = f"FROM {table} WHERE series_id = CAST(:{series} AS int) AND {moment} >= :lo AND {moment} < :hi"
+    if isinstance(grid, CalendarGrid):
+        bucket = f"width_bucket({moment}, CAST(:bounds AS timestamptz[])) - 1 + :k0"
+        return f"SELECT {bucket} AS k, {bucket} AS ord, {_fields(aggregation, sums)} {rows} GROUP BY 1"
+    index = "(date_part('epoch', {})::int8 - :a) / :w"
+    if level is not None and grid.width == timedelta(seconds=level.seconds):
+        # Each cell is a bucket: no grouping, and the primary key's order is the buckets'
+        return f"SELECT {index.format('start')} AS k, start AS ord, {_fields(aggregation, CELL_SUMS)} {rows}"
+    if level is not None:
+        k = index.format("start")
+        return f"SELECT {k} AS k, {k} AS ord, {_fields(aggregation, sums)} {rows} GROUP BY 1"
+    return (
+        f"SELECT {index.format('b')} AS k, b AS ord, n, micros, decimals, fsum, lo, hi FROM ("
+        "SELECT date_bin(CAST(:width AS interval), timestamp, CAST(:anchor AS timestamptz)) AS b,"
+        f" {_fields(aggregation, sums)} {rows} GROUP BY 1) AS binned"
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# From sums to rendered cells
+
+
+def _value(aggregation: Aggregation) -> str:
+    """The aggregate (float8, or int8 for count) from n, micros, decimals, fsum, lo, hi."""
+    if aggregation is Aggregation.COUNT:
+        return "n"
+    if aggregation is Aggregation.MIN:
+        return "lo"
+    if aggregation is Aggregation.MAX:
+        return "hi"
+    as_float = "coalesce(fsum, rounded_sum(micros, decimals))"
+    if aggregation is Aggregation.SUM:
+        return as_float
+    # avg: the float sum divided by the count; when the sum overflows, the exact quotient rounded
+    quotient = "rounded_sum(0, (micros * 0.000001 + coalesce(decimals, 0)) / n)"
+    return f"CASE WHEN abs({as_float}) <> 'Infinity' THEN {as_float} / n ELSE {quotient} END"
+
+
+def _converted(position: int) -> str:
+    """value * scale + offset; NULL where that would leave the float range."""
+    sc, of = f"CAST(:sc{position} AS float8)", f"CAST(:of{position} AS float8)"
+    return f"CASE WHEN abs(value) <= ({FLOAT_MAX} - abs({of})) / greatest(abs({sc}), 1) THEN value * {sc} + {of} END"
+
+
+def _number(column: str, fmt: Format) -> str:
+    """Python's repr of a float8 column; JSON null / CSV empty for NULL, CSV 'inf' for infinities."""
+    if fmt is Format.JSON:
+        return f"CASE WHEN {column} IS NULL OR {column} IN ('Infinity', '-Infinity', 'NaN') THEN 'null' ELSE {sql_number(column)} END"
+    return f"CASE WHEN {column} IS NULL OR {column} = 'NaN' THEN '' ELSE {sql_number(column)} END"
+
+
+def _branch(query: Query, level: Level | None, fmt: Format, position: int, column: Column) -> str:
+    """SQL of one row (position, cells): the column's cells of every bucket in [:k0, :k1), joined by
+    commas, an empty bucket being :gap<position>. The window reads the buckets in order (the
+    primary key's, when cells are buckets: no sort), and string_agg takes them in that order."""
+    aggregation = query.aggregation
+    valued = f"SELECT k, ord, {_value(aggregation)} AS value FROM ({_sparse(query.grid, level, aggregation, f'id{position}')}) AS sparse"
+    if column.converted:
+        valued = f"SELECT k, ord, {_converted(position)} AS value FROM ({valued} OFFSET 0) AS raw"
+        cell = _number("value", fmt)
+    else:
+        cell = "value::text" if aggregation is Aggregation.COUNT else _number("value", fmt)
+    gap = f"CAST(:gap{position} AS text)"
+    return f"""
+        SELECT {position} AS position,
+            string_agg(repeat({gap} || ',', (k - prev - 1)::int) || cell, ',') || repeat(',' || {gap}, (:k1 - 1 - max(k))::int)
+        FROM (
+            SELECT k, lag(k, 1, :k0 - 1) OVER (ORDER BY ord) AS prev, {cell} AS cell FROM ({valued} OFFSET 0) AS valued
+        ) AS cells
+    """
+
+
+def chunk_sql(query: Query, level: Level | None, fmt: Format, columns: list[Column]) -> str:
+    """Rows (position, cells) for the columns with a stored series, in the chunk [:k0, :k1)."""
+    return " UNION ALL ".join(
+        f"({_branch(query, level, fmt, position, column)})"
+        for position, column in enumerate(columns)
+        if column.series_id is not None
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Running
+
+
+def _gap(column: Column, aggregation: Aggregation, fmt: Format) -> str:
+    """The text of an empty bucket: null / empty, or the count 0 (converted)."""
+    if aggregation is not Aggregation.COUNT:
+        return "null" if fmt is Format.JSON else ""
+    if not column.converted:
+        return "0"
+    zero = 0 * column.scale + column.offset
+    return json_number(zero) if fmt is Format.JSON else number_text(zero)
+
+
+def _params(query: Query, columns: list[Column], k0: int, k1: int, fmt: Format) -> dict[str, Any]:
+    grid = query.grid
+    params: dict[str, Any] = {"k0": k0, "k1": k1, "lo": grid.start(k0), "hi": grid.start(k1)}
+    for position, column in enumerate(columns):
+        if column.series_id is not None:
+            params[f"id{position}"] = column.series_id
+            params[f"gap{position}"] = _gap(column, query.aggregation, fmt)
+            if column.converted:
+                params[f"sc{position}"] = column.scale
+                params[f"of{position}"] = column.offset
+    if isinstance(grid, FixedGrid):
+        params |= {
+            "anchor": grid.anchor,
+            "width": grid.width,
+            "a": int(grid.anchor.timestamp()),
+            "w": int(grid.width.total_seconds()),
+        }
+    else:
+        params["bounds"] = grid.bounds[k0 : k1 + 1]
+    return params
+
+
+async def _begin(connection: AsyncConnection) -> None:
+    # Local to this read-only transaction. No JIT: its compilation costs more than these queries.
+    await connection.execute(
+        text(
+            "SELECT set_config('extra_float_digits', '1', true), set_config('work_mem', '64MB', true),"
+            " set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true)"
+        )
+    )
+
+
+async def _columns(
+    connection: AsyncConnection,
+    query: Query,
+    level: Level | None,
+    columns: list[Column],
+    k0: int,
+    k1: int,
+    fmt: Format,
+) -> list[list[str]]:
+    """Each column's cells for the buckets [k0, k1)."""
+    bodies: dict[int, str] = {}
+    if any(column.series_id is not None for column in columns):
+        statement = text(chunk_sql(query, level, fmt, columns))
+        params = _params(query, columns, k0, k1, fmt)
+        bodies = {row[0]: row[1] for row in await connection.execute(statement, params)}
+    cells = []
+    for position, column in enumerate(columns):
+        body = bodies.get(position)
+        cells.append(
+            body.split(",") if body is not None else [_gap(column, query.aggregation, fmt)] * (k1 - k0)
+        )
+    return cells
+
+
+def _chunks(count: int, width: int) -> list[tuple[int, int]]:
+    size = max(1, CHUNK_VALUES // max(width, 1))
+    return [(k, min(k + size, count)) for k in range(0, count, size)]
+
+
+def _json_keys(query: Query, k0: int, k1: int) -> list[str]:
+    tz = ZoneInfo(query.timezone)
+    return [f'"{json_timestamp(query.grid.start(k), tz)}":' for k in range(k0, k1)]
+
+
+async def _prepare(engine: AsyncEngine, query: Query) -> Level | None:
+    """The rollup level answering the query (None: the points), brought up to date."""
+    level = source_level(query.grid)
+    if level is not None:
+        await refresh(engine, [column.series_id for column in query.columns if column.series_id is not None])
+    return level
+
+
+async def json_chunks(engine: AsyncEngine, query: Query) -> AsyncIterator[bytes]:
+    """{"<label>": {"<bucket start>": value, ...}, ...}: every series, every bucket."""
+    level = await _prepare(engine, query)
+    count = query.grid.count
+    async with engine.connect() as connection:
+        await _begin(connection)
+        if count * len(query.columns) <= CHUNK_VALUES:  # the usual case: one query for all
+            keys = _json_keys(query, 0, count)
+            cells = await _columns(connection, query, level, query.columns, 0, count, Format.JSON)
+            parts = [
+                json_key(column.label) + ":{" + ",".join(map(str.__add__, keys, column_cells)) + "}"
+                for column, column_cells in zip(query.columns, cells, strict=True)
+            ]
+            yield ("{" + ",".join(parts) + "}").encode()
+            return
+        for position, column in enumerate(query.columns):
+            yield (("{" if position == 0 else ",") + json_key(column.label) + ":{").encode()
+            for k0, k1 in _chunks(count, 1):
+                (column_cells,) = await _columns(connection, query, level, [column], k0, k1, Format.JSON)
+                keys = _json_keys(query, k0, k1)
+                yield (("," if k0 else "") + ",".join(map(str.__add__, keys, column_cells))).encode()
+            yield b"}"
+        yield b"}"
+
+
+async def csv_chunks(engine: AsyncEngine, query: Query) -> AsyncIterator[bytes]:
+    """'Datetime,<labels>' then one line per bucket, empty cell = empty bucket (0 for count)."""
+    header = csv_header([column.label for column in query.columns])
+    level = await _prepare(engine, query)
+    tz = ZoneInfo(query.timezone)
+    async with engine.connect() as connection:
+        await _begin(connection)
+        for k0, k1 in _chunks(query.grid.count, len(query.columns)):
+            cells = await _columns(connection, query, level, query.columns, k0, k1, Format.CSV)
+            stamps = [csv_timestamp(query.grid.start(k), tz) for k in range(k0, k1)]
+            yield (
+                header + "".join(line + "\n" for line in map(",".join, zip(stamps, *cells, strict=True)))
+            ).encode()
+            header = ""
+    if header:
+        yield header.encode()
