@@ -1,23 +1,26 @@
 """Raw reads streamed in chunks: PostgreSQL renders the JSON / CSV text, Python forwards it.
 
-Each chunk is one query returning one row (the text of up to CHUNK_POINTS points, the last
-timestamp, the count); the next chunk starts just after that timestamp (keyset paging on the
-primary key), so memory stays bounded whatever the answer's size. Reads run on their own
-connection, opened when the response starts streaming: the request's session has already
-checked the permissions and is closed by then.
+A read first asks, in one query over the primary key, where every CHUNK-th point of each series
+lies. Those instants cut the answer into windows holding at most CHUNK points of any series, so
+memory stays bounded whatever the answer's size. Each window is then one query returning one
+row: its whole text. Windows are independent, so two connections render them side by side
+(PostgreSQL's formatting is the bulk of the work), a few windows ahead of the one being sent, and
+Python forwards them in order.
+
+Reads run on their own connections, opened when the response starts: the request's session has
+already checked the permissions and is closed by then.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bemserver.timeseries_data.formats import (
@@ -28,9 +31,9 @@ from bemserver.timeseries_data.formats import (
     sql_number,
 )
 
-CHUNK_POINTS = 20_000
-CHUNK_ROWS = 10_000  # CSV lines, about
-_NEXT = timedelta(microseconds=1)  # the storage precision: "after t" is ">= t + 1 µs"
+CHUNK = 10_000  # points of one series in one window
+WORKERS = 2  # connections rendering windows at the same time
+AHEAD = 4  # windows rendered before their turn to be sent, at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,85 +57,191 @@ def _value(column: Column, position: int) -> str:
     return f"(value * CAST(:scale{position} AS float8) + CAST(:offset{position} AS float8))"
 
 
-def _value_params(column: Column, position: int) -> dict[str, Any]:
-    if not column.converted:
-        return {}
-    # The largest |value| whose conversion stays a finite float8.
-    limit = (sys.float_info.max - abs(column.offset)) / max(abs(column.scale), 1.0)
-    return {f"scale{position}": column.scale, f"offset{position}": column.offset, f"limit{position}": limit}
+def _kept(column: Column, position: int) -> str:
+    # A converted value could overflow float8 (an error in PostgreSQL): such points are left out.
+    return f" AND abs(value) <= CAST(:limit{position} AS float8)" if column.converted else ""
 
 
-async def _begin(connection: AsyncConnection, timezone: str, *, hash_groups: bool = False) -> None:
-    # Local to this read-only transaction. Each chunk must walk the primary key in order and stop
-    # after its LIMIT / OFFSET: with stale statistics (a big load not yet analyzed) the planner
-    # would rather sort the whole remaining range for every chunk, so plan sorts are off.
+def _params(columns: Sequence[Column]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for position, column in enumerate(columns):
+        params[f"series{position}"] = column.series_id
+        if column.converted:
+            limit = (sys.float_info.max - abs(column.offset)) / max(abs(column.scale), 1.0)
+            params |= {
+                f"scale{position}": column.scale,
+                f"offset{position}": column.offset,
+                f"limit{position}": limit,
+            }
+    return params
+
+
+async def _begin(connection: AsyncConnection, timezone: str) -> None:
+    # Local to this read-only transaction. Windows must be read by walking the primary key: with
+    # stale statistics (a big load not yet analyzed) the planner may prefer to sort, so plan sorts
+    # are off (string_agg orders its own input). One process per query: two run side by side.
     await connection.execute(
         text(
             "SELECT set_config('TimeZone', :tz, true), set_config('DateStyle', 'ISO', true),"
-            " set_config('enable_sort', 'off', true), set_config('enable_hashagg', :hash, true),"
-            " set_config('max_parallel_workers_per_gather', '0', true)"
+            " set_config('enable_sort', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)"
         ),
-        {"tz": timezone, "hash": "on" if hash_groups else "off"},
+        {"tz": timezone},
     )
 
 
-def _json_query(column: Column) -> str:
-    # A converted value could overflow float8 (an error in PostgreSQL): such points are left out.
-    value = _value(column, 0)
-    finite = " AND abs(value) <= CAST(:limit0 AS float8)" if column.converted else ""
+# ---------------------------------------------------------------------------------------------------
+# Windows
+
+
+def _bounds_query(columns: Sequence[Column]) -> TextClause:
+    """(position, instant) of the 1st, (CHUNK+1)-th, (2·CHUNK+1)-th... point of each series."""
+    branches = " UNION ALL ".join(
+        f"SELECT {position} AS k, timestamp FROM ("
+        f"SELECT timestamp, row_number() OVER (ORDER BY timestamp) AS n FROM timeseries_data"
+        f" WHERE series_id = :series{position} AND timestamp >= :start AND timestamp < :end"
+        f"{_kept(column, position)}) AS numbered WHERE n % {CHUNK} = 1"
+        for position, column in enumerate(columns)
+    )
+    return text(branches)
+
+
+async def _bounds(
+    connection: AsyncConnection, columns: Sequence[Column], params: dict[str, Any]
+) -> dict[int, list[datetime]]:
+    """Per column position (stored series only), the ascending instants that open its windows."""
+    stored = [(position, column) for position, column in enumerate(columns) if column.series_id is not None]
+    if not stored:
+        return {}
+    picked = [column for _, column in stored]
+    query = _bounds_query(picked)
+    renamed = _params(picked) | {"start": params["start"], "end": params["end"]}
+    found: dict[int, list[datetime]] = {}
+    for k, moment in await connection.execute(query, renamed):
+        found.setdefault(stored[k][0], []).append(moment)
+    for moments in found.values():
+        moments.sort()
+    return found
+
+
+def _windows(opening: list[datetime], end: datetime) -> list[tuple[datetime, datetime]]:
+    return list(zip(opening, [*opening[1:], end], strict=False))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Rendering windows side by side
+
+
+Job = tuple[TextClause, dict[str, Any]]
+
+
+async def _rendered(engine: AsyncEngine, timezone: str, jobs: list[Job]) -> AsyncIterator[str | None]:
+    """The first column of each job's single row, in job order, computed by up to WORKERS
+    connections at most AHEAD jobs in advance."""
+    loop = asyncio.get_running_loop()
+    results: list[asyncio.Future[str | None]] = [loop.create_future() for _ in jobs]
+    slots = asyncio.Semaphore(AHEAD)
+    taken = 0
+
+    async def work() -> None:
+        nonlocal taken
+        try:
+            async with engine.connect() as connection:
+                await _begin(connection, timezone)
+                while True:
+                    await slots.acquire()
+                    if taken >= len(jobs):
+                        slots.release()
+                        return
+                    index, taken = taken, taken + 1
+                    query, params = jobs[index]
+                    results[index].set_result((await connection.execute(query, params)).scalar())
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # handed to the reader, in order
+            for result in results:
+                if not result.done():
+                    result.set_exception(exc)
+
+    workers = [asyncio.create_task(work()) for _ in range(min(WORKERS, len(jobs)))]
+    try:
+        for result in results:
+            value = await result
+            slots.release()
+            yield value
+    finally:
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        for result in results:  # mark failures as seen: the first one was raised already
+            if result.done() and not result.cancelled():
+                result.exception()
+
+
+# ---------------------------------------------------------------------------------------------------
+# JSON
+
+
+def _json_window(column: Column, position: int) -> TextClause:
     line = f"""'"' || {sql_json_timestamp("timestamp", "x")} || '":' || {sql_number("v")}"""
-    return f"""
-        SELECT string_agg({line}, ',' ORDER BY timestamp), max(timestamp), count(*)
-        FROM (
-            SELECT timestamp, timestamp::text AS x, {value} AS v FROM timeseries_data
-            WHERE series_id = :series AND timestamp >= :low AND timestamp < :end{finite}
-            ORDER BY timestamp LIMIT {CHUNK_POINTS}
-        ) AS chunk
-    """
+    return text(
+        f"SELECT string_agg({line}, ',' ORDER BY timestamp) FROM ("
+        f"SELECT timestamp, timestamp::text AS x, {_value(column, position)} AS v FROM timeseries_data"
+        f" WHERE series_id = :series{position} AND timestamp >= :low AND timestamp < :high"
+        f"{_kept(column, position)}) AS points"
+    )
 
 
 async def json_chunks(
     engine: AsyncEngine, columns: list[Column], start: datetime, end: datetime, timezone: str
 ) -> AsyncIterator[bytes]:
     """{"<label>": {"<timestamp>": value, ...}, ...} in column order; series without points left out."""
-    written = 0
+    params = _params(columns) | {"start": start, "end": end}
+    if start >= end:
+        yield b"{}"
+        return
     async with engine.connect() as connection:
         await _begin(connection, timezone)
-        for column in columns:
-            if column.series_id is None or start >= end:
-                continue
-            query = text(_json_query(column))
-            params = {"series": column.series_id, "end": end, **_value_params(column, 0)}
-            low, opened = start, False
-            while True:
-                body, last, count = (await connection.execute(query, {**params, "low": low})).one()
-                if body:
-                    head = ("{" if not written else ",") + json_key(column.label) + ":{"
-                    yield ((head if not opened else ",") + body).encode()
-                    opened, written = True, written + 1
-                if count < CHUNK_POINTS:
-                    break
-                low = last + _NEXT
-            if opened:
-                yield b"}"
-    yield b"}" if written else b"{}"
+        opening = await _bounds(connection, columns, params)
+    jobs: list[Job] = []
+    owners: list[int] = []  # column position of each job
+    for position, column in enumerate(columns):
+        query = _json_window(column, position)
+        for low, high in _windows(opening.get(position, []), end):
+            jobs.append((query, params | {"low": low, "high": high}))
+            owners.append(position)
+    current = None
+    async for position, body in _with_owners(owners, _rendered(engine, timezone, jobs)):
+        if body is None:
+            continue
+        if current == position:
+            head = ","
+        else:
+            head = ("{" if current is None else "},") + json_key(columns[position].label) + ":{"
+            current = position
+        yield (head + body).encode()
+    yield b"{}" if current is None else b"}}"
 
 
-def _csv_query(columns: list[Column]) -> str:
-    """One chunk: the timestamps in [low, high), where high is the earliest CHUNK_ROWS-th point at
-    or after low among the series: each series has fewer than CHUNK_ROWS points in the chunk (the
-    answer's memory stays bounded) and, unless the data ends, the chunk has at least CHUNK_ROWS - 1
-    lines. Grouped by hashing; the lines are ordered by string_agg itself."""
+async def _with_owners(
+    owners: list[int], bodies: AsyncIterator[str | None]
+) -> AsyncIterator[tuple[int, str | None]]:
+    index = 0
+    async for body in bodies:
+        yield owners[index], body
+        index += 1
+
+
+# ---------------------------------------------------------------------------------------------------
+# CSV
+
+
+def _csv_window(columns: Sequence[Column]) -> TextClause:
+    """The lines of the timestamps in [low, high), grouped by hashing, ordered by string_agg."""
     stored = [(position, column) for position, column in enumerate(columns) if column.series_id is not None]
-    nth = " UNION ALL ".join(
-        f"(SELECT timestamp FROM timeseries_data WHERE series_id = :series{position}"
-        f" AND timestamp >= :low AND timestamp < :end ORDER BY timestamp OFFSET {CHUNK_ROWS - 1} LIMIT 1)"
-        for position, _ in stored
-    )
     branches = " UNION ALL ".join(
         f"SELECT {position} AS k, timestamp, {_value(column, position)} AS v FROM timeseries_data"
-        f" WHERE series_id = :series{position} AND timestamp >= :low AND timestamp < (SELECT high FROM bound)"
-        + (f" AND abs(value) <= CAST(:limit{position} AS float8)" if column.converted else "")
+        f" WHERE series_id = :series{position} AND timestamp >= :low AND timestamp < :high"
+        f"{_kept(column, position)}"
         for position, column in stored
     )
     cells = ", ".join(f"max(v) FILTER (WHERE k = {position}) AS c{position}" for position, _ in stored)
@@ -143,17 +252,11 @@ def _csv_query(columns: list[Column]) -> str:
             for position, column in enumerate(columns)
         ]
     )
-    return f"""
-        WITH bound AS (
-            SELECT coalesce(min(timestamp), CAST(:end AS timestamptz)) AS high FROM ({nth}) AS nth
-        )
-        SELECT string_agg({line}, E'\n' ORDER BY timestamp), (SELECT high FROM bound)
-        FROM (
-            SELECT *, timestamp::text AS x FROM (
-                SELECT timestamp, {cells} FROM ({branches}) AS points GROUP BY timestamp
-            ) AS grouped
-        ) AS chunk
-    """
+    return text(
+        f"SELECT string_agg({line}, E'\\n' ORDER BY timestamp) FROM ("
+        f"SELECT *, timestamp::text AS x FROM (SELECT timestamp, {cells} FROM ({branches}) AS points"
+        " GROUP BY timestamp) AS grouped) AS lines"
+    )
 
 
 async def csv_chunks(
@@ -164,44 +267,39 @@ async def csv_chunks(
     if start >= end or all(column.series_id is None for column in columns):
         yield header.encode()
         return
-    query = text(_csv_query(columns))
-    params: dict[str, Any] = {"end": end}
-    for position, column in enumerate(columns):
-        if column.series_id is not None:
-            params[f"series{position}"] = column.series_id
-            params.update(_value_params(column, position))
+    params = _params(columns) | {"start": start, "end": end}
     async with engine.connect() as connection:
-        await _begin(connection, timezone, hash_groups=True)
-        low = start
-        while True:
-            body, high = (await connection.execute(query, {**params, "low": low})).one()
-            if body or header:
-                yield (header + (body + "\n" if body else "")).encode()
+        await _begin(connection, timezone)
+        opening = await _bounds(connection, columns, params)
+    # Every series' windows at once: between two consecutive instants, each series has at most
+    # CHUNK points.
+    cuts = sorted({moment for moments in opening.values() for moment in moments})
+    query = _csv_window(columns)
+    jobs: list[Job] = [(query, params | {"low": low, "high": high}) for low, high in _windows(cuts, end)]
+    async for body in _rendered(engine, timezone, jobs):
+        if body:
+            yield (header + body + "\n").encode()
             header = ""
-            if high >= end:
-                break
-            low = high
+    if header:
+        yield header.encode()
+
+
+# ---------------------------------------------------------------------------------------------------
 
 
 async def streamed(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    """Run the first query now, so that its errors are answered as errors before the response
-    starts; then, while each chunk is being sent, already fetch the next one."""
+    """Run the first queries now, so that their errors are answered as errors before the response
+    starts; the rest follows as the response is sent."""
     first = await anext(chunks, None)
 
     async def rest() -> AsyncIterator[bytes]:
         if first is None:
             return
-        pending = asyncio.ensure_future(anext(chunks, None))
         try:
             yield first
-            while (chunk := await pending) is not None:
-                pending = asyncio.ensure_future(anext(chunks, None))
+            async for chunk in chunks:
                 yield chunk
         finally:
-            if not pending.done():  # the client went away mid-answer
-                pending.cancel()
-                with contextlib.suppress(BaseException):
-                    await pending
             await chunks.aclose()  # type: ignore[attr-defined]
 
     return rest()
