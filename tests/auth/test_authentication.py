@@ -1,6 +1,8 @@
 """Request authentication: every 401 code, the 400 for a broken header, Basic, inactive users."""
 
+import asyncio
 import base64
+import time
 
 import jwt
 import pytest
@@ -97,8 +99,10 @@ class TestInvalidToken:
             {"email": "chuck@test.com"},
             {"email": 42, "type": "access"},
             {"email": "chuck@test.com", "type": "other"},
+            {"email": "chuck@test.com", "type": "access", "exp": "tomorrow"},
+            {"email": "chuck@test.com", "type": "access", "exp": True},
         ],
-        ids=["no-email", "no-type", "email-not-a-string", "unknown-type"],
+        ids=["no-email", "no-type", "email-not-a-string", "unknown-type", "exp-not-a-number", "exp-boolean"],
     )
     async def test_missing_or_wrong_claims(self, client, users: Users, claims: dict):
         await assert_401(client, bearer(jwt.encode(claims, SECRET, "HS256")), "invalid_token")
@@ -127,6 +131,14 @@ class TestExpiredToken:
             "/auth/token/refresh",
             "POST",
         )
+
+    async def test_the_same_token_expires_while_it_is_in_use(self, client, users: Users):
+        token = jwt.encode(
+            {"email": users.admin.email, "exp": int(time.time()) + 2, "type": "access"}, SECRET, "HS256"
+        )
+        assert (await client.get(PROTECTED, headers=bearer(token))).status_code == 200
+        await asyncio.sleep(2.1)
+        await assert_401(client, bearer(token), "expired_token")
 
     async def test_token_without_exp_never_expires(self, client, users: Users):
         response = await client.get(PROTECTED, headers=bearer(users.admin.token(lifetime=None)))

@@ -6,8 +6,8 @@ from tests.conftest import Users
 from tests.conventions.resources import (
     UNKNOWN_ID,
     need_factory,
+    operations,
     over,
-    over_operations,
     required_fields,
     update_body,
 )
@@ -18,36 +18,40 @@ FORBIDDEN = {"code": 403, "status": "Forbidden", "message": "Authorization error
 METHOD_NOT_ALLOWED = {"code": 405, "status": "Method Not Allowed"}
 
 
-@over_operations()
-async def test_401_without_credentials(client, users: Users, resource, method, path):
-    response = await client.request(method, path, json={} if method in ("POST", "PUT") else None)
-    assert response.status_code == 401
-    assert response.json() == {
-        "code": 401,
-        "status": "Unauthorized",
-        "errors": {"authentication": "missing_authentication"},
-    }
-    assert response.headers["WWW-Authenticate"] == "Bearer, Basic"
+def body_for(method: str) -> dict | None:
+    return {} if method in ("POST", "PUT") else None
 
 
-@over_operations()
-async def test_401_comes_before_the_etag_precondition(client, users: Users, resource, method, path):
-    headers = {"Authorization": "Bearer nope"}
-    response = await client.request(
-        method, path, json={} if method in ("POST", "PUT") else None, headers=headers
-    )
-    assert response.status_code == 401
-    assert response.json()["errors"] == {"authentication": "invalid_token"}
+@over()
+async def test_401_without_credentials(client, resource):
+    for method, path in operations(resource):
+        response = await client.request(method, path, json=body_for(method))
+        assert response.status_code == 401, (method, path)
+        assert response.json() == {
+            "code": 401,
+            "status": "Unauthorized",
+            "errors": {"authentication": "missing_authentication"},
+        }
+        assert response.headers["WWW-Authenticate"] == "Bearer, Basic"
 
 
-@over_operations()
-async def test_403_for_an_inactive_user(client, users: Users, resource, method, path):
+@over()
+async def test_401_comes_before_the_etag_precondition_and_validation(client, resource):
+    for method, path in operations(resource):
+        response = await client.request(
+            method, path, json=body_for(method), headers={"Authorization": "Bearer x"}
+        )
+        assert response.status_code == 401, (method, path)
+        assert response.json()["errors"] == {"authentication": "invalid_token"}
+
+
+@over()
+async def test_403_for_an_inactive_user(client, users: Users, resource):
     """Inactive users are refused right after authentication, before any other check."""
-    response = await client.request(
-        method, path, json={} if method in ("POST", "PUT") else None, headers=users.inactive.headers
-    )
-    assert response.status_code == 403, response.text
-    assert response.json() == FORBIDDEN
+    for method, path in operations(resource):
+        response = await client.request(method, path, json=body_for(method), headers=users.inactive.headers)
+        assert response.status_code == 403, (method, path, response.text)
+        assert response.json() == FORBIDDEN
 
 
 @over(lambda r: r.get)
@@ -78,13 +82,14 @@ async def test_404_updating_an_unknown_item(client, users: Users, resource, make
 
 
 @over(lambda r: r.get or r.update is not None or r.delete)
-@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
-@pytest.mark.parametrize("item_id", ["abc", "1.5", "-1", "1e3", "99999999999999999999"])
-async def test_404_for_a_non_integer_or_out_of_range_id(client, users: Users, resource, method, item_id):
+async def test_404_for_a_non_integer_or_out_of_range_id(client, users: Users, resource):
     headers = users.admin.headers | {"If-Match": "*"}
-    response = await client.request(method, f"{resource.path}{item_id}", headers=headers)
-    assert response.status_code in (404, 405)
-    assert response.json() == (NOT_FOUND if response.status_code == 404 else METHOD_NOT_ALLOWED)
+    methods = [method for method, path in operations(resource) if path != resource.path]
+    for item_id in ("abc", "1.5", "-1", "1e3", "99999999999999999999"):
+        for method in methods:
+            response = await client.request(method, f"{resource.path}{item_id}", headers=headers)
+            assert response.status_code == 404, (method, item_id)
+            assert response.json() == NOT_FOUND
 
 
 @over(lambda r: r.get)
@@ -95,20 +100,19 @@ async def test_404_for_a_non_integer_id_even_without_credentials(client, resourc
 
 
 @over()
-@pytest.mark.parametrize("where", ["collection", "item"])
-async def test_405_envelope_and_allow_header(client, users: Users, resource, where):
-    path = resource.path if where == "collection" else f"{resource.path}1"
-    response = await client.patch(path, json={}, headers=users.admin.headers)
-    assert response.status_code == 405
-    assert response.json() == METHOD_NOT_ALLOWED
-    allowed = set(response.headers["Allow"].split(", "))
-    assert "PATCH" not in allowed
-    if where == "collection" and resource.list:
-        assert {"GET", "HEAD"} <= allowed
-    if where == "collection" and resource.create is not None:
-        assert "POST" in allowed
-    if where == "item" and resource.delete:
-        assert "DELETE" in allowed
+async def test_405_envelope_and_allow_header(client, users: Users, resource):
+    for where, path in (("collection", resource.path), ("item", f"{resource.path}1")):
+        response = await client.patch(path, json={}, headers=users.admin.headers)
+        assert response.status_code == 405, where
+        assert response.json() == METHOD_NOT_ALLOWED
+        allowed = set(response.headers["Allow"].split(", "))
+        assert "PATCH" not in allowed
+        if where == "collection" and resource.list:
+            assert {"GET", "HEAD"} <= allowed
+        if where == "collection" and resource.create is not None:
+            assert "POST" in allowed
+        if where == "item" and resource.delete:
+            assert "DELETE" in allowed
 
 
 @over(lambda r: r.update is None)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bemserver.auth.passwords import verify_password
 from bemserver.auth.tokens import TokenExpired, TokenInvalid, decode_token
@@ -24,16 +24,18 @@ class Caller:
     is_active: bool
 
 
+# Built once: the lookup runs on every authenticated request, so it skips the ORM layer.
+_USERS = User.__table__.c
+_BY_EMAIL = select(_USERS.id, _USERS.email, _USERS.is_admin, _USERS.is_active, _USERS.password).where(
+    _USERS.email == bindparam("email")
+)
+
+
 async def _load(session: Session, email: str) -> tuple[Caller, str] | None:
     if "\x00" in email:  # PostgreSQL text cannot hold NUL: no user can have such an email
         return None
-    row = (
-        await session.execute(
-            select(User.id, User.email, User.is_admin, User.is_active, User.password).where(
-                User.email == email
-            )
-        )
-    ).first()
+    connection = await session.connection()
+    row = (await connection.execute(_BY_EMAIL, {"email": email})).first()
     if row is None:
         return None
     return Caller(row.id, row.email, row.is_admin, row.is_active), row.password
