@@ -146,6 +146,8 @@ class TestWriters:
 finite_floats = st.floats(allow_nan=False, allow_infinity=False)
 moments = st.datetimes(
     min_value=datetime(1680, 1, 1), max_value=datetime(2259, 12, 31), timezones=st.just(UTC)
+) | st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2040, 1, 1), timezones=st.just(UTC)).map(
+    lambda moment: moment.replace(microsecond=0)
 )
 zones = st.sampled_from(["UTC", "Europe/Paris", "America/New_York", "Asia/Kathmandu", "Africa/Monrovia"])
 
@@ -164,14 +166,20 @@ class TestSqlRenderingMatchesPython:
             assert [row[0] for row in rows] == [repr(v) for v in values]
 
     @settings(max_examples=25, deadline=None)
-    @given(stamps=st.lists(moments, min_size=1, max_size=100), zone=zones)
-    async def test_sql_timestamps_are_the_python_ones(self, engine, stamps, zone):
+    @given(stamps=st.lists(moments, min_size=1, max_size=100), zone=zones, precomputed=st.booleans())
+    async def test_sql_timestamps_are_the_python_ones(self, engine, stamps, zone, precomputed):
+        # With `precomputed`, the expressions also get the column's text (DateStyle ISO) to start from.
+        x = "x" if precomputed else None
         async with engine.begin() as connection:
-            await connection.execute(text("SELECT set_config('TimeZone', :tz, true)"), {"tz": zone})
+            await connection.execute(
+                text("SELECT set_config('TimeZone', :tz, true), set_config('DateStyle', 'ISO', true)"),
+                {"tz": zone},
+            )
             rows = await connection.execute(
                 text(
-                    f"SELECT {sql_json_timestamp('t')}, {sql_csv_timestamp('t')}"
-                    " FROM unnest(CAST(:t AS timestamptz[])) WITH ORDINALITY u(t, o) ORDER BY o"
+                    f"SELECT {sql_json_timestamp('t', x)}, {sql_csv_timestamp('t', x)} FROM"
+                    " (SELECT t, o, t::text AS x FROM unnest(CAST(:t AS timestamptz[])) WITH ORDINALITY u(t, o)) s"
+                    " ORDER BY o"
                 ),
                 {"t": stamps},
             )

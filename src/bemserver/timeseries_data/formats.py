@@ -316,7 +316,7 @@ def _with_text(column: str, text_column: str | None, suffix: str, generic: str) 
         return generic
     return (
         f"CASE WHEN length({text_column}) = 22"
-        f" THEN overlay({text_column} placing 'T' from 11 for 1) || {suffix} ELSE {generic} END"
+        f" THEN left({text_column}, 10) || 'T' || right({text_column}, 11) || {suffix} ELSE {generic} END"
     )
 
 
