@@ -9,14 +9,17 @@ instant wins (the last one with `overwrite`).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import psycopg
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from bemserver.http.errors import Conflict
 from bemserver.timeseries_data import rollups
 from bemserver.timeseries_data.ingest import COPY_HEADER, COPY_TRAILER, Batch, instant, row_count, rows_of
 
@@ -88,8 +91,10 @@ async def _copy_new(driver: psycopg.AsyncConnection[Any], first: list[bytes], re
     try:
         async with driver.transaction():  # a savepoint: a clash undoes only this COPY
             await _copy(driver, "timeseries_data", first, rest)
-    except psycopg.errors.UniqueViolation:
-        first.extend(rest)  # if the clash stopped the COPY early, parse (and check) the rest
+    except (psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected):
+        # A stored instant, or a concurrent request writing the same instants in another order:
+        # undone, the merge below waits for the other request instead.
+        first.extend(rest)  # if the COPY stopped early, parse (and check) the rest
         return False
     return True
 
@@ -113,12 +118,28 @@ async def write(session: AsyncSession, batch: Batch, *, overwrite: bool = False)
             break
     if count == 0:
         return
-    if count <= SMALL_BATCH:
-        await _insert_small(connection, first, overwrite)
-    elif not await _copy_new(await _driver(connection), first, batch.chunks):
-        # Some instants are stored already: stage everything and merge
-        await _merge(connection, first, overwrite)
+    with _concurrent_writes_conflict():
+        if count <= SMALL_BATCH:
+            await _insert_small(connection, first, overwrite)
+        elif not await _copy_new(await _driver(connection), first, batch.chunks):
+            # Some instants are stored already: stage everything and merge
+            await _merge(connection, first, overwrite)
     await rollups.points_changed(connection, list(batch.spans), *batch.bounds())
+
+
+_RETRY_LATER = {"40P01", "40001"}  # deadlock detected, serialization failure
+
+
+@contextlib.contextmanager
+def _concurrent_writes_conflict() -> Iterator[None]:
+    """Requests writing the same instants of the same series in different orders can deadlock:
+    PostgreSQL aborts one of them, which gets a 409 asking to try again (not a 500)."""
+    try:
+        yield
+    except (DBAPIError, psycopg.Error) as exc:
+        if getattr(getattr(exc, "orig", exc), "sqlstate", None) in _RETRY_LATER:
+            raise Conflict("Concurrent writes to the same points: please try again") from None
+        raise
 
 
 async def delete(session: AsyncSession, series_ids: list[int], start: datetime, end: datetime) -> None:

@@ -1,0 +1,76 @@
+"""Concurrent writers of the same instants: no 500, and no lost or duplicated point.
+
+Another transaction (a plain connection) holds an uncommitted point, the request runs into it,
+then that transaction asks for a point the request holds: a deadlock, which PostgreSQL breaks
+after deadlock_timeout (1 s) by aborting the transaction that waited first, the request's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+from sqlalchemy import text
+
+from tests.timeseries_data.conftest import post_json, stored
+
+START = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def _at(minutes: int) -> datetime:
+    return START + timedelta(minutes=minutes)
+
+
+async def _series_of(engine, timeseries_id: int) -> int:
+    async with engine.connect() as connection:
+        return int(
+            await connection.scalar(
+                text(
+                    "SELECT id FROM timeseries_by_data_states WHERE timeseries_id = :ts AND data_state_id = 1"
+                ),
+                {"ts": timeseries_id},
+            )
+        )
+
+
+async def _hold(other: psycopg.AsyncConnection, series: int, moment: datetime, value: float) -> None:
+    await other.execute("INSERT INTO timeseries_data VALUES (%s, %s, %s)", (series, moment, value))
+
+
+class TestCrossedWrites:
+    async def test_a_small_write_caught_in_a_deadlock_is_a_409(self, client, world, engine, database_url):
+        await post_json(client, world.admin, {str(world.ts[0]): {_at(0).isoformat(): 0.0}})
+        series = await _series_of(engine, world.ts[0])
+        async with await psycopg.AsyncConnection.connect(database_url) as other:
+            await _hold(other, series, _at(1), -1.0)
+            body = {str(world.ts[0]): {_at(2).isoformat(): 2.0, _at(1).isoformat(): 1.0}}
+            request = asyncio.create_task(post_json(client, world.admin, body))
+            await asyncio.sleep(0.5)  # the request holds _at(2) and waits for _at(1)
+            await _hold(other, series, _at(2), -2.0)  # waits for the request: deadlock
+            response = await request
+            await other.commit()
+        assert response.status_code == 409
+        assert response.json()["message"] == "Concurrent writes to the same points: please try again"
+        points = await stored(engine, world.ts[0])
+        assert points == {_at(0).isoformat(): 0.0, _at(1).isoformat(): -1.0, _at(2).isoformat(): -2.0}
+
+    async def test_a_bulk_write_caught_in_a_deadlock_waits_and_keeps_the_other_values(
+        self, client, world, engine, database_url
+    ):
+        await post_json(client, world.admin, {str(world.ts[0]): {_at(-1).isoformat(): 0.0}})
+        series = await _series_of(engine, world.ts[0])
+        async with await psycopg.AsyncConnection.connect(database_url) as other:
+            await _hold(other, series, _at(3000), -1.0)
+            body = {str(world.ts[0]): {_at(i).isoformat(): float(i) for i in range(5000)}}
+            request = asyncio.create_task(post_json(client, world.admin, body))
+            await asyncio.sleep(0.5)  # the request's COPY holds _at(0..2999) and waits for _at(3000)
+            await _hold(other, series, _at(10), -2.0)  # deadlock: the request's COPY is undone
+            await other.commit()
+            response = await request  # then its merge keeps the values committed meanwhile
+        assert response.status_code == 201
+        points = await stored(engine, world.ts[0])
+        assert len(points) == 5001
+        assert points[_at(10).isoformat()] == -2.0
+        assert points[_at(3000).isoformat()] == -1.0
+        assert points[_at(4999).isoformat()] == 4999.0
