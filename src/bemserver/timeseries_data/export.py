@@ -139,6 +139,8 @@ async def _rendered(engine: AsyncEngine, timezone: str, jobs: list[Job]) -> Asyn
     connections at most AHEAD jobs in advance."""
     loop = asyncio.get_running_loop()
     results: list[asyncio.Future[str | None]] = [loop.create_future() for _ in jobs]
+    done: asyncio.Future[str | None] = loop.create_future()
+    done.set_result(None)
     slots = asyncio.Semaphore(AHEAD)
     taken = 0
 
@@ -164,8 +166,9 @@ async def _rendered(engine: AsyncEngine, timezone: str, jobs: list[Job]) -> Asyn
 
     workers = [asyncio.create_task(work()) for _ in range(min(WORKERS, len(jobs)))]
     try:
-        for result in results:
+        for index, result in enumerate(results):
             value = await result
+            results[index] = done  # let the text go once sent: memory holds AHEAD windows, not all
             slots.release()
             yield value
     finally:
