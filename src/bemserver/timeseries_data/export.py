@@ -14,6 +14,7 @@ already checked the permissions and is closed by then.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -213,25 +214,20 @@ async def json_chunks(
             jobs.append((query, params | {"low": low, "high": high}))
             owners.append(position)
     current = None
-    async for position, body in _with_owners(owners, _rendered(engine, timezone, jobs)):
-        if body is None:
-            continue
-        if current == position:
-            head = ","
-        else:
-            head = ("{" if current is None else "},") + json_key(columns[position].label) + ":{"
-            current = position
-        yield (head + body).encode()
+    # aclosing: a client gone mid-answer stops the rendering connections at once.
+    async with contextlib.aclosing(_rendered(engine, timezone, jobs)) as bodies:
+        index = 0
+        async for body in bodies:
+            position, index = owners[index], index + 1
+            if body is None:
+                continue
+            if current == position:
+                head = ","
+            else:
+                head = ("{" if current is None else "},") + json_key(columns[position].label) + ":{"
+                current = position
+            yield (head + body).encode()
     yield b"{}" if current is None else b"}}"
-
-
-async def _with_owners(
-    owners: list[int], bodies: AsyncIterator[str | None]
-) -> AsyncIterator[tuple[int, str | None]]:
-    index = 0
-    async for body in bodies:
-        yield owners[index], body
-        index += 1
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -279,10 +275,11 @@ async def csv_chunks(
     cuts = sorted({moment for moments in opening.values() for moment in moments})
     query = _csv_window(columns)
     jobs: list[Job] = [(query, params | {"low": low, "high": high}) for low, high in _windows(cuts, end)]
-    async for body in _rendered(engine, timezone, jobs):
-        if body:
-            yield (header + body + "\n").encode()
-            header = ""
+    async with contextlib.aclosing(_rendered(engine, timezone, jobs)) as bodies:
+        async for body in bodies:
+            if body:
+                yield (header + body + "\n").encode()
+                header = ""
     if header:
         yield header.encode()
 
