@@ -28,6 +28,7 @@ FUZZ_PATHS = {
     "foundation": r"^/(auth/|about/|users/|users/\{|user_groups/|users_by_user_groups/)",
     "io-sites": r"^/io/sites$",
     "timeseries": r"^/(timeseries/|io/timeseries)$",
+    "aggregates": r"^/timeseries_data/(campaign/\{campaign_id\}/)?(aggregate|stats)$",
 }
 
 MAX_EXAMPLES = int(os.environ.get("BEMSERVER_FUZZ_EXAMPLES", "25"))

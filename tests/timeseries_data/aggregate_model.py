@@ -78,7 +78,9 @@ def bounds(start: datetime, end: datetime, timezone: str, value: int, unit: str)
 
 
 def exact_sum(values: list[float]) -> Decimal:
-    return sum((Decimal(repr(value)) for value in values), Decimal(0))
+    with localcontext() as context:
+        context.prec = 2000  # every float8's shortest decimal, added up without rounding
+        return sum((Decimal(repr(value)) for value in values), Decimal(0))
 
 
 def to_float(number: Decimal) -> float:
@@ -145,7 +147,7 @@ def stats(values: list[float]) -> dict[str, float | int | None]:
     stddev = None
     if len(values) > 1:
         with localcontext() as context:
-            context.prec = 80
+            context.prec = 2000
             exact = [Decimal(repr(v)) for v in values]
             n = len(exact)
             variance = (n * sum(x * x for x in exact) - sum(exact) ** 2) / (n * (n - 1))

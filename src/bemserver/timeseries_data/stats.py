@@ -22,7 +22,8 @@ _STATS = f"""
 WITH days AS (
     SELECT series_id, count, micros, decimals, fsum, min, max, m2,
         bool_and(m2 IS NOT NULL) OVER series AS exact,
-        sum(fsum) OVER series / sum(count) OVER series AS mean
+        -- only used for series of whole millionths below 1e9: no float overflow there
+        sum(CASE WHEN m2 IS NOT NULL THEN fsum END) OVER series / sum(count) OVER series AS mean
     FROM {DAYS.table} WHERE series_id = ANY(CAST(:ids AS int[]))
     WINDOW series AS (PARTITION BY series_id)
 ),

@@ -124,7 +124,9 @@ BEGIN
             CASE WHEN bool_and(day_exact) THEN sum(m2 + count * (mean - day_mean) ^ 2) FILTER (WHERE day_exact) END AS m2
         FROM (
             SELECT series_id, date_bin(d, start, epoch) AS cell, count, micros, decimals, min, max, m2,
-                fsum / count AS mean, sum(fsum) OVER day / sum(count) OVER day AS day_mean,
+                -- only for days of whole millionths below 1e9: no float overflow there
+                CASE WHEN m2 IS NOT NULL THEN fsum / count END AS mean,
+                sum(CASE WHEN m2 IS NOT NULL THEN fsum END) OVER day / sum(count) OVER day AS day_mean,
                 bool_and(m2 IS NOT NULL) OVER day AS day_exact
             FROM timeseries_data_quarters
             WHERE series_id = ANY (series)
