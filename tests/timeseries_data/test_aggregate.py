@@ -495,3 +495,34 @@ class TestFreshness:
                 )
             )
         assert left == 0
+
+
+class TestChunks:
+    @pytest.mark.parametrize("accept", [None, "text/csv"])
+    @pytest.mark.parametrize("aggregation", ["avg", "count"])
+    async def test_an_answer_in_many_chunks_is_the_same_answer(self, client, world, accept, aggregation):
+        from unittest import mock
+
+        from bemserver.timeseries_data import aggregate
+
+        points = {f"2020-01-01T{h:02d}:{m:02d}:00Z": h + m / 100 for h in range(0, 24, 3) for m in (0, 20)}
+        await post_json(
+            client, world.admin, {str(world.ts[0]): points, str(world.ts[1]): {"2020-01-01T05:00:00Z": 1.0}}
+        )
+        ids = [world.ts[0], world.ts[2], world.ts[1]]
+        args = (
+            client,
+            world.admin,
+            ids,
+            "2020-01-01T00:00:00Z",
+            "2020-01-02T00:00:00Z",
+            1,
+            "hour",
+            aggregation,
+        )
+        whole = await get_aggregate(*args, accept=accept)
+        with mock.patch.object(aggregate, "CHUNK_VALUES", 7):
+            chunked = await get_aggregate(*args, accept=accept)
+        assert chunked.status_code == 200
+        assert chunked.text == whole.text
+        assert len(whole.text.splitlines() if accept else whole.json()[str(world.ts[0])]) >= 24

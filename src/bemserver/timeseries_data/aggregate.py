@@ -195,7 +195,7 @@ def _branch(query: Query, level: Level | None, fmt: Format, position: int, colum
         SELECT {position} AS position,
             string_agg(repeat({gap} || ',', (k - prev - 1)::int) || cell, ',') || repeat(',' || {gap}, (:k1 - 1 - max(k))::int)
         FROM (
-            SELECT k, lag(k, 1, :k0 - 1) OVER (ORDER BY ord) AS prev, {cell} AS cell FROM ({valued} OFFSET 0) AS valued
+            SELECT k, lag(k, 1, :k0 - 1) OVER (ORDER BY ord) AS prev, {cell} AS cell FROM ({valued} ORDER BY ord OFFSET 0) AS valued
         ) AS cells
     """
 
@@ -250,7 +250,7 @@ async def _begin(connection: AsyncConnection) -> None:
     await connection.execute(
         text(
             "SELECT set_config('extra_float_digits', '1', true), set_config('work_mem', '64MB', true),"
-            " set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true)"
+            " set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true), set_config('enable_bitmapscan', 'off', true)"
         )
     )
 

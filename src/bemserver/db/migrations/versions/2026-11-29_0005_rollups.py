@@ -97,7 +97,8 @@ BEGIN
             ) AS points
             GROUP BY series_id, cell
         ) AS sums
-    ) AS cells;
+    ) AS cells
+    ORDER BY series_id, cell;  -- the primary key's order: reads scan the index in heap order
 
     DELETE FROM timeseries_data_hours
     WHERE series_id = ANY (series) AND start >= date_bin(h, lo, epoch) AND start < hi;
@@ -111,7 +112,8 @@ BEGIN
         WHERE series_id = ANY (series)
           AND start >= date_bin(h, lo, epoch) AND start < date_bin(h, last, epoch) + h
         GROUP BY 1, 2
-    ) AS cells;
+    ) AS cells
+    ORDER BY series_id, cell;  -- the primary key's order: reads scan the index in heap order
 
     DELETE FROM timeseries_data_days
     WHERE series_id = ANY (series) AND start >= date_bin(d, lo, epoch) AND start < hi;
@@ -134,7 +136,8 @@ BEGIN
             WINDOW day AS (PARTITION BY series_id, date_bin(d, start, epoch))
         ) AS quarters
         GROUP BY 1, 2
-    ) AS cells;
+    ) AS cells
+    ORDER BY series_id, cell;  -- the primary key's order: reads scan the index in heap order
 END
 $$;
 """
