@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from bemserver.http.errors import Conflict
+from bemserver.http.errors import Conflict, Unprocessable
 from bemserver.timeseries_data import rollups
 from bemserver.timeseries_data.ingest import COPY_HEADER, COPY_TRAILER, Batch, instant, row_count, rows_of
 
@@ -140,6 +140,74 @@ def _concurrent_writes_conflict() -> Iterator[None]:
         if getattr(getattr(exc, "orig", exc), "sqlstate", None) in _RETRY_LATER:
             raise Conflict("Concurrent writes to the same points: please try again") from None
         raise
+
+
+_SMALL_WRITE = """
+WITH state AS (SELECT id FROM timeseries_data_states WHERE id = :ds),
+existing AS (
+    SELECT timeseries_id, id FROM timeseries_by_data_states
+    WHERE data_state_id = :ds AND timeseries_id = ANY(CAST(:ts AS int[])) FOR KEY SHARE
+),
+created AS (
+    INSERT INTO timeseries_by_data_states (timeseries_id, data_state_id)
+    SELECT t, state.id FROM unnest(CAST(:ts AS int[])) AS t CROSS JOIN state
+    ON CONFLICT DO NOTHING RETURNING timeseries_id, id
+),
+series AS (SELECT timeseries_id, id FROM existing UNION ALL SELECT timeseries_id, id FROM created),
+written AS (
+    INSERT INTO timeseries_data (series_id, timestamp, value)
+    SELECT series.id, r.t, r.v
+    FROM unnest(CAST(:p AS int[]), CAST(:t AS timestamptz[]), CAST(:v AS float8[])) WITH ORDINALITY AS r(ts, t, v, o)
+    JOIN series ON series.timeseries_id = r.ts ORDER BY r.o
+    {conflict}
+    RETURNING 1
+)
+SELECT EXISTS (SELECT 1 FROM state) AS found, array_agg(timeseries_id) AS timeseries, array_agg(id) AS series
+FROM series
+"""
+
+
+async def write_small(
+    session: AsyncSession,
+    batch: Batch,
+    timeseries_ids: list[int],
+    data_state_id: int,
+    *,
+    overwrite: bool = False,
+) -> None:
+    """A small write in one statement: the data state checked, the series found (locked) or
+    created, the points inserted. Here the batch's rows carry timeseries ids, not series ids."""
+    unknown_state = Unprocessable(errors={"query": {"data_state": "Unknown data state ID"}})
+    if not -(2**31) <= data_state_id < 2**31:
+        raise unknown_state
+    connection = await session.connection()
+    chunks = list(batch.chunks)
+    rows = list(rows_of(chunks))
+    if overwrite:  # one row per key, the last posted wins (ON CONFLICT DO UPDATE needs unique keys)
+        rows = list({(s, u): (s, u, v) for s, u, v in rows}.values())
+    params = {
+        "ds": data_state_id,
+        "ts": timeseries_ids,
+        "p": [row[0] for row in rows],
+        "t": [instant(row[1]) for row in rows],
+        "v": [row[2] for row in rows],
+    }
+    statement = text(_SMALL_WRITE.format(conflict=_OVERWRITE if overwrite else "ON CONFLICT DO NOTHING"))
+    for _ in range(2):
+        with _concurrent_writes_conflict():
+            found, timeseries, series = (await connection.execute(statement, params)).one()
+        if not found:
+            raise unknown_state
+        series_of = dict(zip(timeseries or [], series or [], strict=True))
+        if len(series_of) == len(set(timeseries_ids)):
+            break
+        # A concurrent request created a series after this statement's snapshot: again (points
+        # already written are skipped, or rewritten with the same values).
+    else:
+        raise Conflict("Concurrent writes to the same points: please try again")
+    if rows:
+        changed = [series_of[timeseries_id] for timeseries_id in batch.spans]
+        await rollups.points_changed(connection, changed, *batch.bounds())
 
 
 async def delete(session: AsyncSession, series_ids: list[int], start: datetime, end: datetime) -> None:

@@ -137,14 +137,27 @@ async def _write(
         keys = labels
         selected = await timeseries_by_names(session, caller, campaign_id, keys)
         by_key = {ts.name: ts for ts in selected}
-    stored = await data_state_series(session, [ts.id for ts in selected], data_state, create=True)
-    series_of = {label: stored[by_key[key].id] for label, key in zip(labels, keys, strict=True)}
+    timeseries_ids = [ts.id for ts in selected]
     if csv_body is not None:
-        batch = ingest.csv_points(csv_body, series_of)
+        most = (body.count(b"\n") + 1) * len(labels)
     else:
         assert json_body is not None
-        batch = ingest.json_points(json_body, series_of)
-    await points.write(session, batch, overwrite=overwrite)
+        most = sum(len(points) for points in json_body.values())
+
+    def parsed(series_of: dict[str, int]) -> ingest.Batch:
+        if csv_body is not None:
+            return ingest.csv_points(csv_body, series_of)
+        assert json_body is not None
+        return ingest.json_points(json_body, series_of)
+
+    if most <= points.SMALL_BATCH:
+        # Points packed with their timeseries id; series found or created by the same statement.
+        by_label = {label: by_key[key].id for label, key in zip(labels, keys, strict=True)}
+        await points.write_small(session, parsed(by_label), timeseries_ids, data_state, overwrite=overwrite)
+    else:
+        stored = await data_state_series(session, timeseries_ids, data_state, create=True)
+        by_label = {label: stored[by_key[key].id] for label, key in zip(labels, keys, strict=True)}
+        await points.write(session, parsed(by_label), overwrite=overwrite)
     return JSONBytes(None, status_code=201)
 
 
