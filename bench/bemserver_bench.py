@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 import orjson
 from bench_api import Api, SetupError
+from bench_calibration import timed_calibration
 from bench_figures import report, table
 from bench_server import ManagedServer, listening_pid
 from bench_workload import CLIENTS, POINTS_PER_DAY, STANDARD_WORKLOAD, Options, Workload, say
@@ -152,6 +153,7 @@ def target_server(arguments: argparse.Namespace) -> Iterator[tuple[Api, int | No
                 "started": True,
                 "workers": arguments.workers,
                 "database": database,
+                "database_pid": managed.postmaster_pid(),
             }
         else:
             api = Api(arguments.base_url.rstrip("/"), arguments.email, arguments.password, arguments.timeout)
@@ -217,6 +219,11 @@ def header(document: dict[str, Any], workers: int | None) -> list[str]:
         f"{machine['cpus']} CPUs, load average at start {machine['loadavg_at_start']},"
         f" at end {machine['loadavg_at_end']}; {document['duration_s']} s",
     ]
+    floor = document["calibration"]
+    lines.append(
+        f"The client alone, against a server answering instantly: median {floor['client_median_ms']} ms,"
+        f" {floor[f'client_concurrent{CLIENTS}_req_per_s']:,} req/s with {CLIENTS} threads"
+    )
     if not workload["standard"]:
         lines.append(
             "Not the standard workload (10 x 365): verdicts and reference ratios are indicative only."
@@ -239,7 +246,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     try:
         with target_server(arguments) as (api, pid, server):
-            bench = Workload(api, options, pid)
+            say("measuring the client's own floor against an instant server...")
+            token = len(api.http.headers.get("Authorization", "")) or 200
+            calibration = timed_calibration(token, arguments.quick, CLIENTS)
+            bench = Workload(api, options, pid, server.get("database_pid"))
             try:
                 results = bench.run()
             finally:
@@ -261,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         "workload": describe_workload(options),
         "server": server,
         "machine": machine,
+        "calibration": calibration,
     }
     document = report(results, context)
     workers = arguments.workers if arguments.start_server else None

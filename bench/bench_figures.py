@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 # --- Figures, targets (issue 4) and the reference's figures (bemserver-api 0.27, 2 gunicorn workers) ---
@@ -47,6 +47,7 @@ class Result:
     value: float | None = None
     detail: str = ""
     wrong: bool = False  # the server answered, but not with the data that was written
+    extra: dict[str, float] = field(default_factory=dict)  # side figures, in the JSON report only
 
 
 def verdict(figure: Figure, result: Result) -> str:
@@ -130,5 +131,6 @@ def report(results: dict[str, Result], context: dict[str, Any]) -> dict[str, Any
             "reference": figure.reference,
             "times_reference": round(ratio, 2) if ratio else None,
             "detail": result.detail,
+            **result.extra,
         }
     return context | {"figures": figures}

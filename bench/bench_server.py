@@ -66,6 +66,25 @@ def tree_rss_mib(root: int) -> float | None:
     return round(sum(_rss_kib(pid) for pid in process_tree(root)) / 1024, 1)
 
 
+def _cpu_ticks(pid: int, postgres: bool) -> int:
+    try:
+        if not postgres and Path(f"/proc/{pid}/comm").read_text().strip() == "postgres":
+            return 0
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    fields = stat[stat.rindex(")") + 2 :].split()  # fields[0] is field 3 (state)
+    # utime + stime, plus cutime + cstime: the CPU of its children that exited (PostgreSQL backends...)
+    return sum(int(ticks) for ticks in fields[11:15])
+
+
+def tree_cpu_seconds(root: int, postgres: bool = False) -> float | None:
+    """CPU time used so far by the live processes of the tree rooted at `root` (postgres ones too?)."""
+    if not Path(f"/proc/{root}").exists():
+        return None
+    return sum(_cpu_ticks(pid, postgres) for pid in process_tree(root)) / os.sysconf("SC_CLK_TCK")
+
+
 def listening_pid(port: int) -> int | None:
     """The top process of the tree listening on TCP `port` (found through /proc), if visible to us."""
     inodes = set()
@@ -221,13 +240,18 @@ class ManagedServer:
         shutil.rmtree(self.folder, ignore_errors=True)
         return problem
 
-    def _stop_orphan_postgres(self) -> str:
-        """Should the server have died without stopping its embedded PostgreSQL, stop that one."""
+    def postmaster_pid(self) -> int | None:
+        """The embedded PostgreSQL's main process, while it runs."""
         try:
             pid = int((self.folder / "data" / "postgres" / "postmaster.pid").read_text().split()[0])
         except (OSError, ValueError, IndexError):
-            return ""
-        if not Path(f"/proc/{pid}").exists():
+            return None
+        return pid if Path(f"/proc/{pid}").exists() else None
+
+    def _stop_orphan_postgres(self) -> str:
+        """Should the server have died without stopping its embedded PostgreSQL, stop that one."""
+        pid = self.postmaster_pid()
+        if pid is None:
             return ""
         os.kill(pid, signal.SIGINT)  # PostgreSQL's fast shutdown
         for _ in range(300):

@@ -7,18 +7,16 @@ import math
 import secrets
 import statistics
 import sys
-import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import orjson
-from bench_api import Api, SetupError, status_text
+from bench_api import Api, SetupError, concurrent_gets, status_text
 from bench_figures import FIGURES_BY_KEY, Result
-from bench_server import RssSampler, tree_rss_mib
+from bench_server import RssSampler, tree_cpu_seconds, tree_rss_mib
 
 STANDARD_WORKLOAD = {"timeseries": 10, "days": 365}
 CLIENTS = 16
@@ -116,8 +114,11 @@ class Options:
 
 
 class Workload:
-    def __init__(self, api: Api, options: Options, server_pid: int | None) -> None:
+    def __init__(
+        self, api: Api, options: Options, server_pid: int | None, database_pid: int | None = None
+    ) -> None:
         self.api, self.options, self.server_pid = api, options, server_pid
+        self.database_pid = database_pid  # the embedded PostgreSQL's, when the benchmark started it
         self.results: dict[str, Result] = {}
         self.campaign_id: int | None = None
         self.data: Dataset | None = None
@@ -218,7 +219,7 @@ class Workload:
         assert self.data is not None
         later = START + dt.timedelta(days=self.data.days + 1)  # outside the range read back
         series, latencies = str(self.data.ids[0]), []
-        deadline = time.monotonic() + self.options.budget_seconds
+        deadline, before = time.monotonic() + self.options.budget_seconds, self.cpu_times()
         for k in range(self.options.small_requests):
             body = orjson.dumps({series: {(later + dt.timedelta(minutes=k)).isoformat(): 1.0}})
             took, response = self.api.timed(
@@ -233,7 +234,7 @@ class Workload:
             latencies.append(took)
             if time.monotonic() > deadline:
                 break
-        return Result(round(statistics.median(latencies) * 1000, 2), plural(len(latencies), "request"))
+        return self.latency_result(latencies, before)
 
     def best_get(
         self, path: str, params: dict[str, Any], check: Callable[[httpx.Response], str], accept: str
@@ -381,6 +382,7 @@ class Workload:
 
     def median_get(self, path: str) -> Result:
         latencies, deadline = [], time.monotonic() + self.options.budget_seconds
+        before = self.cpu_times()
         for _ in range(self.options.small_requests):
             took, response = self.api.timed("GET", path)
             if response.status_code != 200:
@@ -388,64 +390,53 @@ class Workload:
             latencies.append(took)
             if time.monotonic() > deadline:
                 break
-        return Result(round(statistics.median(latencies) * 1000, 2), plural(len(latencies), "request"))
+        return self.latency_result(latencies, before)
+
+    def latency_result(self, latencies: list[float], cpu_before: dict[str, float | None]) -> Result:
+        """The median latency in ms, with the CPU time each request cost."""
+        cpu = self.cpu_per_request(cpu_before, self.cpu_times(), len(latencies))
+        detail = plural(len(latencies), "request") + describe_cpu(cpu)
+        return Result(round(statistics.median(latencies) * 1000, 2), detail, extra=cpu)
 
     def concurrent_list(self) -> Result:
         self.api.call("GET", "/about/")  # refreshes an expiring token first, if need be
         params = {"campaign_id": self.campaign_id} if self.campaign_id is not None else {}
+        before = self.cpu_times()
         statuses, elapsed = concurrent_gets(
-            self.api, "/timeseries/", params, CLIENTS, self.options.concurrent_seconds
+            self.api.new_client, "/timeseries/", params, CLIENTS, self.options.concurrent_seconds
         )
+        after = self.cpu_times()
         done = statuses.pop(200, 0)
         failures = ", ".join(
             f"{count} x {'HTTP ' if isinstance(what, int) else ''}{what}" for what, count in statuses.items()
         )
         if not done:
             return Result(detail=f"no successful request ({failures})")
-        detail = f"{done:,} requests in {elapsed:.1f} s" + (f"; failures: {failures}" if failures else "")
-        return Result(round(done / elapsed, 1), detail, wrong=bool(failures))
+        cpu = self.cpu_per_request(before, after, done + sum(statuses.values()))
+        detail = f"{done:,} requests in {elapsed:.1f} s" + describe_cpu(cpu)
+        if failures:
+            detail += f"; failures: {failures}"
+        return Result(round(done / elapsed, 1), detail, wrong=bool(failures), extra=cpu)
+
+    @staticmethod
+    def cpu_per_request(
+        before: dict[str, float | None], after: dict[str, float | None], requests: int
+    ) -> dict[str, float]:
+        return {
+            f"{who}_cpu_ms_per_request": round((end - start) * 1000 / requests, 2)
+            for who, start in before.items()
+            if start is not None and (end := after.get(who)) is not None
+        }
+
+    def cpu_times(self) -> dict[str, float | None]:
+        """CPU seconds used so far by the server, its embedded database (if known) and this process."""
+        return {
+            "server": tree_cpu_seconds(self.server_pid) if self.server_pid else None,
+            "database": tree_cpu_seconds(self.database_pid, postgres=True) if self.database_pid else None,
+            "client": time.process_time(),
+        }
 
 
-def concurrent_gets(
-    api: Api, path: str, params: dict[str, Any], clients: int, seconds: float
-) -> tuple[Counter[Any], float]:
-    """`clients` threads, each with its own connection, GETting `path` until the time is up.
-
-    Threads with the synchronous httpx client: on 2 cores they drive ~4 times more requests per second
-    than httpx's asyncio client, so the client is less of a ceiling for the server's figure."""
-    statuses: Counter[Any] = Counter()
-    lock = threading.Lock()
-    clock: dict[str, float] = {}
-
-    def start_clock() -> None:  # run once all clients are ready, before any is released
-        clock["start"] = time.perf_counter()
-        clock["deadline"] = clock["start"] + seconds
-
-    ready = threading.Barrier(clients, action=start_clock)
-
-    def client() -> None:
-        counted: Counter[Any] = Counter()
-        with httpx.Client(
-            base_url=api.base_url,
-            headers=dict(api.http.headers),
-            auth=api.http.auth,
-            timeout=api.http.timeout,
-            trust_env=False,
-            verify=api.tls,
-        ) as http:
-            ready.wait()  # building 16 clients takes a while: the clock starts when all are built
-            while time.perf_counter() < clock["deadline"]:
-                try:
-                    counted[http.get(path, params=params).status_code] += 1
-                except httpx.HTTPError as exc:
-                    counted[type(exc).__name__] += 1
-        with lock:
-            statuses.update(counted)
-
-    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    ended = time.perf_counter()
-    return statuses, ended - clock["start"]
+def describe_cpu(cpu: dict[str, float]) -> str:
+    parts = [f"{key.split('_')[0]} {ms} ms" for key, ms in cpu.items()]
+    return "; CPU per request: " + ", ".join(parts) if parts else ""

@@ -101,6 +101,13 @@ class TestQuickRunOnAStartedServer:
         assert document["workload"]["standard"] is False
         assert document["server"]["started"] is True and document["server"]["workers"] == 1
 
+    def test_the_client_floor_and_the_cpu_per_request_are_measured(self, quick_run):
+        _, document, _ = quick_run
+        assert document["calibration"]["client_median_ms"] > 0
+        assert document["calibration"]["client_concurrent16_req_per_s"] > 0
+        users = document["figures"]["get_users_p50_ms"]
+        assert users["server_cpu_ms_per_request"] > 0 and users["database_cpu_ms_per_request"] >= 0
+
     def test_the_server_and_its_postgres_are_stopped_and_removed(self, quick_run):
         _, _, tmp = quick_run
         assert processes_mentioning(str(tmp)) == []
