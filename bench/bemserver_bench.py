@@ -220,10 +220,13 @@ def header(document: dict[str, Any], workers: int | None) -> list[str]:
         f" at end {machine['loadavg_at_end']}; {document['duration_s']} s",
     ]
     floor = document["calibration"]
-    lines.append(
-        f"The client alone, against a server answering instantly: median {floor['client_median_ms']} ms,"
-        f" {floor[f'client_concurrent{CLIENTS}_req_per_s']:,} req/s with {CLIENTS} threads"
-    )
+    if "error" in floor:
+        lines.append(f"The client's own floor could not be measured: {floor['error']}")
+    else:
+        lines.append(
+            f"The client alone, against a server answering instantly: median {floor['client_median_ms']} ms,"
+            f" {floor[f'client_concurrent{CLIENTS}_req_per_s']:,} req/s with {CLIENTS} threads"
+        )
     if not workload["standard"]:
         lines.append(
             "Not the standard workload (10 x 365): verdicts and reference ratios are indicative only."

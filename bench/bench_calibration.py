@@ -10,9 +10,11 @@ from __future__ import annotations
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from typing import Any
 
+import httpx
 from bench_api import Api, concurrent_gets
 
 INSTANT_SERVER = r"""
@@ -46,7 +48,10 @@ def calibrate(token_length: int, requests: int, clients: int, seconds: float) ->
     )
     try:
         assert process.stdout is not None
-        port = int(process.stdout.readline())
+        watchdog = threading.Timer(30, process.kill)  # a server that never says its port is killed
+        watchdog.start()
+        port = int(process.stdout.readline())  # "" (ValueError) if it died
+        watchdog.cancel()
         api = Api(f"http://127.0.0.1:{port}", "", "", timeout=30)
         api.http.headers["Authorization"] = "Bearer " + "x" * token_length  # as heavy as the real ones
         latencies = [api.timed("GET", "/users/")[0] for _ in range(requests)]
@@ -64,6 +69,10 @@ def calibrate(token_length: int, requests: int, clients: int, seconds: float) ->
 
 
 def timed_calibration(token_length: int, quick: bool, clients: int) -> dict[str, Any]:
+    """The floor, or the reason it could not be measured (it never stops the benchmark)."""
     started = time.monotonic()
-    figures = calibrate(token_length, 50 if quick else 200, clients, 1.0 if quick else 3.0)
+    try:
+        figures = calibrate(token_length, 50 if quick else 200, clients, 1.0 if quick else 3.0)
+    except (OSError, ValueError, subprocess.SubprocessError, httpx.HTTPError) as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"[:160]}
     return figures | {"duration_s": round(time.monotonic() - started, 1)}

@@ -191,3 +191,10 @@ class TestProcessMemory:
             sock.bind(("127.0.0.1", 0))
             sock.listen()
             assert bench_server.listening_pid(sock.getsockname()[1]) == os.getpid()
+
+
+class TestCalibration:
+    def test_a_floor_that_cannot_be_measured_is_reported_not_raised(self, monkeypatch):
+        calibration = load("bench_calibration")
+        monkeypatch.setattr(calibration, "INSTANT_SERVER", "raise SystemExit(1)")
+        assert calibration.timed_calibration(200, True, 16)["error"].startswith("ValueError")
