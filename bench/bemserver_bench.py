@@ -26,12 +26,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import orjson
 from bench_api import Api, SetupError
 from bench_calibration import timed_calibration
+from bench_data import POINTS_PER_DAY
 from bench_figures import report, table
 from bench_server import ManagedServer, listening_pid
-from bench_workload import CLIENTS, POINTS_PER_DAY, STANDARD_WORKLOAD, Options, Workload, say
+from bench_workload import CLIENTS, STANDARD_WORKLOAD, Options, Workload, say
 
 
 def loadavg() -> list[float] | None:
@@ -158,10 +160,11 @@ def target_server(arguments: argparse.Namespace) -> Iterator[tuple[Api, int | No
         else:
             api = Api(arguments.base_url.rstrip("/"), arguments.email, arguments.password, arguments.timeout)
             api.login()
-            pid = arguments.server_pid or listening_pid(urlsplit(arguments.base_url).port or 80)
+            address = urlsplit(arguments.base_url)
+            port = address.port or (443 if address.scheme == "https" else 80)
+            pid = arguments.server_pid or listening_pid(port)
             described = {"url": api.base_url, "started": False}
-        about = api.call("GET", "/about/")
-        described["about"] = about.json() if about.status_code == 200 else None
+        described["about"] = about(api)
         described["pid"] = pid
         yield api, pid, described
         api.close()
@@ -170,6 +173,15 @@ def target_server(arguments: argparse.Namespace) -> Iterator[tuple[Api, int | No
             problem = managed.stop()
             if problem:
                 say(f"warning: {problem}")
+
+
+def about(api: Api) -> Any:
+    """What the server says it is (GET /about/), or None."""
+    try:
+        response = api.call("GET", "/about/")
+        return response.json() if response.status_code == 200 else None
+    except (httpx.HTTPError, ValueError):
+        return None
 
 
 def describe_workload(options: Options) -> dict[str, Any]:

@@ -19,11 +19,21 @@ class SetupError(RuntimeError):
 class Api:
     """httpx on the base URL, logged in with a Bearer token (Basic when /auth/token is absent)."""
 
-    def __init__(self, base_url: str, email: str, password: str, timeout: float) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        email: str,
+        password: str,
+        timeout: float,
+        transport: httpx.BaseTransport | None = None,  # tests give a mock one
+    ) -> None:
         self.base_url, self.email, self.password = base_url, email, password
         # One TLS context for every client: httpx would load the CA bundle again for each (~0.1 s).
         self.tls = ssl.create_default_context()
-        self.http = httpx.Client(base_url=base_url, timeout=timeout, trust_env=False, verify=self.tls)
+        self.transport = transport
+        self.http = httpx.Client(
+            base_url=base_url, timeout=timeout, trust_env=False, verify=self.tls, transport=transport
+        )
 
     def login(self) -> None:
         try:
@@ -61,6 +71,7 @@ class Api:
             timeout=self.http.timeout,
             trust_env=False,
             verify=self.tls,
+            transport=self.transport,
         )
 
     def close(self) -> None:

@@ -168,17 +168,19 @@ class ManagedServer:
         return env
 
     def start(self, timeout: float = 180) -> None:
-        log = open(self.folder / "server.log", "wb")  # noqa: SIM115 - the child keeps it open
-        self.process = subprocess.Popen(
-            [self.command, "serve", "--port", str(self.port), "--workers", str(self.workers)],
-            cwd=self.folder,  # no stray .env file is read
-            env=self.environment(),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C reaches the benchmark, which then stops the server
-        )
-        log.close()
+        with open(self.folder / "server.log", "wb") as log:
+            try:
+                self.process = subprocess.Popen(
+                    [self.command, "serve", "--port", str(self.port), "--workers", str(self.workers)],
+                    cwd=self.folder,  # no stray .env file is read
+                    env=self.environment(),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # Ctrl-C reaches the benchmark, which then stops the server
+                )
+            except OSError as exc:
+                raise SetupError(f"cannot run {self.command}: {exc}") from None
         deadline = time.monotonic() + timeout
         with httpx.Client(base_url=self.url, timeout=2, trust_env=False) as http:
             while time.monotonic() < deadline:

@@ -3,82 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 import secrets
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import orjson
 from bench_api import Api, SetupError, concurrent_gets, status_text
+from bench_checks import AnswerChecks
+from bench_data import START, Dataset, csv_bodies, json_bodies
 from bench_figures import FIGURES_BY_KEY, Result
 from bench_server import RssSampler, tree_cpu_seconds, tree_rss_mib
 
 STANDARD_WORKLOAD = {"timeseries": 10, "days": 365}
 CLIENTS = 16
-START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
-POINTS_PER_DAY = 144  # one every 10 minutes
+# figure, bucket width, unit, aggregation, timezone, AnswerChecks method
+AGGREGATES = (
+    ("agg_hour_avg_utc_s", 1, "hour", "avg", "UTC", "hourly"),
+    ("agg_hour_avg_paris_s", 1, "hour", "avg", "Europe/Paris", "hourly"),
+    ("agg_15min_count_utc_s", 15, "minute", "count", "UTC", "count"),
+    ("agg_day_sum_paris_s", 1, "day", "sum", "Europe/Paris", "total"),
+    ("agg_month_max_paris_s", 1, "month", "max", "Europe/Paris", "maximum"),
+)
 RSS_KEYS = ("rss_before_export_mib", "rss_peak_export_mib", "rss_after_export_mib")
-
-
-def value_of(series: int, k: int) -> float:
-    """The k-th point of a series: a daily sine wave around 20 + series."""
-    return round(20 + 5 * math.sin(k / POINTS_PER_DAY * 2 * math.pi) + series, 3)
-
-
-@dataclass
-class Dataset:
-    """What is written, and the expectations it gives each read."""
-
-    ids: list[int]
-    days: int
-    stamps: list[str] = field(init=False)
-
-    def __post_init__(self) -> None:
-        step = dt.timedelta(minutes=10)
-        self.stamps = [(START + step * k).isoformat() for k in range(self.days * POINTS_PER_DAY)]
-
-    @property
-    def per_series(self) -> int:
-        return len(self.stamps)
-
-    @property
-    def total(self) -> int:
-        return self.per_series * len(self.ids)
-
-    @property
-    def end(self) -> str:
-        return (START + dt.timedelta(days=self.days)).isoformat()
-
-    def values(self, index: int) -> list[float]:
-        return [value_of(index, k) for k in range(self.per_series)]
-
-
-def json_bodies(data: Dataset, indexes: list[int], points_per_request: int) -> list[tuple[bytes, int]]:
-    rows = max(1, points_per_request // len(indexes))
-    bodies = []
-    for low in range(0, data.per_series, rows):
-        high = min(data.per_series, low + rows)
-        body = {str(data.ids[i]): {data.stamps[k]: value_of(i, k) for k in range(low, high)} for i in indexes}
-        bodies.append((orjson.dumps(body), (high - low) * len(indexes)))
-    return bodies
-
-
-def csv_bodies(data: Dataset, indexes: list[int], points_per_request: int) -> list[tuple[bytes, int]]:
-    rows = max(1, points_per_request // len(indexes))
-    header = "Datetime," + ",".join(str(data.ids[i]) for i in indexes)
-    bodies = []
-    for low in range(0, data.per_series, rows):
-        high = min(data.per_series, low + rows)
-        lines = [header]
-        for k in range(low, high):
-            lines.append(data.stamps[k] + "," + ",".join(str(value_of(i, k)) for i in indexes))
-        bodies.append((("\n".join(lines) + "\n").encode(), (high - low) * len(indexes)))
-    return bodies
 
 
 def plural(count: int, noun: str) -> str:
@@ -122,8 +73,14 @@ class Workload:
         self.results: dict[str, Result] = {}
         self.campaign_id: int | None = None
         self.data: Dataset | None = None
+        self.checks: AnswerChecks | None = None
         self.state_id: int | None = None
         self.setup_problem = ""
+
+    @property
+    def answers(self) -> AnswerChecks:
+        assert self.checks is not None, "data figures are measured only after a successful setup"
+        return self.checks
 
     # Setup
     def create(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -152,6 +109,7 @@ class Workload:
             ]
             self.state_id = self.raw_state_id()
             self.data = Dataset(ids, self.options.days)
+            self.checks = AnswerChecks(self.data)
         except SetupError as exc:
             self.setup_problem = f"setup failed: {exc}"
             say(self.setup_problem)
@@ -277,13 +235,13 @@ class Workload:
             self.record(
                 "get_raw_json_all_s",
                 lambda: self.best_get(
-                    "/timeseries_data/", self.range_params(), self.check_raw_json, "application/json"
+                    "/timeseries_data/", self.range_params(), self.answers.raw_json, "application/json"
                 ),
             )
             self.record(
                 "get_raw_csv_all_s",
                 lambda: self.best_get(
-                    "/timeseries_data/", self.range_params(), self.check_raw_csv, "text/csv"
+                    "/timeseries_data/", self.range_params(), self.answers.raw_csv, "text/csv"
                 ),
             )
         self.results["rss_peak_export_mib"] = (
@@ -297,29 +255,8 @@ class Workload:
         rss = tree_rss_mib(self.server_pid)
         return Result(rss) if rss is not None else Result(detail=f"process {self.server_pid} is gone")
 
-    def check_raw_json(self, response: httpx.Response) -> str:
-        assert self.data is not None
-        got = sum(len(points) for points in orjson.loads(response.content).values())
-        return "" if got == self.data.total else f"wrong: {got:,} points instead of {self.data.total:,}"
-
-    def check_raw_csv(self, response: httpx.Response) -> str:
-        assert self.data is not None
-        lines = response.content.rstrip(b"\n").split(b"\n")
-        columns = lines[0].count(b",") + 1
-        values = sum(1 for line in lines[1:] for cell in line.split(b",")[1:] if cell.strip())
-        if columns != len(self.data.ids) + 1 or values != self.data.total:
-            return f"wrong: {values:,} values in {len(lines) - 1:,} rows x {columns} columns"
-        return ""
-
     def aggregates(self) -> None:
-        queries = (
-            ("agg_hour_avg_utc_s", 1, "hour", "avg", "UTC", self.check_hourly),
-            ("agg_hour_avg_paris_s", 1, "hour", "avg", "Europe/Paris", self.check_hourly),
-            ("agg_15min_count_utc_s", 15, "minute", "count", "UTC", self.check_count),
-            ("agg_day_sum_paris_s", 1, "day", "sum", "Europe/Paris", self.check_sum),
-            ("agg_month_max_paris_s", 1, "month", "max", "Europe/Paris", self.check_max),
-        )
-        for key, width, unit, aggregation, timezone, check in queries:
+        for key, width, unit, aggregation, timezone, check in AGGREGATES:
             params = {
                 "bucket_width_value": width,
                 "bucket_width_unit": unit,
@@ -329,63 +266,17 @@ class Workload:
             self.record(
                 key,
                 lambda params=params, check=check: self.best_get(
-                    "/timeseries_data/aggregate", self.range_params(**params), check, "application/json"
+                    "/timeseries_data/aggregate",
+                    self.range_params(**params),
+                    getattr(self.answers, check),
+                    "application/json",
                 ),
             )
-
-    def buckets(self, response: httpx.Response) -> list[list[float]]:
-        """Each series' non-empty bucket values, in the order of the ids."""
-        assert self.data is not None
-        body = orjson.loads(response.content)
-        return [[v for v in body.get(str(i), {}).values() if v is not None] for i in self.data.ids]
-
-    def check_hourly(self, response: httpx.Response) -> str:
-        assert self.data is not None
-        buckets = self.buckets(response)
-        counts = {len(values) for values in buckets}
-        if counts != {self.data.days * 24}:
-            return f"wrong: {sorted(counts)} hourly buckets per series"
-        for index, values in enumerate(buckets):  # 6 points an hour: the mean of the means is the mean
-            expected = math.fsum(self.data.values(index)) / self.data.per_series
-            if not math.isclose(math.fsum(values) / len(values), expected, rel_tol=1e-9):
-                return f"wrong: hourly averages of series {self.data.ids[index]}"
-        return ""
-
-    def check_count(self, response: httpx.Response) -> str:
-        assert self.data is not None
-        got = sum(sum(values) for values in self.buckets(response))
-        return (
-            "" if got == self.data.total else f"wrong: counted {got:,} points instead of {self.data.total:,}"
-        )
-
-    def check_sum(self, response: httpx.Response) -> str:
-        assert self.data is not None
-        for index, values in enumerate(self.buckets(response)):
-            expected = math.fsum(self.data.values(index))
-            if not math.isclose(math.fsum(values), expected, rel_tol=1e-9):
-                return f"wrong: series {self.data.ids[index]} sums to {math.fsum(values)}, not {expected}"
-        return ""
-
-    def check_max(self, response: httpx.Response) -> str:
-        assert self.data is not None
-        for index, values in enumerate(self.buckets(response)):
-            if not values or max(values) != max(self.data.values(index)):
-                return f"wrong: maximum of series {self.data.ids[index]}"
-        return ""
 
     def stats(self) -> Result:
         assert self.data is not None
         params = {"timeseries": self.data.ids, "data_state": self.state_id}
-        return self.best_get("/timeseries_data/stats", params, self.check_stats, "application/json")
-
-    def check_stats(self, response: httpx.Response) -> str:
-        assert self.data is not None
-        stats = orjson.loads(response.content)["stats"]
-        for index, series in enumerate(self.data.ids):
-            got = stats[str(series)]
-            if got["count"] < self.data.per_series or got["max"] < max(self.data.values(index)):
-                return f"wrong: stats of series {series}"
-        return ""
+        return self.best_get("/timeseries_data/stats", params, self.answers.stats, "application/json")
 
     def median_get(self, path: str) -> Result:
         latencies, deadline = [], time.monotonic() + self.options.budget_seconds

@@ -17,18 +17,16 @@ import pytest
 
 from tests.bench.modules import load
 
-workload = load("bench_workload")
+bench_data = load("bench_data")
+bench_checks = load("bench_checks")
 
 IDS = [7, 9]
 DAYS = 3  # 2024-01-01 to 2024-01-04: no DST change, but Paris days straddle UTC days
 
 
 @pytest.fixture
-def bench():
-    options = workload.Options(2, DAYS, 50_000, 1, 1, 1.0, 30.0)
-    bench = workload.Workload(api=None, options=options, server_pid=None)
-    bench.data = workload.Dataset(IDS, DAYS)
-    return bench
+def checks():
+    return bench_checks.AnswerChecks(bench_data.Dataset(IDS, DAYS))
 
 
 def points(data) -> dict[int, list[tuple[dt.datetime, float]]]:
@@ -78,43 +76,43 @@ def mean(values: list[float]) -> float:
 
 
 CORRECT = {
-    "hour avg UTC": ("check_hourly", "UTC", to_hour, mean),
-    "hour avg Paris": ("check_hourly", "Europe/Paris", to_hour, mean),
-    "15-minute count": ("check_count", "UTC", to_quarter, len),
-    "day sum Paris": ("check_sum", "Europe/Paris", to_day, math.fsum),
-    "month max Paris": ("check_max", "Europe/Paris", to_month, max),
+    "hour avg UTC": ("hourly", "UTC", to_hour, mean),
+    "hour avg Paris": ("hourly", "Europe/Paris", to_hour, mean),
+    "15-minute count": ("count", "UTC", to_quarter, len),
+    "day sum Paris": ("total", "Europe/Paris", to_day, math.fsum),
+    "month max Paris": ("maximum", "Europe/Paris", to_month, max),
 }
 
 
 class TestAggregateChecks:
     @pytest.mark.parametrize("name", CORRECT)
-    def test_the_documented_answer_passes(self, bench, name):
+    def test_the_documented_answer_passes(self, checks, name):
         check, zone, floor, function = CORRECT[name]
-        assert getattr(bench, check)(response(aggregate(bench.data, zone, floor, function))) == ""
+        assert getattr(checks, check)(response(aggregate(checks.data, zone, floor, function))) == ""
 
     @pytest.mark.parametrize("name", CORRECT)
-    def test_a_missing_series_fails(self, bench, name):
+    def test_a_missing_series_fails(self, checks, name):
         check, zone, floor, function = CORRECT[name]
-        answer = orjson.loads(aggregate(bench.data, zone, floor, function))
+        answer = orjson.loads(aggregate(checks.data, zone, floor, function))
         del answer[str(IDS[1])]
-        assert getattr(bench, check)(response(orjson.dumps(answer))).startswith("wrong")
+        assert getattr(checks, check)(response(orjson.dumps(answer))).startswith("wrong")
 
-    def test_a_wrong_average_fails(self, bench):
-        answer = orjson.loads(aggregate(bench.data, "UTC", to_hour, mean))
+    def test_a_wrong_average_fails(self, checks):
+        answer = orjson.loads(aggregate(checks.data, "UTC", to_hour, mean))
         first = next(iter(answer[str(IDS[0])]))
         answer[str(IDS[0])][first] += 1
-        assert bench.check_hourly(response(orjson.dumps(answer))).startswith("wrong")
+        assert checks.hourly(response(orjson.dumps(answer))).startswith("wrong")
 
-    def test_empty_buckets_are_ignored(self, bench):
-        answer = orjson.loads(aggregate(bench.data, "Europe/Paris", to_day, math.fsum))
+    def test_empty_buckets_are_ignored(self, checks):
+        answer = orjson.loads(aggregate(checks.data, "Europe/Paris", to_day, math.fsum))
         answer[str(IDS[0])]["2023-12-31T00:00:00+01:00"] = None
-        assert bench.check_sum(response(orjson.dumps(answer))) == ""
+        assert checks.total(response(orjson.dumps(answer))) == ""
 
-    def test_a_count_missing_a_point_fails(self, bench):
-        answer = orjson.loads(aggregate(bench.data, "UTC", to_quarter, len))
+    def test_a_count_missing_a_point_fails(self, checks):
+        answer = orjson.loads(aggregate(checks.data, "UTC", to_quarter, len))
         first = next(iter(answer[str(IDS[0])]))
         answer[str(IDS[0])][first] -= 1
-        assert bench.check_count(response(orjson.dumps(answer))).startswith("wrong")
+        assert checks.count(response(orjson.dumps(answer))).startswith("wrong")
 
 
 class TestRawChecks:
@@ -131,24 +129,24 @@ class TestRawChecks:
             rows.append(f"{moment},{data.values(0)[k]},{data.values(1)[k]}")
         return "\n".join(rows) + "\n"
 
-    def test_every_point_in_json_passes(self, bench):
-        assert bench.check_raw_json(response(orjson.dumps(self.raw_json(bench.data)))) == ""
+    def test_every_point_in_json_passes(self, checks):
+        assert checks.raw_json(response(orjson.dumps(self.raw_json(checks.data)))) == ""
 
-    def test_a_missing_json_point_fails(self, bench):
-        answer = self.raw_json(bench.data)
+    def test_a_missing_json_point_fails(self, checks):
+        answer = self.raw_json(checks.data)
         answer[str(IDS[1])].popitem()
-        assert bench.check_raw_json(response(orjson.dumps(answer))).startswith("wrong")
+        assert checks.raw_json(response(orjson.dumps(answer))).startswith("wrong")
 
-    def test_every_row_in_csv_passes(self, bench):
-        assert bench.check_raw_csv(response(self.raw_csv(bench.data))) == ""
+    def test_every_row_in_csv_passes(self, checks):
+        assert checks.raw_csv(response(self.raw_csv(checks.data))) == ""
 
-    def test_an_empty_csv_cell_fails(self, bench):
-        text = self.raw_csv(bench.data).replace(f",{bench.data.values(1)[0]}\n", ",\n", 1)
-        assert bench.check_raw_csv(response(text)).startswith("wrong")
+    def test_an_empty_csv_cell_fails(self, checks):
+        text = self.raw_csv(checks.data).replace(f",{checks.data.values(1)[0]}\n", ",\n", 1)
+        assert checks.raw_csv(response(text)).startswith("wrong")
 
-    def test_a_missing_csv_row_fails(self, bench):
-        text = self.raw_csv(bench.data)
-        assert bench.check_raw_csv(response(text[: text.rindex("\n", 0, -1) + 1])).startswith("wrong")
+    def test_a_missing_csv_row_fails(self, checks):
+        text = self.raw_csv(checks.data)
+        assert checks.raw_csv(response(text[: text.rindex("\n", 0, -1) + 1])).startswith("wrong")
 
 
 class TestStatsCheck:
@@ -163,11 +161,11 @@ class TestStatsCheck:
             }
         return orjson.dumps({"stats": answer})
 
-    def test_the_documented_answer_passes(self, bench):
-        assert bench.check_stats(response(self.stats(bench.data))) == ""
+    def test_the_documented_answer_passes(self, checks):
+        assert checks.stats(response(self.stats(checks.data))) == ""
 
-    def test_a_short_count_fails(self, bench):
-        assert bench.check_stats(response(self.stats(bench.data, -1))).startswith("wrong")
+    def test_a_short_count_fails(self, checks):
+        assert checks.stats(response(self.stats(checks.data, -1))).startswith("wrong")
 
 
 class TestRequestBodies:
@@ -186,18 +184,18 @@ class TestRequestBodies:
             for stamp, value in zip(data.stamps, data.values(i), strict=True)
         }
 
-    def test_json_bodies_hold_every_point_once_within_the_chunk(self, bench):
-        bodies = workload.json_bodies(bench.data, [0, 1], 100)
+    def test_json_bodies_hold_every_point_once_within_the_chunk(self, checks):
+        bodies = bench_data.json_bodies(checks.data, [0, 1], 100)
         assert max(count for _, count in bodies) <= 100
         parse = lambda body: {  # noqa: E731
             (series, stamp): value
             for series, values in orjson.loads(body).items()
             for stamp, value in values.items()
         }
-        assert self.written(bodies, parse) == self.expected(bench.data)
+        assert self.written(bodies, parse) == self.expected(checks.data)
 
-    def test_csv_bodies_hold_every_point_once_within_the_chunk(self, bench):
-        bodies = workload.csv_bodies(bench.data, [0, 1], 100)
+    def test_csv_bodies_hold_every_point_once_within_the_chunk(self, checks):
+        bodies = bench_data.csv_bodies(checks.data, [0, 1], 100)
         assert max(count for _, count in bodies) <= 100
 
         def parse(body: bytes) -> dict[tuple[str, str], float]:
@@ -210,4 +208,4 @@ class TestRequestBodies:
                 for name, cell in zip(names, row.split(",")[1:], strict=True)
             }
 
-        assert self.written(bodies, parse) == self.expected(bench.data)
+        assert self.written(bodies, parse) == self.expected(checks.data)
