@@ -98,3 +98,32 @@ async def test_cors_when_origins_are_configured(client_for, users: Users):
 async def test_no_cors_headers_by_default(client, users: Users):
     response = await client.get("/users/", headers=users.admin.headers | {"Origin": "https://ui.example.org"})
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+async def test_a_nul_character_is_a_422_not_a_500(client, users: Users):
+    created = await client.post(
+        "/users/",
+        json={"name": "a\x00b", "email": "nul@test.com", "password": "x"},
+        headers=users.admin.headers,
+    )
+    assert created.status_code == 422
+    assert created.json()["message"].startswith("Invalid value:")
+    listed = await client.get("/users/", params={"name": "a\x00b"}, headers=users.admin.headers)
+    assert listed.status_code == 422
+
+
+async def test_a_body_that_is_not_json_is_a_422(client, users: Users):
+    response = await client.post(
+        "/user_groups/",
+        content=b'{"name": "G"}',
+        headers=users.admin.headers | {"Content-Type": "text/plain"},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == {"json": {"_schema": ["Invalid input type."]}}
+
+
+@pytest.mark.parametrize("value", ["true", "True", "TRUE", "1", "yes", "on", "tRue"])
+async def test_query_booleans_are_read_case_insensitively(client, users: Users, value):
+    response = await client.get("/users/", params={"is_admin": value}, headers=users.admin.headers)
+    assert response.status_code == 200
+    assert [user["name"] for user in response.json()] == ["Chuck"]

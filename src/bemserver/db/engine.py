@@ -56,8 +56,10 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.sessionmaker() as session:
         if request.method in READ_ONLY_METHODS:
             await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        yield session
-        await session.commit()
+            yield session  # nothing to commit
+        else:
+            yield session
+            await session.commit()
 
 
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
