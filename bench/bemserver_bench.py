@@ -17,6 +17,7 @@ import datetime as dt
 import ipaddress
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -246,8 +247,18 @@ def header(document: dict[str, Any], workers: int | None) -> list[str]:
     return lines
 
 
+class Stopped(Exception):
+    """SIGTERM or SIGHUP (`timeout`, a closed terminal): stop the run, but clean up like Ctrl-C does."""
+
+
+def _stop(signum: int, _frame: object) -> None:
+    raise Stopped(signal.Signals(signum).name)
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
+    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop_signal, _stop)
     options = Options(
         timeseries=arguments.timeseries,
         days=arguments.days,
@@ -276,6 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         say("interrupted")
         return 130
+    except Stopped as exc:
+        say(f"stopped by {exc}")
+        return 143
     machine["loadavg_at_end"] = loadavg()
     if arguments.start_server:
         server["checkout"] = checkout()

@@ -44,7 +44,11 @@ asyncio.run(main())
 def calibrate(token_length: int, requests: int, clients: int, seconds: float) -> dict[str, Any]:
     """Median latency of `requests` GETs and throughput of `clients` threads against the instant server."""
     process = subprocess.Popen(
-        [sys.executable, "-c", INSTANT_SERVER], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
+        [sys.executable, "-c", INSTANT_SERVER],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        text=True,
     )
     try:
         assert process.stdout is not None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -112,6 +113,38 @@ class TestQuickRunOnAStartedServer:
         _, _, tmp = quick_run
         assert processes_mentioning(str(tmp)) == []
         assert list(tmp.glob("bemserver-bench-*")) == []
+
+
+@pytest.mark.slow
+class TestStoppedRun:
+    def test_sigterm_stops_the_started_server_and_removes_its_folder(self, tmp_path_factory):
+        tmp_path = tmp_path_factory.mktemp("stop")  # short: PostgreSQL's socket path has a length limit
+        env = {key: value for key, value in os.environ.items() if not key.startswith("BEMSERVER_")}
+        process = subprocess.Popen(
+            [sys.executable, str(SCRIPT), *QUICK, "--days", "30"],
+            cwd=tmp_path,
+            env=env | {"TMPDIR": str(tmp_path)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            assert process.stderr is not None
+            seen = []
+            for line in process.stderr:  # wait until the workload runs against the started server
+                seen.append(line)
+                if line.startswith("measuring bulk ingest"):
+                    break
+            process.send_signal(signal.SIGTERM)
+            _, rest = process.communicate(timeout=90)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        assert process.returncode == 143, "".join(seen) + rest
+        assert "stopped by SIGTERM" in rest
+        assert processes_mentioning(str(tmp_path)) == []
+        assert list(tmp_path.glob("bemserver-bench-*")) == []
 
 
 class TestCommandLine:
