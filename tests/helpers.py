@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
+import psycopg
+import pytest
 
 
 async def create(
@@ -39,3 +43,19 @@ async def link_user_to_campaign(
         campaign_id=campaign_id,
     )
     return group["id"]
+
+
+@contextmanager
+def sql_statements() -> Iterator[list[str]]:
+    """The SQL statements the app sends while the block runs, whichever path sends them
+    (SQLAlchemy or the driver connection directly): every one goes through a psycopg cursor."""
+    seen: list[str] = []
+    original = psycopg.AsyncCursor.execute
+
+    async def execute(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(str(query))
+        return await original(self, query, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(psycopg.AsyncCursor, "execute", execute)
+        yield seen

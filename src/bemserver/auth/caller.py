@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import bindparam, select
 
 from bemserver.auth.passwords import verify_password
 from bemserver.auth.tokens import TokenExpired, TokenInvalid, decode_token
+from bemserver.db.driver import fetch_one
 from bemserver.db.engine import Session
 from bemserver.http.errors import ApiError, Forbidden, Unauthorized
 from bemserver.users.models import User
@@ -24,21 +24,18 @@ class Caller:
     is_active: bool
 
 
-# Built once: the lookup runs on every authenticated request, so it skips the ORM layer.
-_USERS = User.__table__.c
-_BY_EMAIL = select(_USERS.id, _USERS.email, _USERS.is_admin, _USERS.is_active, _USERS.password).where(
-    _USERS.email == bindparam("email")
-)
+# The lookup runs on every authenticated request: plain SQL on the driver connection.
+_BY_EMAIL = f"SELECT id, email, is_admin, is_active, password FROM {User.__tablename__} WHERE email = %s"
 
 
 async def _load(session: Session, email: str) -> tuple[Caller, str] | None:
     if "\x00" in email:  # PostgreSQL text cannot hold NUL: no user can have such an email
         return None
-    connection = await session.connection()
-    row = (await connection.execute(_BY_EMAIL, {"email": email})).first()
+    row = await fetch_one(session, _BY_EMAIL, (email,))
     if row is None:
         return None
-    return Caller(row.id, row.email, row.is_admin, row.is_active), row.password
+    user_id, user_email, is_admin, is_active, password = row
+    return Caller(user_id, user_email, is_admin, is_active), password
 
 
 async def authenticate(request: Request, session: Session, *, refresh: bool = False) -> Caller:

@@ -11,10 +11,11 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bemserver.auth.caller import Caller
+from bemserver.db.engine import Reader
 
 Item = dict[str, Any]
 FilterFn = Callable[[Any], ColumnElement[bool]]
-EnrichFn = Callable[[AsyncSession, list[Item]], Awaitable[None]]
+EnrichFn = Callable[[Reader, list[Item]], Awaitable[None]]
 BeforeWriteFn = Callable[[AsyncSession, Caller, Item, Item | None], Awaitable[Item]]
 AfterWriteFn = Callable[[AsyncSession, Caller, Item], Awaitable[None]]
 

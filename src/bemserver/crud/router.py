@@ -9,30 +9,23 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from bemserver import permissions
-from bemserver.auth.caller import Caller, CurrentCaller
+from bemserver.auth.caller import Caller, CurrentCaller, active_caller
+from bemserver.crud.lean import ListArgs, ListQuery, lean
 from bemserver.crud.resource import Resource
 from bemserver.crud.store import Store
-from bemserver.db.engine import Session
-from bemserver.http.errors import Conflict, Forbidden
+from bemserver.db.engine import Session, read_scope
+from bemserver.http.errors import Conflict, Forbidden, NotFound
 from bemserver.http.etag import IfMatch, check_if_match, etag_of, with_etag
-from bemserver.http.fields import ItemId
+from bemserver.http.fields import ItemId, is_database_id
 from bemserver.http.openapi import error_responses
 from bemserver.http.pagination import pagination_header
 from bemserver.http.responses import JSONBytes
 
 
-class ListArgs:
-    def __init__(
-        self,
-        filters: BaseModel | None = None,
-        sort: str | None = None,
-        page: tuple[int, int] | None = None,
-    ) -> None:
-        self.filters, self.sort, self.page = filters, sort, page
-
-
 def _list_args_dependency(resource: Resource) -> Callable[..., ListArgs]:
-    """A dependency whose signature declares exactly this resource's query arguments."""
+    """A dependency whose signature declares exactly this resource's query arguments.
+
+    It documents them in OpenAPI; requests are parsed by ListQuery (see crud/lean.py)."""
     params = []
     if resource.filters is not None:
         params.append(
@@ -122,6 +115,14 @@ def build_router(resource: Resource) -> APIRouter:
             response_model=None,
             responses={200: {"model": list[resource.read]}, **error_responses(401, 403, 422)},
         )
+        list_query = ListQuery(resource)
+
+        async def run_list(request: Request) -> Response:
+            async with read_scope(request) as session:
+                caller = await active_caller(request, session)
+                return await list_items(request, session, caller, list_query.parse(request.query_params))
+
+        lean(router.routes[-1], run_list)
 
     if resource.create is not None:
         CreateBody = _body_param(resource.create)
@@ -168,6 +169,16 @@ def build_router(resource: Resource) -> APIRouter:
             response_model=None,
             responses={200: {"model": resource.read}, **error_responses(401, 403, 404)},
         )
+
+        async def run_get(request: Request) -> Response:
+            async with read_scope(request) as session:
+                caller = await active_caller(request, session)
+                item_id = request.path_params["item_id"]
+                if not is_database_id(item_id):
+                    raise NotFound()
+                return await get_item(request, session, caller, item_id)
+
+        lean(router.routes[-1], run_get)
 
     async def _writable(
         session: Session, caller: Caller, item_id: ItemId, operation: str, if_match: str | None

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Table, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Integer, Select, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bemserver import permissions
 from bemserver.auth.caller import Caller
 from bemserver.crud.resource import Item, Resource
+from bemserver.db.engine import Reader
+from bemserver.db.prepared import Shapes
 from bemserver.http.errors import Forbidden, NotFound, Unprocessable
 from bemserver.http.responses import dumps
+
+# A caller whose id is the statement's :caller_id placeholder, for statements prepared once per
+# shape: the rules only compare the caller's id in SQL, and branch in Python on is_admin alone.
+SQL_CALLER = Caller(bindparam("caller_id", type_=Integer), "", False, True)  # type: ignore[arg-type]
+SQL_ADMIN = Caller(bindparam("caller_id", type_=Integer), "", True, True)  # type: ignore[arg-type]
 
 
 def escape_like(value: str) -> str:
@@ -30,6 +38,7 @@ class Store:
         self.columns = [self.table.c[name] for name in self.fields if name in self.table.c]
         if "id" not in self.table.c:
             raise RuntimeError(f"{resource.path}: table has no id column")
+        self._shapes = Shapes()
 
     # -- output ------------------------------------------------------------------------------
 
@@ -37,7 +46,7 @@ class Store:
         """Fields in schema order, nulls left out (reference behaviour for model resources)."""
         return {name: item[name] for name in self.fields if item.get(name) is not None}
 
-    async def finish(self, session: AsyncSession, items: list[Item]) -> list[Item]:
+    async def finish(self, session: Reader, items: list[Item]) -> list[Item]:
         if self.resource.hooks.enrich and items:
             await self.resource.hooks.enrich(session, items)
         return [self.shape(item) for item in items]
@@ -47,26 +56,33 @@ class Store:
 
     # -- filtering and sorting ----------------------------------------------------------------
 
-    def where(self, filters: BaseModel | None) -> list[ColumnElement[bool]]:
-        if filters is None:
-            return []
+    def where(self, values: dict[str, Any]) -> tuple[list[ColumnElement[bool]], dict[str, Any], bool]:
+        """Clauses of the filters given, their parameters, and whether the clauses depend only on
+        which filters are given (custom filters may build SQL from their values)."""
         clauses: list[ColumnElement[bool]] = []
-        custom = self.resource.custom_filters
-        for name, value in filters.model_dump(exclude_none=True).items():
+        params: dict[str, Any] = {}
+        fixed = True
+        custom, columns = self.resource.custom_filters, self.table.c
+        for name, value in values.items():
+            key = f"f_{name}"
             if name in custom:
                 clauses.append(custom[name](value))
-            elif name in self.table.c:
-                clauses.append(self.table.c[name] == value)
-            elif name.startswith("in_") and name[3:] in self.table.c:
-                pattern = f"%{escape_like(str(value))}%"
-                clauses.append(self.table.c[name[3:]].ilike(pattern, escape="\\"))
-            elif name.endswith("_min") and name[:-4] in self.table.c:
-                clauses.append(self.table.c[name[:-4]] >= value)
-            elif name.endswith("_max") and name[:-4] in self.table.c:
-                clauses.append(self.table.c[name[:-4]] <= value)
+                fixed = False
+            elif name in columns:
+                clauses.append(columns[name] == bindparam(key))
+                params[key] = value
+            elif name.startswith("in_") and name[3:] in columns:
+                clauses.append(columns[name[3:]].ilike(bindparam(key), escape="\\"))
+                params[key] = f"%{escape_like(str(value))}%"
+            elif name.endswith("_min") and name[:-4] in columns:
+                clauses.append(columns[name[:-4]] >= bindparam(key))
+                params[key] = value
+            elif name.endswith("_max") and name[:-4] in columns:
+                clauses.append(columns[name[:-4]] <= bindparam(key))
+                params[key] = value
             else:
                 raise RuntimeError(f"{self.resource.path}: no rule for filter {name!r}")
-        return clauses
+        return clauses, params, fixed
 
     def order_by(self, sort: str | None) -> list[Any]:
         order: list[Any] = []
@@ -84,7 +100,7 @@ class Store:
         order.append(self.table.c.id)
         return order
 
-    async def check_refs(self, session: AsyncSession, caller: Caller, filters: BaseModel | None) -> None:
+    async def check_refs(self, session: Reader, caller: Caller, filters: BaseModel | None) -> None:
         """A filter on an object the caller may not read is a 403, not an empty list."""
         if filters is None or caller.is_admin:
             return
@@ -92,66 +108,121 @@ class Store:
             value = getattr(filters, name, None)
             if value is None:
                 continue
-            readable = await session.scalar(
-                select(permissions.read_filter(model, caller)).where(model.id == value)
+            prepared = self._shapes.get(
+                ("ref", model),
+                lambda model=model: select(permissions.read_filter(model, SQL_CALLER)).where(
+                    model.id == bindparam("ref_id")
+                ),
             )
-            if readable is False:
+            assert prepared is not None
+            rows = await prepared.rows(session, {"caller_id": caller.id, "ref_id": value})
+            if rows and not next(iter(rows[0].values())):
                 raise Forbidden()
 
     # -- reads --------------------------------------------------------------------------------
 
+    def _list_statement(
+        self, clauses: list[ColumnElement[bool]], sort: str | None, paginated: bool, caller: Caller
+    ) -> Select[Any]:
+        statement = (
+            select(*self.columns)
+            .where(permissions.read_filter(self.model, caller), *clauses)
+            .order_by(*self.order_by(sort))
+        )
+        if paginated:
+            statement = statement.add_columns(func.count().over().label("_total"))
+            statement = statement.limit(bindparam("limit")).offset(bindparam("offset"))
+        return statement
+
+    def _count_statement(self, clauses: list[ColumnElement[bool]], caller: Caller) -> Select[Any]:
+        matching = select(self.table.c.id).where(permissions.read_filter(self.model, caller), *clauses)
+        return select(func.count().label("total")).select_from(matching.subquery())
+
+    async def _run(
+        self,
+        session: Reader,
+        key: Hashable | None,
+        build: Callable[[Caller], Select[Any]],
+        caller: Caller,
+        params: dict[str, Any],
+    ) -> list[Item]:
+        """Run a statement of a fixed shape prepared once (key given), else built for this request."""
+        if key is not None:
+            prepared = self._shapes.get(key, lambda: build(SQL_ADMIN if caller.is_admin else SQL_CALLER))
+            if prepared is not None:
+                return await prepared.rows(session, {"caller_id": caller.id, **params})
+        result = await session.execute(build(caller), params)
+        return [dict(row) for row in result.mappings()]
+
     async def list(
         self,
-        session: AsyncSession,
+        session: Reader,
         caller: Caller,
         filters: BaseModel | None,
         sort: str | None,
         page: tuple[int, int] | None,
     ) -> tuple[list[Item], int | None]:
         await self.check_refs(session, caller, filters)
-        statement = (
-            select(*self.columns)
-            .where(permissions.read_filter(self.model, caller), *self.where(filters))
-            .order_by(*self.order_by(sort))
-        )
+        values = filters.model_dump(exclude_none=True) if filters is not None else {}
+        clauses, params, fixed = self.where(values)
+        if sort:
+            self.order_by(sort)  # 422 before anything is cached
+        shape = (tuple(values), sort, page is not None, caller.is_admin) if fixed else None
         if page is None:
-            rows = (await session.execute(statement)).mappings().all()
-            return await self.finish(session, [dict(row) for row in rows]), None
+            rows = await self._run(
+                session,
+                shape and ("list", *shape),
+                lambda who: self._list_statement(clauses, sort, False, who),
+                caller,
+                params,
+            )
+            return await self.finish(session, rows), None
         number, size = page
-        statement = statement.add_columns(func.count().over().label("_total"))
-        statement = statement.limit(size).offset((number - 1) * size)
-        rows = (await session.execute(statement)).mappings().all()
+        rows = await self._run(
+            session,
+            shape and ("list", *shape),
+            lambda who: self._list_statement(clauses, sort, True, who),
+            caller,
+            {**params, "limit": size, "offset": (number - 1) * size},
+        )
         if rows:
             total = rows[0]["_total"]
         else:
-            counted = select(func.count()).select_from(
-                select(self.table.c.id)
-                .where(permissions.read_filter(self.model, caller), *self.where(filters))
-                .subquery()
+            counted = await self._run(
+                session,
+                shape and ("count", *shape[:1], shape[3]),
+                lambda who: self._count_statement(clauses, who),
+                caller,
+                params,
             )
-            total = await session.scalar(counted) or 0
+            total = counted[0]["total"] if counted else 0
         items = [{k: v for k, v in row.items() if k != "_total"} for row in rows]
         return await self.finish(session, items), total
 
-    async def load(self, session: AsyncSession, caller: Caller, item_id: int, *operations: str) -> Item:
-        """Load one item: 404 when absent, 403 when the caller may not read it.
-
-        Each extra operation ("update", "delete") adds a boolean `_may_<op>` to the item.
-        """
+    def _load_statement(self, operations: tuple[str, ...], caller: Caller) -> Select[Any]:
         checks = [permissions.read_filter(self.model, caller).label("_may_read")]
         for operation in operations:
             check = getattr(permissions, f"{operation}_filter")(self.model, caller)
             checks.append(check.label(f"_may_{operation}"))
-        row = (
-            (await session.execute(select(*self.columns, *checks).where(self.table.c.id == item_id)))
-            .mappings()
-            .first()
+        return select(*self.columns, *checks).where(self.table.c.id == bindparam("item_id"))
+
+    async def load(self, session: Reader, caller: Caller, item_id: int, *operations: str) -> Item:
+        """Load one item: 404 when absent, 403 when the caller may not read it.
+
+        Each extra operation ("update", "delete") adds a boolean `_may_<op>` to the item.
+        """
+        rows = await self._run(
+            session,
+            ("load", operations, caller.is_admin),
+            lambda who: self._load_statement(operations, who),
+            caller,
+            {"item_id": item_id},
         )
-        if row is None:
+        if not rows:
             raise NotFound()
-        if not row["_may_read"]:
+        item = rows[0]
+        if not item["_may_read"]:
             raise Forbidden()
-        item = dict(row)
         flags = {key: item.pop(key) for key in list(item) if key.startswith("_may_")}
         shaped = (await self.finish(session, [item]))[0]
         shaped.update(flags)

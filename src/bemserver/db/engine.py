@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -37,6 +39,18 @@ def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
     )
 
 
+def make_read_engine(url: str, pool_size: int = 10) -> AsyncEngine:
+    """Connections in autocommit mode for the lean read routes (see session_scope on GETs)."""
+    return create_async_engine(
+        normalize_url(url),
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=False,
+        isolation_level="AUTOCOMMIT",
+        connect_args={"options": "-c timezone=UTC"},
+    )
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
@@ -44,7 +58,8 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 
 
-async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
+@asynccontextmanager
+async def session_scope(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed when the handler returns, rolled back if it raises.
 
     GET and HEAD requests only read, and run in autocommit mode instead: at READ COMMITTED every
@@ -61,5 +76,25 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
             yield session
             await session.commit()
 
+
+@asynccontextmanager
+async def read_scope(request: Request) -> AsyncIterator[AsyncConnection]:
+    """A connection of the read engine, already in autocommit: no session, no isolation switch.
+
+    For the generic list and get routes, which only run SELECTs (and Core statements through
+    the same execute/scalar methods a session has).
+    """
+    async with request.app.state.read_engine.connect() as connection:
+        yield connection
+
+
+async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's session as a FastAPI dependency (see session_scope)."""
+    async with session_scope(request) as session:
+        yield session
+
+
+# What read-only code accepts: the request's session, or a read_scope connection.
+Reader = AsyncSession | AsyncConnection
 
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]

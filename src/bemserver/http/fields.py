@@ -74,8 +74,12 @@ Email = Annotated[
 _INT4 = 2**31
 
 
+def is_database_id(value: int) -> bool:
+    return -_INT4 <= value < _INT4
+
+
 def _database_id(value: int) -> int:
-    if not -_INT4 <= value < _INT4:
+    if not is_database_id(value):
         raise ValueError("Not a valid id.")
     return value
 

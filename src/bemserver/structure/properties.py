@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bemserver.auth.caller import Caller
 from bemserver.crud import Hooks
 from bemserver.crud.resource import Item
+from bemserver.db.engine import Reader
 from bemserver.db.types import valid_property_value
 from bemserver.http.errors import Unprocessable
 from bemserver.http.responses import drop_none
@@ -31,13 +32,13 @@ def _nested(row: Any) -> dict[str, Any]:
     )
 
 
-async def _properties_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+async def _properties_by_id(session: Reader, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     """{structural element property id: its nested document}, in one query."""
     rows = await session.execute(select(*NESTED_COLUMNS).where(SEP.id.in_(set(ids))))
     return {row.id: _nested(row) for row in rows}
 
 
-async def _add_structural_element_property(session: AsyncSession, items: list[Item]) -> None:
+async def _add_structural_element_property(session: Reader, items: list[Item]) -> None:
     found = await _properties_by_id(session, (item["structural_element_property_id"] for item in items))
     for item in items:
         item["structural_element_property"] = found.get(item["structural_element_property_id"])
@@ -52,7 +53,7 @@ def property_data_hooks(element: str, element_property: type[Any]) -> Hooks:
     """<elem>_property_data: the nested <elem>_property, and values checked against its value type."""
     key, nested = f"{element}_property_id", f"{element}_property"
 
-    async def enrich(session: AsyncSession, items: list[Item]) -> None:
+    async def enrich(session: Reader, items: list[Item]) -> None:
         rows = await session.execute(
             select(element_property.id.label("link_id"), *NESTED_COLUMNS)
             .join(SEP, element_property.structural_element_property_id == SEP.id)

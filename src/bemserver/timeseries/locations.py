@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bemserver.crud.resource import EnrichFn, Item
 from bemserver.crud.schemas import OutputSchema
+from bemserver.db.engine import Reader
 from bemserver.http.responses import drop_none
 from bemserver.structure import models as s
 
@@ -103,7 +103,7 @@ def nested_locations(element: str) -> EnrichFn:
     key = f"{element}_id"
     bottom = chain[-1].model
 
-    async def enrich(session: AsyncSession, items: list[Item]) -> None:
+    async def enrich(session: Reader, items: list[Item]) -> None:
         rows = await session.execute(statement.where(bottom.id.in_({item[key] for item in items})))
         documents = {
             row["key"]: {
