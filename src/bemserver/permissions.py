@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, false, select, true
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, false, select, true
 
 from bemserver.auth.caller import Caller
 from bemserver.campaigns.models import UserGroupByCampaign, UserGroupByCampaignScope
@@ -116,6 +116,21 @@ def rule_of(model: type[Any]) -> Rule:
         return RULES[model]
     except KeyError:
         raise RuntimeError(f"No permission rule for {model.__name__}: access denied by default") from None
+
+
+# Callers whose id is the statement's :caller_id placeholder, for statements prepared once and run
+# with each request's values (db/prepared.py): rules compare the caller's id in SQL only, and
+# branch in Python on is_admin alone.
+_CALLER_ID = bindparam("caller_id", type_=Integer)
+_SQL_CALLERS = {
+    admin: Caller(_CALLER_ID, "", admin, True)  # type: ignore[arg-type]
+    for admin in (False, True)
+}
+
+
+def sql_caller(caller: Caller) -> Caller:
+    """The placeholder caller with the same admin status as `caller`."""
+    return _SQL_CALLERS[caller.is_admin]
 
 
 def _filter(model: type[Any], caller: Caller, operation: str) -> ColumnElement[bool]:

@@ -10,13 +10,14 @@ from starlette.responses import Response
 
 from bemserver import permissions
 from bemserver.auth.caller import Caller, CurrentCaller, active_caller
-from bemserver.crud.lean import ListArgs, ListQuery, lean
+from bemserver.crud.lean import ListArgs, ListQuery
 from bemserver.crud.resource import Resource
 from bemserver.crud.store import Store
 from bemserver.db.engine import Session, read_scope
 from bemserver.http.errors import Conflict, Forbidden, NotFound
 from bemserver.http.etag import IfMatch, check_if_match, etag_of, with_etag
 from bemserver.http.fields import ItemId, is_database_id
+from bemserver.http.lean import lean
 from bemserver.http.openapi import error_responses
 from bemserver.http.pagination import pagination_header
 from bemserver.http.responses import JSONBytes

@@ -6,7 +6,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Integer, Select, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bemserver import permissions
@@ -16,11 +16,6 @@ from bemserver.db.engine import Reader
 from bemserver.db.prepared import Shapes
 from bemserver.http.errors import Forbidden, NotFound, Unprocessable
 from bemserver.http.responses import dumps
-
-# A caller whose id is the statement's :caller_id placeholder, for statements prepared once per
-# shape: the rules only compare the caller's id in SQL, and branch in Python on is_admin alone.
-SQL_CALLER = Caller(bindparam("caller_id", type_=Integer), "", False, True)  # type: ignore[arg-type]
-SQL_ADMIN = Caller(bindparam("caller_id", type_=Integer), "", True, True)  # type: ignore[arg-type]
 
 
 def escape_like(value: str) -> str:
@@ -110,9 +105,9 @@ class Store:
                 continue
             prepared = self._shapes.get(
                 ("ref", model),
-                lambda model=model: select(permissions.read_filter(model, SQL_CALLER)).where(
-                    model.id == bindparam("ref_id")
-                ),
+                lambda model=model: select(
+                    permissions.read_filter(model, permissions.sql_caller(caller))
+                ).where(model.id == bindparam("ref_id")),
             )
             assert prepared is not None
             rows = await prepared.rows(session, {"caller_id": caller.id, "ref_id": value})
@@ -148,7 +143,7 @@ class Store:
     ) -> list[Item]:
         """Run a statement of a fixed shape prepared once (key given), else built for this request."""
         if key is not None:
-            prepared = self._shapes.get(key, lambda: build(SQL_ADMIN if caller.is_admin else SQL_CALLER))
+            prepared = self._shapes.get(key, lambda: build(permissions.sql_caller(caller)))
             if prepared is not None:
                 return await prepared.rows(session, {"caller_id": caller.id, **params})
         result = await session.execute(build(caller), params)

@@ -12,6 +12,7 @@ from bemserver.auth.caller import CurrentCaller
 from bemserver.db.engine import Session
 from bemserver.http.errors import Unprocessable
 from bemserver.http.fields import AwareDT, ItemId
+from bemserver.http.lean import lean_routes
 from bemserver.http.openapi import error_responses
 from bemserver.timeseries_data import aggregate, stats
 from bemserver.timeseries_data.buckets import FIXED_SECONDS, BucketUnit, check_width, grid
@@ -254,3 +255,6 @@ async def stats_by_name(
     await check_campaign(session, caller, campaign_id)
     selected = await timeseries_by_names(session, caller, campaign_id, timeseries)
     return await _stats(request, session, selected, [ts.name for ts in selected], data_state, timezone)
+
+
+lean_routes(router.routes)

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from bemserver.db.driver import fetch_one
 from bemserver.http.errors import Conflict, Unprocessable
 from bemserver.timeseries_data import rollups
 from bemserver.timeseries_data.ingest import COPY_HEADER, COPY_TRAILER, Batch, instant, row_count, rows_of
@@ -143,28 +144,35 @@ def _concurrent_writes_conflict() -> Iterator[None]:
 
 
 _SMALL_WRITE = """
-WITH state AS (SELECT id FROM timeseries_data_states WHERE id = :ds),
+WITH state AS (SELECT id FROM timeseries_data_states WHERE id = %(ds)s),
 existing AS (
     SELECT timeseries_id, id FROM timeseries_by_data_states
-    WHERE data_state_id = :ds AND timeseries_id = ANY(CAST(:ts AS int[])) FOR KEY SHARE
+    WHERE data_state_id = %(ds)s AND timeseries_id = ANY(%(ts)s::int[]) FOR KEY SHARE
 ),
 created AS (
     INSERT INTO timeseries_by_data_states (timeseries_id, data_state_id)
-    SELECT t, state.id FROM unnest(CAST(:ts AS int[])) AS t CROSS JOIN state
+    SELECT t, state.id FROM unnest(%(ts)s::int[]) AS t CROSS JOIN state
     ON CONFLICT DO NOTHING RETURNING timeseries_id, id
 ),
 series AS (SELECT timeseries_id, id FROM existing UNION ALL SELECT timeseries_id, id FROM created),
 written AS (
     INSERT INTO timeseries_data (series_id, timestamp, value)
     SELECT series.id, r.t, r.v
-    FROM unnest(CAST(:p AS int[]), CAST(:t AS timestamptz[]), CAST(:v AS float8[])) WITH ORDINALITY AS r(ts, t, v, o)
+    FROM unnest(%(p)s::int[], %(t)s::timestamptz[], %(v)s::float8[]) WITH ORDINALITY AS r(ts, t, v, o)
     JOIN series ON series.timeseries_id = r.ts ORDER BY r.o
     {conflict}
     RETURNING 1
+),
+noted AS (
+    INSERT INTO timeseries_data_dirty (series_id, lo, hi)
+    SELECT id, %(lo)s::timestamptz, %(hi)s::timestamptz FROM series WHERE timeseries_id = ANY(%(changed)s::int[])
 )
-SELECT EXISTS (SELECT 1 FROM state) AS found, array_agg(timeseries_id) AS timeseries, array_agg(id) AS series
-FROM series
+SELECT EXISTS (SELECT 1 FROM state) AS found, count(*) AS series FROM series
 """
+_SMALL_WRITES = {
+    overwrite: _SMALL_WRITE.format(conflict=_OVERWRITE if overwrite else "ON CONFLICT DO NOTHING")
+    for overwrite in (False, True)
+}
 
 
 async def write_small(
@@ -175,39 +183,38 @@ async def write_small(
     *,
     overwrite: bool = False,
 ) -> None:
-    """A small write in one statement: the data state checked, the series found (locked) or
-    created, the points inserted. Here the batch's rows carry timeseries ids, not series ids."""
+    """A small write in one statement, plain SQL on the driver connection: the data state
+    checked, the series found (locked) or created, the points inserted and their span noted for
+    the rollups. Here the batch's rows carry timeseries ids, not series ids."""
     unknown_state = Unprocessable(errors={"query": {"data_state": "Unknown data state ID"}})
     if not -(2**31) <= data_state_id < 2**31:
         raise unknown_state
-    connection = await session.connection()
-    chunks = list(batch.chunks)
-    rows = list(rows_of(chunks))
+    rows = list(rows_of(list(batch.chunks)))
     if overwrite:  # one row per key, the last posted wins (ON CONFLICT DO UPDATE needs unique keys)
         rows = list({(s, u): (s, u, v) for s, u, v in rows}.values())
+    lo, hi = batch.bounds() if rows else (None, None)
     params = {
         "ds": data_state_id,
         "ts": timeseries_ids,
         "p": [row[0] for row in rows],
         "t": [instant(row[1]) for row in rows],
         "v": [row[2] for row in rows],
+        "lo": lo,
+        "hi": hi,
+        "changed": list(batch.spans) if rows else [],
     }
-    statement = text(_SMALL_WRITE.format(conflict=_OVERWRITE if overwrite else "ON CONFLICT DO NOTHING"))
     for _ in range(2):
         with _concurrent_writes_conflict():
-            found, timeseries, series = (await connection.execute(statement, params)).one()
+            result = await fetch_one(session, _SMALL_WRITES[overwrite], params)
+        assert result is not None
+        found, series = result
         if not found:
             raise unknown_state
-        series_of = dict(zip(timeseries or [], series or [], strict=True))
-        if len(series_of) == len(set(timeseries_ids)):
-            break
+        if series == len(set(timeseries_ids)):
+            return
         # A concurrent request created a series after this statement's snapshot: again (points
-        # already written are skipped, or rewritten with the same values).
-    else:
-        raise Conflict("Concurrent writes to the same points: please try again")
-    if rows:
-        changed = [series_of[timeseries_id] for timeseries_id in batch.spans]
-        await rollups.points_changed(connection, changed, *batch.bounds())
+        # already written are skipped, or rewritten with the same values; spans noted twice).
+    raise Conflict("Concurrent writes to the same points: please try again")
 
 
 async def delete(session: AsyncSession, series_ids: list[int], start: datetime, end: datetime) -> None:

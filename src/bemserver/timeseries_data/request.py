@@ -7,15 +7,18 @@ unknown data state (422). Duplicates are dropped; the request order is kept.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import ARRAY, Select, any_, bindparam, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bemserver.auth.caller import Caller
 from bemserver.campaigns.models import Campaign
+from bemserver.db.engine import Reader
+from bemserver.db.prepared import Shapes
 from bemserver.http.errors import Forbidden, NotFound, Unprocessable
-from bemserver.permissions import read_filter, timeseries_data_filter
+from bemserver.permissions import read_filter, sql_caller, timeseries_data_filter
 from bemserver.timeseries.models import Timeseries, TimeseriesByDataState, TimeseriesDataState
 
 
@@ -37,27 +40,42 @@ def _unique(values: list[object]) -> list[object]:
     return list(dict.fromkeys(values))
 
 
-async def _select(
-    session: AsyncSession, caller: Caller, key: object, wanted: list[object], campaign_id: int | None
-) -> list[SelectedTimeseries]:
+_SELECTIONS = Shapes()
+
+
+def _selection(key: Any, by_campaign: bool, caller: Caller) -> Select[Any]:
     statement = select(
         Timeseries.id,
         Timeseries.name,
         Timeseries.unit_symbol,
         timeseries_data_filter(caller).label("allowed"),
-    ).where(key.in_([value for value in wanted if _storable(value)]))  # type: ignore[attr-defined]
-    if campaign_id is not None:
-        statement = statement.where(Timeseries.campaign_id == campaign_id)
-    rows = {
-        getattr(row, "id" if key is Timeseries.id else "name"): row
-        for row in await session.execute(statement)
+    ).where(key == any_(bindparam("wanted", type_=ARRAY(key.type))))
+    if by_campaign:
+        statement = statement.where(Timeseries.campaign_id == bindparam("campaign_id"))
+    return statement
+
+
+async def _select(
+    session: Reader, caller: Caller, key: Any, wanted: list[Any], campaign_id: int | None
+) -> list[SelectedTimeseries]:
+    by_campaign = campaign_id is not None
+    prepared = _SELECTIONS.get(
+        (key.key, by_campaign, caller.is_admin),
+        lambda: _selection(key, by_campaign, sql_caller(caller)),
+    )
+    assert prepared is not None
+    values = {
+        "caller_id": caller.id,
+        "wanted": [value for value in wanted if _storable(value)],
+        "campaign_id": campaign_id,
     }
+    rows = {row[key.key]: row for row in await prepared.rows(session, values)}
     missing = [value for value in wanted if value not in rows]
     if missing:
         raise Unprocessable(f"Unknown timeseries: {missing!r}")
-    if not all(rows[value].allowed for value in wanted):
+    if not all(rows[value]["allowed"] for value in wanted):
         raise Forbidden()
-    return [SelectedTimeseries(rows[v].id, rows[v].name, rows[v].unit_symbol) for v in wanted]
+    return [SelectedTimeseries(rows[v]["id"], rows[v]["name"], rows[v]["unit_symbol"]) for v in wanted]
 
 
 async def timeseries_by_ids(

@@ -12,6 +12,7 @@ from bemserver.auth.caller import Caller, CurrentCaller
 from bemserver.db.engine import Session
 from bemserver.http.errors import Unprocessable
 from bemserver.http.fields import ItemId
+from bemserver.http.lean import lean_routes
 from bemserver.http.openapi import error_responses
 from bemserver.http.responses import JSONBytes
 from bemserver.timeseries_data import ingest, points
@@ -319,3 +320,6 @@ async def delete_by_name(
     await check_campaign(session, caller, campaign_id)
     selected = await timeseries_by_names(session, caller, campaign_id, timeseries)
     return await _delete(session, selected, data_state, start_time, end_time)
+
+
+lean_routes(router.routes)
