@@ -18,7 +18,7 @@ from bemserver.docs import install_docs
 from bemserver.http.errors import install_error_handlers
 from bemserver.http.middleware import ProtocolMiddleware
 from bemserver.http.openapi import install_openapi
-from bemserver.http.routing import flat_routes
+from bemserver.http.routing import dispatch_by_segment, flat_routes
 from bemserver.settings import Settings
 
 # Domains in the reference's tag order. Each module may define RESOURCES (declarations) and/or
@@ -85,6 +85,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         if hasattr(module, "router"):
             _mount(app, module.router)
     _refuse_duplicate_routes(app)
+    dispatch_by_segment(app)
     install_openapi(app, settings.auth_methods, __version__)
     install_docs(app)
     if settings.cors_origins:

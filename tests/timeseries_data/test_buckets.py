@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bemserver.http.errors import Unprocessable
-from bemserver.timeseries_data.buckets import BucketUnit, CalendarGrid, FixedGrid, grid
+from bemserver.timeseries_data.buckets import BucketUnit, CalendarGrid, FixedGrid, grid, iso_starts
 from tests.timeseries_data import aggregate_model
 
 LIMIT = 10**6
@@ -389,3 +389,43 @@ def test_the_grid_matches_the_definition(timezone, width, start, fraction):
     assert made.start(0) <= start
     if made.count:
         assert made.start(made.count - 1) < end <= made.end
+
+
+# Around the usual DST changes (northern and southern), in years with and without DST rules.
+AROUND_CHANGES = st.builds(
+    lambda year, month, day: datetime(year, month, day, tzinfo=UTC),
+    st.integers(1900, 2036),
+    st.sampled_from([3, 4, 9, 10, 11]),
+    st.integers(1, 28),
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(
+    timezone=st.sampled_from([*TIMEZONES, "Europe/Dublin", "America/St_Johns", "Africa/Casablanca"]),
+    minutes=st.sampled_from([7, 15, 30, 60, 300]),
+    start=AROUND_CHANGES,
+    span=st.integers(500, 4000),
+    first=st.integers(0, 50),
+)
+def test_local_start_texts_are_isoformat_of_each_start(timezone, minutes, start, span, first):
+    """iso_starts (the aggregates' JSON keys) reads the offset once an hour of buckets: it must
+    still give every bucket's own isoformat, across DST changes and historical offsets."""
+    made = FixedGrid(start, timedelta(minutes=minutes), span)
+    assert iso_starts(made, ZoneInfo(timezone), first, span) == labels(made, timezone)[first:]
+
+
+@pytest.mark.parametrize(
+    ("timezone", "start"),
+    [
+        ("Europe/Paris", "2024-03-30T00:00:00+00:00"),
+        ("Europe/Paris", "2024-10-26T00:00:00+00:00"),
+        ("Australia/Lord_Howe", "2024-04-06T00:00:00+00:00"),
+        ("Australia/Lord_Howe", "2024-10-05T00:00:00+00:00"),
+    ],
+)
+def test_local_start_texts_across_a_dst_change(timezone, start):
+    made = FixedGrid(at(start), timedelta(minutes=15), 4 * 24 * 3)
+    texts = iso_starts(made, ZoneInfo(timezone), 0, made.count)
+    assert texts == labels(made, timezone)
+    assert len({text[-6:] for text in texts}) == 2  # the offset did change

@@ -9,8 +9,8 @@ transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import psycopg
@@ -54,3 +54,12 @@ async def fetch_all(
         return []
     names = [column.name for column in cursor.description]  # type: ignore[union-attr]
     return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+@asynccontextmanager
+async def transaction(target: AsyncSession | AsyncConnection) -> AsyncIterator[None]:
+    """Statements that succeed or fail together, on a request running in autocommit (or a
+    savepoint, inside a transaction)."""
+    driver = await driver_of(target)
+    async with driver.transaction():
+        yield

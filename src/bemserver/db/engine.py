@@ -59,17 +59,18 @@ READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 
 
 @asynccontextmanager
-async def session_scope(request: Request) -> AsyncIterator[AsyncSession]:
+async def session_scope(request: Request, *, autocommit: bool = False) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed when the handler returns, rolled back if it raises.
 
     GET and HEAD requests only read, and run in autocommit mode instead: at READ COMMITTED every
     statement sees its own snapshot anyway, and this saves the BEGIN and COMMIT round trips (a
     third of the database time of a small list). So a GET must not write, nor use a server-side
     cursor or rely on one snapshot for several statements (REPEATABLE READ would need its own
-    connection).
+    connection). `autocommit` asks the same for a writing route whose writes are each a single
+    statement, or grouped in an explicit `driver.transaction()`.
     """
     async with request.app.state.sessionmaker() as session:
-        if request.method in READ_ONLY_METHODS:
+        if autocommit or request.method in READ_ONLY_METHODS:
             await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             yield session  # nothing to commit
         else:

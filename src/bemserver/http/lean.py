@@ -79,9 +79,10 @@ class Params:
         return {name: getattr(parsed, name) for _, name in self.keys}
 
 
-def lean_endpoint(route: APIRoute) -> bool:
+def lean_endpoint(route: APIRoute, *, autocommit: bool = False) -> bool:
     """Run a hand-written route leanly when its parameters are all of the kinds handled here
-    (the request, the session, the caller, path and query parameters); False otherwise."""
+    (the request, the session, the caller, path and query parameters); False otherwise.
+    `autocommit`: see session_scope."""
     dependant = route.dependant
     if dependant.body_params or dependant.header_params or dependant.cookie_params:
         return False
@@ -99,7 +100,7 @@ def lean_endpoint(route: APIRoute) -> bool:
     query = Params(f"{endpoint.__name__}_query", dependant.query_params, "query")
 
     async def handler(request: Request) -> Response:
-        async with session_scope(request) as session:
+        async with session_scope(request, autocommit=autocommit) as session:
             kwargs: dict[str, Any] = {}
             if request_name:
                 kwargs[request_name] = request
@@ -121,8 +122,9 @@ def lean_endpoint(route: APIRoute) -> bool:
     return True
 
 
-def lean_routes(routes: list[Any]) -> None:
-    """lean_endpoint on every eligible route of a router."""
+def lean_routes(routes: list[Any], *, autocommit: frozenset[str] = frozenset()) -> None:
+    """lean_endpoint on every eligible route of a router; routes of the `autocommit` methods run
+    in autocommit mode (see session_scope)."""
     for route in routes:
         if isinstance(route, APIRoute):
-            lean_endpoint(route)
+            lean_endpoint(route, autocommit=bool(route.methods & autocommit))

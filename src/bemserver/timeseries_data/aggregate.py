@@ -12,6 +12,7 @@ the CSV lines, a chunk of buckets per query.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,14 +23,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bemserver.timeseries_data.buckets import CalendarGrid, FixedGrid, Grid
+from bemserver.timeseries_data.buckets import CalendarGrid, FixedGrid, Grid, iso_starts
 from bemserver.timeseries_data.formats import (
     Format,
     csv_header,
     csv_timestamp,
     json_key,
     json_number,
-    json_timestamp,
     number_text,
     sql_number,
 )
@@ -285,8 +285,7 @@ def _chunks(count: int, width: int) -> list[tuple[int, int]]:
 
 
 def _json_keys(query: Query, k0: int, k1: int) -> list[str]:
-    tz = ZoneInfo(query.timezone)
-    return [f'"{json_timestamp(query.grid.start(k), tz)}":' for k in range(k0, k1)]
+    return [f'"{text}":' for text in iso_starts(query.grid, ZoneInfo(query.timezone), k0, k1)]
 
 
 async def _prepare(engine: AsyncEngine, query: Query) -> Level | None:
@@ -297,21 +296,49 @@ async def _prepare(engine: AsyncEngine, query: Query) -> Level | None:
     return level
 
 
+async def _columns_apart(
+    engine: AsyncEngine, query: Query, level: Level | None, columns: list[Column], fmt: Format
+) -> list[list[str]]:
+    """_columns for all the buckets, on a connection of its own."""
+    async with engine.connect() as connection:
+        await _begin(connection)
+        return await _columns(connection, query, level, columns, 0, query.grid.count, fmt)
+
+
+async def _json_at_once(engine: AsyncEngine, query: Query, level: Level | None) -> bytes:
+    """The whole answer of a query small enough for one chunk. Its columns are rendered by two
+    connections side by side, while a thread renders the bucket keys."""
+    columns = query.columns
+    half = (len(columns) + 1) // 2
+    tasks = [
+        asyncio.create_task(_columns_apart(engine, query, level, part, Format.JSON))
+        for part in (columns[:half], columns[half:])
+        if part
+    ]
+    try:
+        keys = await asyncio.to_thread(_json_keys, query, 0, query.grid.count)
+        cells = [column_cells for part in await asyncio.gather(*tasks) for column_cells in part]
+    finally:
+        for task in tasks:
+            task.cancel()  # after a failure, the other part is not needed
+    # One %-template of the keys, filled with each column's cells: a single C call per column.
+    template = ",".join(key.replace("%", "%%") + "%s" for key in keys)
+    rendered = [
+        json_key(column.label) + ":{" + template % tuple(column_cells) + "}"
+        for column, column_cells in zip(columns, cells, strict=True)
+    ]
+    return ("{" + ",".join(rendered) + "}").encode()
+
+
 async def json_chunks(engine: AsyncEngine, query: Query) -> AsyncIterator[bytes]:
     """{"<label>": {"<bucket start>": value, ...}, ...}: every series, every bucket."""
     level = await _prepare(engine, query)
     count = query.grid.count
+    if count * len(query.columns) <= CHUNK_VALUES:  # the usual case: all at once
+        yield await _json_at_once(engine, query, level)
+        return
     async with engine.connect() as connection:
         await _begin(connection)
-        if count * len(query.columns) <= CHUNK_VALUES:  # the usual case: one query for all
-            keys = _json_keys(query, 0, count)
-            cells = await _columns(connection, query, level, query.columns, 0, count, Format.JSON)
-            parts = [
-                json_key(column.label) + ":{" + ",".join(map(str.__add__, keys, column_cells)) + "}"
-                for column, column_cells in zip(query.columns, cells, strict=True)
-            ]
-            yield ("{" + ",".join(parts) + "}").encode()
-            return
         for position, column in enumerate(query.columns):
             yield (("{" if position == 0 else ",") + json_key(column.label) + ":{").encode()
             for k0, k1 in _chunks(count, 1):

@@ -15,7 +15,7 @@ instant just before the end (none when start >= end and the end is on the grid).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -181,3 +181,32 @@ def grid(start: datetime, end: datetime, timezone: str, value: int, unit: Bucket
             raise Unprocessable(TOO_MANY.format(limit=limit))
         return made
     return calendar_grid(start, end, tz, unit, limit)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Bucket starts as local ISO 8601 text
+
+_CHECK_SECONDS = 3600  # a zone's offset is read once an hour of buckets (no zone changes it twice in an hour)
+
+
+def iso_starts(grid: Grid, tz: tzinfo, k0: int, k1: int) -> list[str]:
+    """`grid.start(k).astimezone(tz).isoformat()` for k in [k0, k1), about three times faster for
+    fixed grids: between two readings of the zone's offset (an hour of buckets apart) that agree,
+    the local times advance by the width and share the offset's text."""
+    if not isinstance(grid, FixedGrid) or k1 <= k0:
+        return [grid.start(k).astimezone(tz).isoformat() for k in range(k0, k1)]
+    step = max(1, _CHECK_SECONDS // max(1, int(grid.width.total_seconds())))
+    texts: list[str] = []
+    for first in range(k0, k1, step):
+        last = min(first + step, k1) - 1
+        start = grid.start(first).astimezone(tz)
+        if start.utcoffset() != grid.start(last).astimezone(tz).utcoffset():
+            texts.extend(grid.start(k).astimezone(tz).isoformat() for k in range(first, last + 1))
+            continue
+        naive = start.replace(tzinfo=None)
+        suffix = start.isoformat()[len(naive.isoformat()) :]
+        width = grid.width
+        for _ in range(first, last + 1):
+            texts.append(naive.isoformat() + suffix)
+            naive += width
+    return texts

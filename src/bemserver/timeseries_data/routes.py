@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from bemserver.auth.caller import Caller, CurrentCaller
+from bemserver.db.driver import transaction
 from bemserver.db.engine import Session
 from bemserver.http.errors import Unprocessable
 from bemserver.http.fields import ItemId
@@ -151,14 +152,16 @@ async def _write(
         assert json_body is not None
         return ingest.json_points(json_body, series_of)
 
+    # The request runs in autocommit: a small write is one statement, a larger one a transaction.
     if most <= points.SMALL_BATCH:
         # Points packed with their timeseries id; series found or created by the same statement.
         by_label = {label: by_key[key].id for label, key in zip(labels, keys, strict=True)}
         await points.write_small(session, parsed(by_label), timeseries_ids, data_state, overwrite=overwrite)
     else:
-        stored = await data_state_series(session, timeseries_ids, data_state, create=True)
-        by_label = {label: stored[by_key[key].id] for label, key in zip(labels, keys, strict=True)}
-        await points.write(session, parsed(by_label), overwrite=overwrite)
+        async with transaction(session):
+            stored = await data_state_series(session, timeseries_ids, data_state, create=True)
+            by_label = {label: stored[by_key[key].id] for label, key in zip(labels, keys, strict=True)}
+            await points.write(session, parsed(by_label), overwrite=overwrite)
     return JSONBytes(None, status_code=201)
 
 
@@ -322,4 +325,5 @@ async def delete_by_name(
     return await _delete(session, selected, data_state, start_time, end_time)
 
 
-lean_routes(router.routes)
+# Data writes are atomic by themselves (see _write): no BEGIN and COMMIT round trips around them.
+lean_routes(router.routes, autocommit=frozenset({"POST"}))
