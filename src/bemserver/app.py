@@ -13,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from bemserver import __version__, permissions
 from bemserver.crud.resource import Resource
 from bemserver.crud.router import build_router
-from bemserver.db.engine import make_engine, make_read_engine, make_sessionmaker
+from bemserver.db.engine import make_engine, make_sessionmaker
 from bemserver.docs import install_docs
 from bemserver.http.errors import install_error_handlers
 from bemserver.http.middleware import ProtocolMiddleware
@@ -43,7 +43,7 @@ PUBLIC = {("POST", "/auth/token"), ("GET", "/about/")}
 def create_app(settings: Settings, database_url: str) -> FastAPI:
     logging.basicConfig(level=settings.log_level.upper())
     engine = make_engine(database_url, settings.db_pool_size)
-    read_engine = make_read_engine(database_url, settings.db_pool_size)
+    read_engine = make_engine(database_url, settings.db_pool_size, autocommit=True)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import (
@@ -29,25 +29,16 @@ def normalize_url(url: str) -> str:
     raise ValueError(f"Not a PostgreSQL URL: {url!r}")
 
 
-def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
+def make_engine(url: str, pool_size: int = 10, *, autocommit: bool = False) -> AsyncEngine:
+    """The engine; `autocommit` for the read engine of the lean read routes (see read_scope)."""
+    options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     return create_async_engine(
         normalize_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=False,
         connect_args={"options": "-c timezone=UTC"},
-    )
-
-
-def make_read_engine(url: str, pool_size: int = 10) -> AsyncEngine:
-    """Connections in autocommit mode for the lean read routes (see session_scope on GETs)."""
-    return create_async_engine(
-        normalize_url(url),
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=False,
-        isolation_level="AUTOCOMMIT",
-        connect_args={"options": "-c timezone=UTC"},
+        **options,
     )
 
 
