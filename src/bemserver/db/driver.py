@@ -42,6 +42,10 @@ async def fetch_one(
         return await cursor.fetchone()
 
 
+_NAMES: dict[str, list[str]] = {}  # result column names by SQL text
+_NAMES_KEPT = 4096
+
+
 async def fetch_all(
     target: AsyncSession | AsyncConnection, sql: str, params: tuple[Any, ...] | dict[str, Any]
 ) -> list[dict[str, Any]]:
@@ -49,10 +53,14 @@ async def fetch_all(
     driver = await driver_of(target)
     with _as_sqlalchemy_errors(sql, params):
         cursor = await driver.execute(sql, params)
-        rows = await cursor.fetchall() if cursor.description is not None else []
+        rows = await cursor.fetchall()
     if not rows:
         return []
-    names = [column.name for column in cursor.description]  # type: ignore[union-attr]
+    names = _NAMES.get(sql)
+    if names is None:  # cursor.description builds a Column object per column: read it once per SQL
+        names = [column.name for column in cursor.description or ()]
+        if len(_NAMES) < _NAMES_KEPT:
+            _NAMES[sql] = names
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 
