@@ -51,33 +51,40 @@ class Store:
 
     # -- filtering and sorting ----------------------------------------------------------------
 
-    def where(self, values: dict[str, Any]) -> tuple[list[ColumnElement[bool]], dict[str, Any], bool]:
-        """Clauses of the filters given, their parameters, and whether the clauses depend only on
+    def filter_params(self, values: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """The statement parameters of the filters given, and whether their SQL depends only on
         which filters are given (custom filters may build SQL from their values)."""
-        clauses: list[ColumnElement[bool]] = []
         params: dict[str, Any] = {}
         fixed = True
+        custom = self.resource.custom_filters
+        for name, value in values.items():
+            if name in custom:
+                fixed = False
+            elif name.startswith("in_") and name not in self.table.c:
+                params[f"f_{name}"] = f"%{escape_like(str(value))}%"
+            else:
+                params[f"f_{name}"] = value
+        return params, fixed
+
+    def filter_clauses(self, values: dict[str, Any]) -> list[ColumnElement[bool]]:
+        """The SQL of the filters given; plain filters compare with their :f_<name> parameter."""
+        clauses: list[ColumnElement[bool]] = []
         custom, columns = self.resource.custom_filters, self.table.c
         for name, value in values.items():
-            key = f"f_{name}"
+            key = bindparam(f"f_{name}")
             if name in custom:
                 clauses.append(custom[name](value))
-                fixed = False
             elif name in columns:
-                clauses.append(columns[name] == bindparam(key))
-                params[key] = value
+                clauses.append(columns[name] == key)
             elif name.startswith("in_") and name[3:] in columns:
-                clauses.append(columns[name[3:]].ilike(bindparam(key), escape="\\"))
-                params[key] = f"%{escape_like(str(value))}%"
+                clauses.append(columns[name[3:]].ilike(key, escape="\\"))
             elif name.endswith("_min") and name[:-4] in columns:
-                clauses.append(columns[name[:-4]] >= bindparam(key))
-                params[key] = value
+                clauses.append(columns[name[:-4]] >= key)
             elif name.endswith("_max") and name[:-4] in columns:
-                clauses.append(columns[name[:-4]] <= bindparam(key))
-                params[key] = value
+                clauses.append(columns[name[:-4]] <= key)
             else:
                 raise RuntimeError(f"{self.resource.path}: no rule for filter {name!r}")
-        return clauses, params, fixed
+        return clauses
 
     def order_by(self, sort: str | None) -> list[Any]:
         order: list[Any] = []
@@ -159,7 +166,7 @@ class Store:
     ) -> tuple[list[Item], int | None]:
         await self.check_refs(session, caller, filters)
         values = filters.model_dump(exclude_none=True) if filters is not None else {}
-        clauses, params, fixed = self.where(values)
+        params, fixed = self.filter_params(values)
         if sort:
             self.order_by(sort)  # 422 before anything is cached
         shape = (tuple(values), sort, page is not None, caller.is_admin) if fixed else None
@@ -167,7 +174,7 @@ class Store:
             rows = await self._run(
                 session,
                 shape and ("list", *shape),
-                lambda who: self._list_statement(clauses, sort, False, who),
+                lambda who: self._list_statement(self.filter_clauses(values), sort, False, who),
                 caller,
                 params,
             )
@@ -176,7 +183,7 @@ class Store:
         rows = await self._run(
             session,
             shape and ("list", *shape),
-            lambda who: self._list_statement(clauses, sort, True, who),
+            lambda who: self._list_statement(self.filter_clauses(values), sort, True, who),
             caller,
             {**params, "limit": size, "offset": (number - 1) * size},
         )
@@ -186,13 +193,12 @@ class Store:
             counted = await self._run(
                 session,
                 shape and ("count", *shape[:1], shape[3]),
-                lambda who: self._count_statement(clauses, who),
+                lambda who: self._count_statement(self.filter_clauses(values), who),
                 caller,
                 params,
             )
             total = counted[0]["total"] if counted else 0
-        items = [{k: v for k, v in row.items() if k != "_total"} for row in rows]
-        return await self.finish(session, items), total
+        return await self.finish(session, rows), total  # shaping leaves _total out
 
     def _load_statement(self, operations: tuple[str, ...], caller: Caller) -> Select[Any]:
         checks = [permissions.read_filter(self.model, caller).label("_may_read")]
