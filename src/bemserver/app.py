@@ -53,13 +53,13 @@ _NO_TELEMETRY: dict[str, Any] = (
 def create_app(settings: Settings, database_url: str) -> FastAPI:
     logging.basicConfig(level=settings.log_level.upper())
     engine = make_engine(database_url, settings.db_pool_size)
-    read_engine = make_engine(database_url, settings.db_pool_size, autocommit=True)
+    autocommit_engine = make_engine(database_url, settings.db_pool_size, autocommit=True)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         await engine.dispose()
-        await read_engine.dispose()
+        await autocommit_engine.dispose()
 
     app = FastAPI(
         **_NO_TELEMETRY,
@@ -74,7 +74,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     app.state.settings = settings
     app.state.secret_key = settings.resolved_secret_key()
     app.state.engine = engine
-    app.state.read_engine = read_engine
+    app.state.autocommit_engine = autocommit_engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.public_paths = PUBLIC
 

@@ -13,7 +13,7 @@ from bemserver.auth.caller import Caller, CurrentCaller, active_caller
 from bemserver.crud.lean import ListArgs, ListQuery
 from bemserver.crud.resource import Resource
 from bemserver.crud.store import Store
-from bemserver.db.engine import Session, read_scope
+from bemserver.db.engine import Session, autocommit_scope
 from bemserver.http.errors import Conflict, Forbidden, NotFound
 from bemserver.http.etag import IfMatch, check_if_match, etag_of, with_etag
 from bemserver.http.fields import ItemId, is_database_id
@@ -119,7 +119,7 @@ def build_router(resource: Resource) -> APIRouter:
         list_query = ListQuery(resource)
 
         async def run_list(request: Request) -> Response:
-            async with read_scope(request) as session:
+            async with autocommit_scope(request) as session:
                 caller = await active_caller(request, session)
                 return await list_items(request, session, caller, list_query.parse(request.query_params))
 
@@ -172,7 +172,7 @@ def build_router(resource: Resource) -> APIRouter:
         )
 
         async def run_get(request: Request) -> Response:
-            async with read_scope(request) as session:
+            async with autocommit_scope(request) as session:
                 caller = await active_caller(request, session)
                 item_id = request.path_params["item_id"]
                 if not is_database_id(item_id):

@@ -18,8 +18,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 
+async def connection_of(target: AsyncSession | AsyncConnection) -> AsyncConnection:
+    return await target.connection() if isinstance(target, AsyncSession) else target
+
+
 async def driver_of(target: AsyncSession | AsyncConnection) -> psycopg.AsyncConnection[Any]:
-    connection = await target.connection() if isinstance(target, AsyncSession) else target
+    connection = await connection_of(target)
     return connection.sync_connection.connection.driver_connection  # type: ignore[union-attr,return-value]
 
 

@@ -32,8 +32,8 @@ def normalize_url(url: str) -> str:
 def make_engine(url: str, pool_size: int = 10, *, autocommit: bool = False) -> AsyncEngine:
     """The engine of transactions: `pool_size` connections kept, as many again opened under load.
 
-    With `autocommit`, the read engine of the lean read routes (see read_scope): twice as many
-    connections, all kept. A burst of concurrent reads beyond the kept connections would
+    With `autocommit`, the autocommit engine of the lean routes (see autocommit_scope): twice as
+    many connections, all kept. A burst of concurrent reads beyond the kept connections would
     otherwise open and close extra ones all along (a PostgreSQL backend started per request:
     measured here, 16 clients got 332 requests/s with 10 kept connections, 399 with 20).
     """
@@ -56,18 +56,17 @@ READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 
 
 @asynccontextmanager
-async def session_scope(request: Request, *, autocommit: bool = False) -> AsyncIterator[AsyncSession]:
+async def session_scope(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed when the handler returns, rolled back if it raises.
 
     GET and HEAD requests only read, and run in autocommit mode instead: at READ COMMITTED every
     statement sees its own snapshot anyway, and this saves the BEGIN and COMMIT round trips (a
     third of the database time of a small list). So a GET must not write, nor use a server-side
     cursor or rely on one snapshot for several statements (REPEATABLE READ would need its own
-    connection). `autocommit` asks the same for a writing route whose writes are each a single
-    statement, or grouped in an explicit `driver.transaction()`.
+    connection).
     """
     async with request.app.state.sessionmaker() as session:
-        if autocommit or request.method in READ_ONLY_METHODS:
+        if request.method in READ_ONLY_METHODS:
             await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             yield session  # nothing to commit
         else:
@@ -76,13 +75,14 @@ async def session_scope(request: Request, *, autocommit: bool = False) -> AsyncI
 
 
 @asynccontextmanager
-async def read_scope(request: Request) -> AsyncIterator[AsyncConnection]:
-    """A connection of the read engine, already in autocommit: no session, no isolation switch.
+async def autocommit_scope(request: Request) -> AsyncIterator[AsyncConnection]:
+    """A connection of the autocommit engine: no session, no transaction, no isolation switch.
 
-    For the generic list and get routes, which only run SELECTs (and Core statements through
-    the same execute/scalar methods a session has).
+    For the lean routes that only read (generic lists and items, data reads) or whose writes are
+    each one statement or grouped in an explicit `driver.transaction()` (data POSTs). They use
+    the Core execute/scalar methods a session has too.
     """
-    async with request.app.state.read_engine.connect() as connection:
+    async with request.app.state.autocommit_engine.connect() as connection:
         yield connection
 
 
@@ -92,7 +92,7 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-# What read-only code accepts: the request's session, or a read_scope connection.
+# What code run by lean routes accepts: the request's session, or an autocommit_scope connection.
 Reader = AsyncSession | AsyncConnection
 
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]

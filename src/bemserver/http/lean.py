@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.routing import request_response
 
 from bemserver.auth.caller import active_caller, authenticated
-from bemserver.db.engine import request_session, session_scope
+from bemserver.db.engine import READ_ONLY_METHODS, autocommit_scope, request_session, session_scope
 
 Handler = Callable[[Request], Awaitable[Response]]
 _CALLERS = {active_caller: active_caller, authenticated: authenticated}
@@ -82,7 +82,8 @@ class Params:
 def lean_endpoint(route: APIRoute, *, autocommit: bool = False) -> bool:
     """Run a hand-written route leanly when its parameters are all of the kinds handled here
     (the request, the session, the caller, path and query parameters); False otherwise.
-    `autocommit`: see session_scope."""
+    `autocommit`: the route's writes are each one statement, or grouped in an explicit
+    `driver.transaction()` (see autocommit_scope)."""
     dependant = route.dependant
     if dependant.body_params or dependant.header_params or dependant.cookie_params:
         return False
@@ -100,7 +101,10 @@ def lean_endpoint(route: APIRoute, *, autocommit: bool = False) -> bool:
     query = Params(f"{endpoint.__name__}_query", dependant.query_params, "query")
 
     async def handler(request: Request) -> Response:
-        async with session_scope(request, autocommit=autocommit) as session:
+        # Reads and autocommit writes get a connection of the autocommit engine where the
+        # endpoint declares a session: they use only the methods both have (see Reader).
+        lean_scope = autocommit or request.method in READ_ONLY_METHODS
+        async with (autocommit_scope if lean_scope else session_scope)(request) as session:
             kwargs: dict[str, Any] = {}
             if request_name:
                 kwargs[request_name] = request
@@ -124,7 +128,7 @@ def lean_endpoint(route: APIRoute, *, autocommit: bool = False) -> bool:
 
 def lean_routes(routes: list[Any], *, autocommit: frozenset[str] = frozenset()) -> None:
     """lean_endpoint on every eligible route of a router; routes of the `autocommit` methods run
-    in autocommit mode (see session_scope)."""
+    in autocommit mode (see autocommit_scope)."""
     for route in routes:
         if isinstance(route, APIRoute):
             lean_endpoint(route, autocommit=bool(route.methods & autocommit))

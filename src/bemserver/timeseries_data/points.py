@@ -10,16 +10,17 @@ instant wins (the last one with `overwrite`).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
 import psycopg
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bemserver.db.driver import fetch_one
+from bemserver.db.driver import connection_of, fetch_one
+from bemserver.db.engine import Reader
 from bemserver.http.errors import Conflict, Unprocessable
 from bemserver.timeseries_data import rollups
 from bemserver.timeseries_data.ingest import COPY_HEADER, COPY_TRAILER, Batch, instant, row_count, rows_of
@@ -106,10 +107,10 @@ async def _merge(connection: AsyncConnection, chunks: list[bytes], overwrite: bo
     await connection.execute(text(_MERGE_OVERWRITE if overwrite else _MERGE_KEEP))
 
 
-async def write(session: AsyncSession, batch: Batch, *, overwrite: bool = False) -> None:
+async def write(session: Reader, batch: Batch, *, overwrite: bool = False) -> None:
     """Write every point of the batch, or none (a bad point raises while parsing: the caller's
     transaction is rolled back)."""
-    connection = await session.connection()
+    connection = await connection_of(session)
     first: list[bytes] = []
     count = 0
     for chunk in batch.chunks:
@@ -175,8 +176,12 @@ _SMALL_WRITES = {
 }
 
 
+def _array(integers: Iterable[int]) -> str:
+    return "{" + ",".join(map(str, integers)) + "}"
+
+
 async def write_small(
-    session: AsyncSession,
+    session: Reader,
     batch: Batch,
     timeseries_ids: list[int],
     data_state_id: int,
@@ -193,15 +198,17 @@ async def write_small(
     if overwrite:  # one row per key, the last posted wins (ON CONFLICT DO UPDATE needs unique keys)
         rows = list({(s, u): (s, u, v) for s, u, v in rows}.values())
     lo, hi = batch.bounds() if rows else (None, None)
+    # Arrays as PostgreSQL array text: psycopg inspects each list to choose its type otherwise.
+    # Floats are finite (checked when parsed) and repr() gives their shortest exact decimal.
     params = {
         "ds": data_state_id,
-        "ts": timeseries_ids,
-        "p": [row[0] for row in rows],
-        "t": [instant(row[1]) for row in rows],
-        "v": [row[2] for row in rows],
+        "ts": _array(timeseries_ids),
+        "p": _array(row[0] for row in rows),
+        "t": "{" + ",".join(f'"{instant(row[1]).isoformat()}"' for row in rows) + "}",
+        "v": "{" + ",".join(repr(row[2]) for row in rows) + "}",
         "lo": lo,
         "hi": hi,
-        "changed": list(batch.spans) if rows else [],
+        "changed": _array(batch.spans if rows else ()),
     }
     for _ in range(2):
         with _concurrent_writes_conflict():
@@ -217,11 +224,11 @@ async def write_small(
     raise Conflict("Concurrent writes to the same points: please try again")
 
 
-async def delete(session: AsyncSession, series_ids: list[int], start: datetime, end: datetime) -> None:
+async def delete(session: Reader, series_ids: list[int], start: datetime, end: datetime) -> None:
     """Delete the points of these series in [start, end)."""
     if not series_ids or start >= end:
         return
-    connection = await session.connection()
+    connection = await connection_of(session)
     await connection.execute(
         text(
             "DELETE FROM timeseries_data WHERE series_id = ANY(CAST(:s AS int[]))"
