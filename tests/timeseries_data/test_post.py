@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
 from tests.timeseries_data.conftest import CLEAN, NAMES, RAW, post_csv, post_json, stored
 
@@ -388,6 +389,28 @@ class TestPostPermissions:
     async def test_unknown_timeseries_comes_before_permission(self, client, world):
         response = await post_json(client, world.user, {str(world.ts[3]): {T0: 1.0}, "69": {}})
         assert response.status_code == 422
+
+    @pytest.mark.parametrize("count", [1, 1001])  # the small write checks in its own statement
+    async def test_checks_come_in_order_whatever_else_is_wrong(self, client, world, engine, count):
+        """Unknown timeseries, permission, data state, then points: for small and large writes."""
+        bad = {t: "x" for t in _many(count)}  # "Invalid values" at every instant
+        forbidden, allowed = str(world.ts[3]), str(world.ts[0])
+        unknown = await post_json(client, world.user, {forbidden: bad, "69": {T0: 1.0}}, data_state=99)
+        assert unknown.json()["message"] == "Unknown timeseries: [69]"
+        denied = await post_json(client, world.user, {allowed: {T0: 1.0}, forbidden: bad}, data_state=99)
+        assert denied.status_code == 403
+        for state in (99, 2**31):
+            unknown_state = await post_json(client, world.user, {allowed: bad}, data_state=state)
+            assert unknown_state.json()["errors"] == {"query": {"data_state": "Unknown data state ID"}}
+        for campaign in (None, world.campaign):
+            label = allowed if campaign is None else NAMES[0]
+            invalid = await post_json(client, world.user, {label: bad}, campaign=campaign)
+            assert invalid.json()["message"].startswith("Invalid values")
+        assert await stored(engine, world.ts[0]) == {}
+        async with engine.connect() as connection:  # no series created for the refused requests
+            assert (
+                await connection.execute(text("SELECT count(*) FROM timeseries_by_data_states"))
+            ).scalar() == 0
 
     async def test_anonymous_is_401(self, client, world):
         response = await client.post("/timeseries_data/", params={"data_state": RAW}, content=b"{}")

@@ -10,7 +10,8 @@ instant wins (the last one with `overwrite`).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bemserver.db.driver import connection_of, fetch_one
 from bemserver.db.engine import Reader
+from bemserver.db.prepared import Prepared
 from bemserver.http.errors import Conflict, Unprocessable
 from bemserver.timeseries_data import rollups
 from bemserver.timeseries_data.ingest import COPY_HEADER, COPY_TRAILER, Batch, instant, row_count, rows_of
@@ -145,10 +147,10 @@ def _concurrent_writes_conflict() -> Iterator[None]:
 
 
 _SMALL_WRITE = """
-WITH state AS (SELECT id FROM timeseries_data_states WHERE id = %(ds)s),
+WITH {selected}state AS (SELECT id FROM timeseries_data_states WHERE id = %(ds)s{guard}),
 existing AS (
     SELECT timeseries_id, id FROM timeseries_by_data_states
-    WHERE data_state_id = %(ds)s AND timeseries_id = ANY(%(ts)s::int[]) FOR KEY SHARE
+    WHERE data_state_id = (SELECT id FROM state) AND timeseries_id = ANY(%(ts)s::int[]) FOR KEY SHARE
 ),
 created AS (
     INSERT INTO timeseries_by_data_states (timeseries_id, data_state_id)
@@ -168,16 +170,46 @@ noted AS (
     INSERT INTO timeseries_data_dirty (series_id, lo, hi)
     SELECT id, %(lo)s::timestamptz, %(hi)s::timestamptz FROM series WHERE timeseries_id = ANY(%(changed)s::int[])
 )
-SELECT EXISTS (SELECT 1 FROM state) AS found, count(*) AS series FROM series
+SELECT EXISTS (SELECT 1 FROM timeseries_data_states WHERE id = %(ds)s) AS found,
+    (SELECT count(*) FROM series) AS series{checks}
 """
-_SMALL_WRITES = {
-    overwrite: _SMALL_WRITE.format(conflict=_OVERWRITE if overwrite else "ON CONFLICT DO NOTHING")
-    for overwrite in (False, True)
-}
+# With a selection to check, nothing is written unless every wanted timeseries is found and
+# allowed, and the points parsed: the statement returns what the caller needs to say why.
+_CHECKED = """selected AS ({selection}),
+verdict AS (
+    SELECT (SELECT count(*) FROM selected) = %(expected)s AND coalesce((SELECT bool_and(allowed) FROM selected), true) AS ok
+),
+"""
+_CHECKS = (
+    ", (SELECT array_agg(id) FROM selected) AS ids, (SELECT array_agg(allowed) FROM selected) AS allowed"
+)
+
+
+def _small_write(overwrite: bool, selection: str | None) -> str:
+    conflict = _OVERWRITE if overwrite else "ON CONFLICT DO NOTHING"
+    if selection is None:
+        return _SMALL_WRITE.format(selected="", guard=" AND %(write)s", conflict=conflict, checks="")
+    return _SMALL_WRITE.format(
+        selected=_CHECKED.format(selection=selection),
+        guard=" AND %(write)s AND (SELECT ok FROM verdict)",
+        conflict=conflict,
+        checks=_CHECKS,
+    )
 
 
 def _array(integers: Iterable[int]) -> str:
     return "{" + ",".join(map(str, integers)) + "}"
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """The timeseries a small write must check itself: the prepared selection, its values, the
+    wanted ids in request order, and how to judge the result (request.check_selected)."""
+
+    selection: Prepared
+    values: dict[str, Any]
+    wanted: list[int]
+    judge: Callable[[list[Any], dict[Any, bool]], None]
 
 
 async def write_small(
@@ -187,20 +219,30 @@ async def write_small(
     data_state_id: int,
     *,
     overwrite: bool = False,
+    check: Check | None = None,
 ) -> None:
     """A small write in one statement, plain SQL on the driver connection: the data state
     checked, the series found (locked) or created, the points inserted and their span noted for
-    the rollups. Here the batch's rows carry timeseries ids, not series ids."""
+    the rollups. Here the batch's rows carry timeseries ids, not series ids.
+
+    With `check`, the same statement selects the timeseries and their permission first. It writes
+    only if all is well, and errors come in the order of larger writes: unknown timeseries (422),
+    permission (403), unknown data state (422), then a bad point (422)."""
     unknown_state = Unprocessable(errors={"query": {"data_state": "Unknown data state ID"}})
-    if not -(2**31) <= data_state_id < 2**31:
-        raise unknown_state
-    rows = list(rows_of(list(batch.chunks)))
+    state_in_range = -(2**31) <= data_state_id < 2**31
+    if not state_in_range:
+        data_state_id = 0  # no such id: the statement still checks the timeseries
+    bad_point: Unprocessable | None = None
+    try:
+        rows = list(rows_of(list(batch.chunks)))
+    except Unprocessable as exc:  # reported after the checks that come first
+        bad_point, rows = exc, []
     if overwrite:  # one row per key, the last posted wins (ON CONFLICT DO UPDATE needs unique keys)
         rows = list({(s, u): (s, u, v) for s, u, v in rows}.values())
     lo, hi = batch.bounds() if rows else (None, None)
     # Arrays as PostgreSQL array text: psycopg inspects each list to choose its type otherwise.
     # Floats are finite (checked when parsed) and repr() gives their shortest exact decimal.
-    params = {
+    params: dict[str, Any] = {
         "ds": data_state_id,
         "ts": _array(timeseries_ids),
         "p": _array(row[0] for row in rows),
@@ -210,13 +252,21 @@ async def write_small(
         "hi": hi,
         "changed": _array(batch.spans if rows else ()),
     }
+    params["write"] = bad_point is None and state_in_range
+    if check is not None:
+        params |= check.values | {"expected": len(check.wanted)}
+    statement = _small_write(overwrite, check.selection.sql if check is not None else None)
     for _ in range(2):
         with _concurrent_writes_conflict():
-            result = await fetch_one(session, _SMALL_WRITES[overwrite], params)
+            result = await fetch_one(session, statement, params)
         assert result is not None
-        found, series = result
-        if not found:
+        found, series = result[0], result[1]
+        if check is not None:
+            check.judge(check.wanted, dict(zip(result[2] or (), result[3] or (), strict=True)))
+        if not found or not state_in_range:
             raise unknown_state
+        if bad_point is not None:
+            raise bad_point
         if series == len(set(timeseries_ids)):
             return
         # A concurrent request created a series after this statement's snapshot: again (points

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bemserver.auth.caller import Caller
 from bemserver.campaigns.models import Campaign
 from bemserver.db.engine import Reader
-from bemserver.db.prepared import Shapes
+from bemserver.db.prepared import Prepared, Shapes
 from bemserver.http.errors import Forbidden, NotFound, Unprocessable
 from bemserver.permissions import read_filter, sql_caller, timeseries_data_filter
 from bemserver.timeseries.models import Timeseries, TimeseriesByDataState, TimeseriesDataState
@@ -70,12 +70,30 @@ async def _select(
         "campaign_id": campaign_id,
     }
     rows = {row[key.key]: row for row in await prepared.rows(session, values)}
-    missing = [value for value in wanted if value not in rows]
+    check_selected(wanted, {value: row["allowed"] for value, row in rows.items()})
+    return [SelectedTimeseries(rows[v]["id"], rows[v]["name"], rows[v]["unit_symbol"]) for v in wanted]
+
+
+def check_selected(wanted: list[Any], allowed: dict[Any, bool]) -> None:
+    """422 naming the unknown timeseries, else 403 if any may not be read or written."""
+    missing = [value for value in wanted if value not in allowed]
     if missing:
         raise Unprocessable(f"Unknown timeseries: {missing!r}")
-    if not all(rows[value]["allowed"] for value in wanted):
+    if not all(allowed[value] for value in wanted):
         raise Forbidden()
-    return [SelectedTimeseries(rows[v]["id"], rows[v]["name"], rows[v]["unit_symbol"]) for v in wanted]
+
+
+def ids_selection(caller: Caller, ids: list[int]) -> tuple[Prepared, dict[str, Any], list[int]]:
+    """The prepared selection of timeseries by id (SQL, its values) and the unique ids wanted, for
+    a statement that checks them itself (see points.write_small)."""
+    wanted = _unique(list(ids))
+    prepared = _SELECTIONS.get(
+        (Timeseries.id.key, False, caller.is_admin),
+        lambda: _selection(Timeseries.id, False, sql_caller(caller)),
+    )
+    assert prepared is not None
+    values = {**prepared.constants, "caller_id": caller.id, "wanted": [v for v in wanted if _storable(v)]}
+    return prepared, values, wanted  # type: ignore[return-value]
 
 
 async def timeseries_by_ids(

@@ -31,7 +31,9 @@ from bemserver.timeseries_data.params import (
 from bemserver.timeseries_data.request import (
     SelectedTimeseries,
     check_campaign,
+    check_selected,
     data_state_series,
+    ids_selection,
     timeseries_by_ids,
     timeseries_by_names,
 )
@@ -131,8 +133,32 @@ async def _write(
     else:
         json_body = ingest.read_json(body)
         labels = list(json_body)
+
+    def parsed(series_of: dict[str, int]) -> ingest.Batch:
+        if csv_body is not None:
+            return ingest.csv_points(csv_body, series_of)
+        assert json_body is not None
+        return ingest.json_points(json_body, series_of)
+
+    if csv_body is not None:
+        most = (body.count(b"\n") + 1) * len(labels)
+    else:
+        assert json_body is not None
+        most = sum(len(points) for points in json_body.values())
     if campaign_id is None:
         keys: list[Any] = ingest.id_labels(labels)
+        if most <= points.SMALL_BATCH:  # the write statement checks the timeseries itself
+            selection, values, wanted = ids_selection(caller, keys)
+            check = points.Check(selection, values, wanted, check_selected)
+            # Ids beyond int4 are unknown (the statement then writes nothing): packed as 0.
+            by_id = {
+                label: key if -(2**31) <= key < 2**31 else 0 for label, key in zip(labels, keys, strict=True)
+            }
+            storable = values["wanted"]  # the others are unknown: reported, never written
+            await points.write_small(
+                session, parsed(by_id), storable, data_state, overwrite=overwrite, check=check
+            )
+            return JSONBytes(None, status_code=201)
         selected = await timeseries_by_ids(session, caller, keys)
         by_key = {ts.id: ts for ts in selected}
     else:
@@ -140,17 +166,6 @@ async def _write(
         selected = await timeseries_by_names(session, caller, campaign_id, keys)
         by_key = {ts.name: ts for ts in selected}
     timeseries_ids = [ts.id for ts in selected]
-    if csv_body is not None:
-        most = (body.count(b"\n") + 1) * len(labels)
-    else:
-        assert json_body is not None
-        most = sum(len(points) for points in json_body.values())
-
-    def parsed(series_of: dict[str, int]) -> ingest.Batch:
-        if csv_body is not None:
-            return ingest.csv_points(csv_body, series_of)
-        assert json_body is not None
-        return ingest.json_points(json_body, series_of)
 
     # The request runs in autocommit: a small write is one statement, a larger one a transaction.
     if most <= points.SMALL_BATCH:
