@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field, ValidationError, create_model
+from pydantic import BaseModel, Field, create_model
 from starlette.datastructures import QueryParams
 
 from bemserver.crud.resource import Resource
-from bemserver.http.lean import extract, is_sequence, located
+from bemserver.http.lean import extract, is_sequence, validated
 
 
 class ListArgs:
@@ -49,20 +49,12 @@ class ListQuery:
 
     def parse(self, query: QueryParams) -> ListArgs:
         errors: list[Any] = []
-        filters = None
+        filters = paging = None
         if self.filters is not None:
-            try:
-                filters = self.filters.model_validate(extract(query, self.filter_names))
-            except ValidationError as exc:
-                errors.extend(located(exc, "query"))
-        paging = None
+            filters = validated(self.filters, extract(query, self.filter_names), "query", errors)
         if self.paging is not None:
-            try:
-                paging = self.paging.model_validate(
-                    {name: query[name] for name in self.paging.model_fields if name in query}
-                )
-            except ValidationError as exc:
-                errors.extend(located(exc, "query"))
+            given = {name: query[name] for name in self.paging.model_fields if name in query}
+            paging = validated(self.paging, given, "query", errors)
         if errors:
             raise RequestValidationError(errors)
         sort = getattr(paging, "sort", None)

@@ -14,10 +14,10 @@ from bemserver.crud.lean import ListArgs, ListQuery
 from bemserver.crud.resource import Resource
 from bemserver.crud.store import Store
 from bemserver.db.engine import Session, autocommit_scope
-from bemserver.http.errors import Conflict, Forbidden, NotFound
+from bemserver.http.errors import Conflict, Forbidden
 from bemserver.http.etag import IfMatch, check_if_match, etag_of, with_etag
-from bemserver.http.fields import ItemId, is_database_id
-from bemserver.http.lean import lean
+from bemserver.http.fields import ItemId
+from bemserver.http.lean import lean, lean_endpoint
 from bemserver.http.openapi import error_responses
 from bemserver.http.pagination import pagination_header
 from bemserver.http.responses import JSONBytes
@@ -171,15 +171,7 @@ def build_router(resource: Resource) -> APIRouter:
             responses={200: {"model": resource.read}, **error_responses(401, 403, 404)},
         )
 
-        async def run_get(request: Request) -> Response:
-            async with autocommit_scope(request) as session:
-                caller = await active_caller(request, session)
-                item_id = request.path_params["item_id"]
-                if not is_database_id(item_id):
-                    raise NotFound()
-                return await get_item(request, session, caller, item_id)
-
-        lean(router.routes[-1], run_get)
+        lean_endpoint(router.routes[-1])  # type: ignore[arg-type]
 
     async def _writable(
         session: Session, caller: Caller, item_id: ItemId, operation: str, if_match: str | None

@@ -17,12 +17,14 @@ import psycopg
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from bemserver.db.engine import Reader
 
-async def connection_of(target: AsyncSession | AsyncConnection) -> AsyncConnection:
+
+async def connection_of(target: Reader) -> AsyncConnection:
     return await target.connection() if isinstance(target, AsyncSession) else target
 
 
-async def driver_of(target: AsyncSession | AsyncConnection) -> psycopg.AsyncConnection[Any]:
+async def driver_of(target: Reader) -> psycopg.AsyncConnection[Any]:
     connection = await connection_of(target)
     return connection.sync_connection.connection.driver_connection  # type: ignore[union-attr,return-value]
 
@@ -38,7 +40,7 @@ def _as_sqlalchemy_errors(sql: str, params: Any) -> Iterator[None]:
 
 
 async def fetch_one(
-    target: AsyncSession | AsyncConnection, sql: str, params: tuple[Any, ...] | dict[str, Any]
+    target: Reader, sql: str, params: tuple[Any, ...] | dict[str, Any]
 ) -> tuple[Any, ...] | None:
     driver = await driver_of(target)
     with _as_sqlalchemy_errors(sql, params):
@@ -51,7 +53,7 @@ _NAMES_KEPT = 4096
 
 
 async def fetch_all(
-    target: AsyncSession | AsyncConnection, sql: str, params: tuple[Any, ...] | dict[str, Any]
+    target: Reader, sql: str, params: tuple[Any, ...] | dict[str, Any]
 ) -> list[dict[str, Any]]:
     """Rows as dicts keyed by column name."""
     driver = await driver_of(target)
@@ -69,7 +71,7 @@ async def fetch_all(
 
 
 @asynccontextmanager
-async def transaction(target: AsyncSession | AsyncConnection) -> AsyncIterator[None]:
+async def transaction(target: Reader) -> AsyncIterator[None]:
     """Statements that succeed or fail together, on a request running in autocommit (or a
     savepoint, inside a transaction)."""
     driver = await driver_of(target)

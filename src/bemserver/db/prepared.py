@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy import Executable
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bemserver.db.driver import fetch_all
+from bemserver.db.engine import Reader
 
 _DIALECT = PGDialect_psycopg()
 CACHE_SIZE = 256  # shapes per cache; sort strings are client-chosen, so the cache is bounded
@@ -44,9 +44,7 @@ class Prepared:
         constants = {name: value for name, value in compiled.params.items() if name not in placeholders}
         return cls(str(compiled), constants, placeholders)
 
-    async def rows(
-        self, target: AsyncSession | AsyncConnection, values: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    async def rows(self, target: Reader, values: dict[str, Any]) -> list[dict[str, Any]]:
         if not self.placeholders <= values.keys():
             raise RuntimeError(f"Missing values for {sorted(self.placeholders - values.keys())}")
         return await fetch_all(target, self.sql, {**self.constants, **values} if self.constants else values)

@@ -25,7 +25,7 @@ from bemserver.auth.caller import active_caller, authenticated
 from bemserver.db.engine import READ_ONLY_METHODS, autocommit_scope, request_session, session_scope
 
 Handler = Callable[[Request], Awaitable[Response]]
-_CALLERS = {active_caller: active_caller, authenticated: authenticated}
+_CALLERS = (active_caller, authenticated)
 
 
 def lean(route: APIRoute, handler: Handler) -> None:
@@ -53,8 +53,15 @@ def extract(query: QueryParams, names: list[tuple[str, bool]]) -> dict[str, Any]
     return data
 
 
-def located(exc: ValidationError, where: str) -> list[dict[str, Any]]:
-    return [{**error, "loc": (where, *error["loc"])} for error in exc.errors(include_url=False)]
+def validated(
+    model: type[BaseModel], data: dict[str, Any], where: str, errors: list[Any]
+) -> BaseModel | None:
+    """`model` validated from `data`; None after adding its errors, located as FastAPI does, to `errors`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors.extend({**error, "loc": (where, *error["loc"])} for error in exc.errors(include_url=False))
+        return None
 
 
 class Params:
@@ -71,12 +78,8 @@ class Params:
 
     def parse(self, source: QueryParams | dict[str, Any], errors: list[Any]) -> dict[str, Any]:
         data = extract(source, self.names) if isinstance(source, QueryParams) else source
-        try:
-            parsed = self.model.model_validate(data)
-        except ValidationError as exc:
-            errors.extend(located(exc, self.where))
-            return {}
-        return {name: getattr(parsed, name) for _, name in self.keys}
+        parsed = validated(self.model, data, self.where, errors)
+        return {} if parsed is None else {name: getattr(parsed, name) for _, name in self.keys}
 
 
 def lean_endpoint(route: APIRoute, *, autocommit: bool = False) -> bool:
@@ -92,7 +95,7 @@ def lean_endpoint(route: APIRoute, *, autocommit: bool = False) -> bool:
         if dependency.call is request_session:
             session_name = dependency.name
         elif dependency.call in _CALLERS:
-            caller_name, caller_of = dependency.name, _CALLERS[dependency.call]
+            caller_name, caller_of = dependency.name, dependency.call
         else:
             return False
     endpoint, request_name = dependant.call, dependant.request_param_name
