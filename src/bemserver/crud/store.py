@@ -113,12 +113,12 @@ class Store:
             prepared = self._shapes.get(
                 ("ref", model),
                 lambda model=model: select(
-                    permissions.read_filter(model, permissions.sql_caller(caller))
+                    permissions.read_filter(model, permissions.sql_caller(caller)).label("readable")
                 ).where(model.id == bindparam("ref_id")),
             )
             assert prepared is not None
             rows = await prepared.rows(session, {"caller_id": caller.id, "ref_id": value})
-            if rows and not next(iter(rows[0].values())):
+            if rows and not rows[0]["readable"]:
                 raise Forbidden()
 
     # -- reads --------------------------------------------------------------------------------
@@ -169,30 +169,23 @@ class Store:
         params, fixed = self.filter_params(values)
         if sort:
             self.order_by(sort)  # 422 before anything is cached
-        shape = (tuple(values), sort, page is not None, caller.is_admin) if fixed else None
-        if page is None:
-            rows = await self._run(
-                session,
-                shape and ("list", *shape),
-                lambda who: self._list_statement(self.filter_clauses(values), sort, False, who),
-                caller,
-                params,
-            )
-            return await self.finish(session, rows), None
-        number, size = page
+        paginated = page is not None
+        filtered = (tuple(values), caller.is_admin)  # shape keys, when `fixed`
         rows = await self._run(
             session,
-            shape and ("list", *shape),
-            lambda who: self._list_statement(self.filter_clauses(values), sort, True, who),
+            ("list", *filtered, sort, paginated) if fixed else None,
+            lambda who: self._list_statement(self.filter_clauses(values), sort, paginated, who),
             caller,
-            {**params, "limit": size, "offset": (number - 1) * size},
+            {**params, "limit": page[1], "offset": (page[0] - 1) * page[1]} if page else params,
         )
+        if page is None:
+            return await self.finish(session, rows), None
         if rows:
             total = rows[0]["_total"]
         else:
             counted = await self._run(
                 session,
-                shape and ("count", *shape[:1], shape[3]),
+                ("count", *filtered) if fixed else None,
                 lambda who: self._count_statement(self.filter_clauses(values), who),
                 caller,
                 params,

@@ -32,6 +32,7 @@ from bemserver import permissions
 from bemserver.auth.caller import Caller
 from bemserver.campaigns.models import Campaign
 from bemserver.http.errors import Forbidden, Unprocessable
+from bemserver.http.fields import is_database_id
 
 CONTENT_ERROR = "Invalid CSV file content: "
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -83,7 +84,7 @@ async def read_uploads(files: UploadForm) -> dict[str, bytes]:
 async def check_campaign(session: AsyncSession, caller: Caller, campaign_id: int) -> None:
     """The campaign an import writes to: 422 when it does not exist, 403 when the caller may not read it."""
     readable = None
-    if -(2**31) <= campaign_id < 2**31:  # beyond, no row can match (and PostgreSQL would refuse the value)
+    if is_database_id(campaign_id):  # beyond, no row can match (and PostgreSQL would refuse the value)
         readable = await session.scalar(
             select(permissions.read_filter(Campaign, caller)).where(Campaign.id == campaign_id)
         )

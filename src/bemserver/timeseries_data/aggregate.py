@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,6 +34,7 @@ from bemserver.timeseries_data.formats import (
     number_text,
     sql_number,
 )
+from bemserver.timeseries_data.parallel import side_by_side
 from bemserver.timeseries_data.rollups import LEVELS, Level, refresh
 
 CHUNK_VALUES = 400_000  # buckets x series rendered by one query
@@ -309,18 +311,10 @@ async def _json_at_once(engine: AsyncEngine, query: Query, level: Level | None) 
     """The whole answer of a query small enough for one chunk. Its columns are rendered by two
     connections side by side, while a thread renders the bucket keys."""
     columns = query.columns
-    half = (len(columns) + 1) // 2
-    tasks = [
-        asyncio.create_task(_columns_apart(engine, query, level, part, Format.JSON))
-        for part in (columns[:half], columns[half:])
-        if part
-    ]
-    try:
+    rendering = partial(_columns_apart, engine, query, level, fmt=Format.JSON)
+    async with side_by_side(columns, rendering) as tasks:
         keys = await asyncio.to_thread(_json_keys, query, 0, query.grid.count)
         cells = [column_cells for part in await asyncio.gather(*tasks) for column_cells in part]
-    finally:
-        for task in tasks:
-            task.cancel()  # after a failure, the other part is not needed
     # One %-template of the keys, filled with each column's cells: a single C call per column.
     template = ",".join(key.replace("%", "%%") + "%s" for key in keys)
     rendered = [

@@ -10,7 +10,7 @@ instant wins (the last one with `overwrite`).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,8 +24,10 @@ from bemserver.db.driver import connection_of, fetch_one
 from bemserver.db.engine import Reader
 from bemserver.db.prepared import Prepared
 from bemserver.http.errors import Conflict, Unprocessable
+from bemserver.http.fields import is_database_id
 from bemserver.timeseries_data import rollups
 from bemserver.timeseries_data.ingest import COPY_HEADER, COPY_TRAILER, Batch, instant, row_count, rows_of
+from bemserver.timeseries_data.request import check_selected
 
 SMALL_BATCH = 1000  # points; below, one INSERT beats COPY and its checks
 
@@ -203,13 +205,12 @@ def _array(integers: Iterable[int]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Check:
-    """The timeseries a small write must check itself: the prepared selection, its values, the
-    wanted ids in request order, and how to judge the result (request.check_selected)."""
+    """The timeseries a small write must check itself: the prepared selection (request.py), its
+    values, and the wanted ids in request order."""
 
     selection: Prepared
     values: dict[str, Any]
     wanted: list[int]
-    judge: Callable[[list[Any], dict[Any, bool]], None]
 
 
 async def write_small(
@@ -229,7 +230,7 @@ async def write_small(
     only if all is well, and errors come in the order of larger writes: unknown timeseries (422),
     permission (403), unknown data state (422), then a bad point (422)."""
     unknown_state = Unprocessable(errors={"query": {"data_state": "Unknown data state ID"}})
-    state_in_range = -(2**31) <= data_state_id < 2**31
+    state_in_range = is_database_id(data_state_id)
     if not state_in_range:
         data_state_id = 0  # no such id: the statement still checks the timeseries
     bad_point: Unprocessable | None = None
@@ -262,7 +263,7 @@ async def write_small(
         assert result is not None
         found, series = result[0], result[1]
         if check is not None:
-            check.judge(check.wanted, dict(zip(result[2] or (), result[3] or (), strict=True)))
+            check_selected(check.wanted, dict(zip(result[2] or (), result[3] or (), strict=True)))
         if not found or not state_in_range:
             raise unknown_state
         if bad_point is not None:

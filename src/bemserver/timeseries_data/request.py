@@ -18,6 +18,7 @@ from bemserver.campaigns.models import Campaign
 from bemserver.db.engine import Reader
 from bemserver.db.prepared import Prepared, Shapes
 from bemserver.http.errors import Forbidden, NotFound, Unprocessable
+from bemserver.http.fields import is_database_id
 from bemserver.permissions import read_filter, sql_caller, timeseries_data_filter
 from bemserver.timeseries.models import Timeseries, TimeseriesByDataState, TimeseriesDataState
 
@@ -32,7 +33,7 @@ class SelectedTimeseries:
 def _storable(value: object) -> bool:
     """Whether a column could hold it: ids are int4, text cannot hold NUL. Others are just unknown."""
     if isinstance(value, int):
-        return -(2**31) <= value < 2**31
+        return is_database_id(value)
     return "\x00" not in str(value)
 
 
@@ -55,9 +56,10 @@ def _selection(key: Any, by_campaign: bool, caller: Caller) -> Select[Any]:
     return statement
 
 
-async def _select(
-    session: Reader, caller: Caller, key: Any, wanted: list[Any], campaign_id: int | None
-) -> list[SelectedTimeseries]:
+def _prepared_selection(
+    caller: Caller, key: Any, wanted: list[Any], campaign_id: int | None
+) -> tuple[Prepared, dict[str, Any]]:
+    """The selection's statement, prepared once per shape, and this request's values for it."""
     by_campaign = campaign_id is not None
     prepared = _SELECTIONS.get(
         (key.key, by_campaign, caller.is_admin),
@@ -69,6 +71,13 @@ async def _select(
         "wanted": [value for value in wanted if _storable(value)],
         "campaign_id": campaign_id,
     }
+    return prepared, values
+
+
+async def _select(
+    session: Reader, caller: Caller, key: Any, wanted: list[Any], campaign_id: int | None
+) -> list[SelectedTimeseries]:
+    prepared, values = _prepared_selection(caller, key, wanted, campaign_id)
     rows = {row[key.key]: row for row in await prepared.rows(session, values)}
     check_selected(wanted, {value: row["allowed"] for value, row in rows.items()})
     return [SelectedTimeseries(rows[v]["id"], rows[v]["name"], rows[v]["unit_symbol"]) for v in wanted]
@@ -86,14 +95,9 @@ def check_selected(wanted: list[Any], allowed: dict[Any, bool]) -> None:
 def ids_selection(caller: Caller, ids: list[int]) -> tuple[Prepared, dict[str, Any], list[int]]:
     """The prepared selection of timeseries by id (SQL, its values) and the unique ids wanted, for
     a statement that checks them itself (see points.write_small)."""
-    wanted = _unique(list(ids))
-    prepared = _SELECTIONS.get(
-        (Timeseries.id.key, False, caller.is_admin),
-        lambda: _selection(Timeseries.id, False, sql_caller(caller)),
-    )
-    assert prepared is not None
-    values = {**prepared.constants, "caller_id": caller.id, "wanted": [v for v in wanted if _storable(v)]}
-    return prepared, values, wanted  # type: ignore[return-value]
+    wanted: list[Any] = _unique(list(ids))
+    prepared, values = _prepared_selection(caller, Timeseries.id, wanted, None)
+    return prepared, prepared.constants | values, wanted
 
 
 async def timeseries_by_ids(
@@ -179,7 +183,7 @@ async def data_state_series(
     session: AsyncSession, timeseries_ids: list[int], data_state_id: int, *, create: bool = False
 ) -> dict[int, int]:
     """check_data_state and series_ids in one round trip (the hot path of small writes)."""
-    if not -(2**31) <= data_state_id < 2**31:
+    if not is_database_id(data_state_id):
         raise Unprocessable(errors={"query": {"data_state": "Unknown data state ID"}})
     statement = text(
         _STATE_SERIES.format(

@@ -14,9 +14,12 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bemserver.timeseries_data.parallel import side_by_side
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +60,5 @@ async def refresh(engine: AsyncEngine, series_ids: list[int]) -> None:
     After a bulk load this is seconds of work for the first reader: the series are split in two
     halves refreshed side by side, on two connections (each series is locked by one refresh at a
     time in the database, so concurrent readers never refresh the same series twice)."""
-    ordered = sorted(set(series_ids))
-    if not ordered:
-        return
-    half = (len(ordered) + 1) // 2
-    parts = [part for part in (ordered[:half], ordered[half:]) if part]
-    tasks = [asyncio.create_task(_refresh_on_own_connection(engine, part)) for part in parts]
-    try:
+    async with side_by_side(sorted(set(series_ids)), partial(_refresh_on_own_connection, engine)) as tasks:
         await asyncio.gather(*tasks)
-    finally:
-        for task in tasks:
-            task.cancel()  # after a failure, the other half is not needed

@@ -12,7 +12,7 @@ from bemserver.auth.caller import Caller, CurrentCaller
 from bemserver.db.driver import transaction
 from bemserver.db.engine import Session
 from bemserver.http.errors import Unprocessable
-from bemserver.http.fields import ItemId
+from bemserver.http.fields import ItemId, is_database_id
 from bemserver.http.lean import lean_routes
 from bemserver.http.openapi import error_responses
 from bemserver.http.responses import JSONBytes
@@ -31,7 +31,6 @@ from bemserver.timeseries_data.params import (
 from bemserver.timeseries_data.request import (
     SelectedTimeseries,
     check_campaign,
-    check_selected,
     data_state_series,
     ids_selection,
     timeseries_by_ids,
@@ -149,10 +148,10 @@ async def _write(
         keys: list[Any] = ingest.id_labels(labels)
         if most <= points.SMALL_BATCH:  # the write statement checks the timeseries itself
             selection, values, wanted = ids_selection(caller, keys)
-            check = points.Check(selection, values, wanted, check_selected)
+            check = points.Check(selection, values, wanted)
             # Ids beyond int4 are unknown (the statement then writes nothing): packed as 0.
             by_id = {
-                label: key if -(2**31) <= key < 2**31 else 0 for label, key in zip(labels, keys, strict=True)
+                label: key if is_database_id(key) else 0 for label, key in zip(labels, keys, strict=True)
             }
             storable = values["wanted"]  # the others are unknown: reported, never written
             await points.write_small(
