@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import Annotated
 
@@ -25,7 +26,11 @@ class UnitError(ValueError):
     """Unknown unit symbol."""
 
 
-class DimensionalityError(ValueError):
+class ConversionError(ValueError):
+    """Units whose conversion cannot be computed in floats (a factor out of their range)."""
+
+
+class DimensionalityError(ConversionError):
     """Units that cannot be converted into each other."""
 
 
@@ -33,6 +38,8 @@ class DimensionalityError(ValueError):
 def parse_unit(symbol: str) -> pint.Unit:
     if symbol == "":
         return ureg.dimensionless
+    if "\x00" in symbol:  # pint's tokenizer would skip it
+        raise UnitError("Undefined unit.")
     try:
         return ureg.Unit(symbol)
     except Exception as exc:  # pint raises several unrelated error types
@@ -55,4 +62,12 @@ def conversion(src: str, dst: str) -> tuple[float, float]:
         one = ureg.Quantity(1.0, parse_unit(src)).m_as(parse_unit(dst))
     except pint.DimensionalityError as exc:
         raise DimensionalityError(str(exc)) from exc
-    return one - zero, zero
+    except ArithmeticError as exc:  # e.g. percent**200: pint's factor overflows
+        raise ConversionError(_OUT_OF_RANGE.format(src, dst)) from exc
+    scale = one - zero
+    if not (math.isfinite(scale) and math.isfinite(zero)) or scale == 0.0:
+        raise ConversionError(_OUT_OF_RANGE.format(src, dst))
+    return scale, zero
+
+
+_OUT_OF_RANGE = "Cannot convert from '{}' to '{}': the conversion factor is out of the float range."

@@ -11,9 +11,12 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import psycopg
+import pytest
 from sqlalchemy import text
 
-from tests.timeseries_data.conftest import post_json, stored
+from bemserver.http.errors import Conflict
+from bemserver.timeseries_data import points
+from tests.timeseries_data.conftest import delete_data, post_json, stored
 
 START = datetime(2020, 1, 1, tzinfo=UTC)
 
@@ -39,21 +42,29 @@ async def _hold(other: psycopg.AsyncConnection, series: int, moment: datetime, v
 
 
 class TestCrossedWrites:
-    async def test_a_small_write_caught_in_a_deadlock_is_a_409(self, client, world, engine, database_url):
+    async def test_a_small_write_caught_in_a_deadlock_runs_again_and_keeps_the_other_values(
+        self, client, world, engine, database_url
+    ):
         await post_json(client, world.admin, {str(world.ts[0]): {_at(0).isoformat(): 0.0}})
         series = await _series_of(engine, world.ts[0])
         async with await psycopg.AsyncConnection.connect(database_url) as other:
             await _hold(other, series, _at(1), -1.0)
-            body = {str(world.ts[0]): {_at(2).isoformat(): 2.0, _at(1).isoformat(): 1.0}}
+            body = {
+                str(world.ts[0]): {_at(2).isoformat(): 2.0, _at(1).isoformat(): 1.0, _at(3).isoformat(): 3.0}
+            }
             request = asyncio.create_task(post_json(client, world.admin, body))
             await asyncio.sleep(0.5)  # the request holds _at(2) and waits for _at(1)
-            await _hold(other, series, _at(2), -2.0)  # waits for the request: deadlock
-            response = await request
+            await _hold(other, series, _at(2), -2.0)  # deadlock: the request's statement is undone
             await other.commit()
-        assert response.status_code == 409
-        assert response.json()["message"] == "Concurrent writes to the same points: please try again"
+            response = await request  # then it runs again, after the other transaction
+        assert response.status_code == 201
         points = await stored(engine, world.ts[0])
-        assert points == {_at(0).isoformat(): 0.0, _at(1).isoformat(): -1.0, _at(2).isoformat(): -2.0}
+        assert points == {
+            _at(0).isoformat(): 0.0,
+            _at(1).isoformat(): -1.0,
+            _at(2).isoformat(): -2.0,
+            _at(3).isoformat(): 3.0,
+        }
 
     async def test_a_bulk_write_caught_in_a_deadlock_waits_and_keeps_the_other_values(
         self, client, world, engine, database_url
@@ -74,3 +85,52 @@ class TestCrossedWrites:
         assert points[_at(10).isoformat()] == -2.0
         assert points[_at(3000).isoformat()] == -1.0
         assert points[_at(4999).isoformat()] == 4999.0
+
+
+class TestCrossedDeletes:
+    async def test_a_delete_caught_in_a_deadlock_runs_again(self, client, world, engine, database_url):
+        stamps = [_at(i).isoformat() for i in range(4)]
+        await post_json(client, world.admin, {str(world.ts[0]): dict.fromkeys(stamps, 1.0)})
+        series = await _series_of(engine, world.ts[0])
+        remove = "DELETE FROM timeseries_data WHERE series_id = %s AND timestamp = %s"
+        async with await psycopg.AsyncConnection.connect(database_url) as other:
+            await other.execute(remove, (series, _at(2)))
+            request = asyncio.create_task(
+                delete_data(client, world.admin, [world.ts[0]], stamps[0], _at(10).isoformat())
+            )
+            await asyncio.sleep(0.5)  # the request deleted _at(0), _at(1) and waits for _at(2)
+            await other.execute(remove, (series, _at(1)))  # waits for the request: deadlock
+            await other.commit()
+            response = await request
+        assert response.status_code == 204
+        assert await stored(engine, world.ts[0]) == {}
+
+
+class TestRetriesRunOut:
+    async def test_a_409_after_the_last_attempt(self, engine):
+        attempts = 0
+
+        async def always_deadlocked() -> None:
+            nonlocal attempts
+            attempts += 1
+            await connection.execute(text("SELECT 1"))
+            raise psycopg.errors.DeadlockDetected("deadlock detected")
+
+        async with engine.begin() as connection:
+            with pytest.raises(Conflict, match="please try again"):
+                await points._retried(connection, always_deadlocked)
+            assert await connection.scalar(text("SELECT 2")) == 2  # savepoints undone, still usable
+        assert attempts == points._ATTEMPTS > 1
+
+    async def test_other_errors_are_not_retried(self, engine):
+        attempts = 0
+
+        async def failing() -> None:
+            nonlocal attempts
+            attempts += 1
+            raise psycopg.errors.UndefinedTable("no such table")
+
+        async with engine.begin() as connection:
+            with pytest.raises(psycopg.errors.UndefinedTable):
+                await points._retried(connection, failing)
+        assert attempts == 1

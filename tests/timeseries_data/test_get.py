@@ -75,7 +75,8 @@ class TestGetJson:
             123456789012345.6,
             -0.0,
             3.0,
-            5e-324,
+            2.2250738585072014e-308,
+            -1e-300,
             1.7976931348623157e308,
         ]
         body = {str(world.ts[0]): {f"2020-01-01T00:00:{i:02d}Z": v for i, v in enumerate(values)}}

@@ -6,9 +6,9 @@ import json
 import re
 from datetime import UTC, datetime
 from importlib import resources
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, Field, WithJsonSchema
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, WithJsonSchema
 
 DT_MIN = datetime(1680, 1, 1, tzinfo=UTC)
 DT_MAX = datetime(2260, 1, 1, tzinfo=UTC)
@@ -23,8 +23,19 @@ def _in_range(value: datetime) -> datetime:
     return value
 
 
+_NUMBER = re.compile(r"\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*")
+
+
+def _not_a_number(value: Any) -> Any:
+    """Pydantic would read a number, or a string of one, as a Unix time: the API takes ISO 8601 only."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("Not a valid datetime.")
+    return value
+
+
 AwareDT = Annotated[
     AwareDatetime,
+    BeforeValidator(_not_a_number),
     AfterValidator(_in_range),
     Field(json_schema_extra={"x-minimum": DT_MIN.isoformat(), "x-maximum": DT_MAX.isoformat()}),
 ]
@@ -72,6 +83,19 @@ Email = Annotated[
 
 
 _INT4 = 2**31
+# int() refuses decimal strings of more than 4,300 digits (ValueError); any id is far shorter.
+_ID_DIGITS = 30
+_BEYOND_IDS = 2**63
+
+
+def parse_integer(text: str) -> int:
+    """int(text) for a string of digits with an optional sign; a number too long to be any id
+    gives one outside every id range instead of int()'s ValueError."""
+    negative = text.startswith("-")
+    digits = text.lstrip("+-").lstrip("0") or "0"
+    if len(digits) > _ID_DIGITS:
+        return -_BEYOND_IDS if negative else _BEYOND_IDS
+    return -int(digits) if negative else int(digits)
 
 
 def is_database_id(value: int) -> bool:

@@ -18,7 +18,15 @@ from bemserver.timeseries_data import aggregate, stats
 from bemserver.timeseries_data.buckets import FIXED_SECONDS, BucketUnit, check_width, grid
 from bemserver.timeseries_data.export import streamed
 from bemserver.timeseries_data.formats import Format, accepted_format, data_response
-from bemserver.timeseries_data.params import ConvertTo, DataState, End, Start, TimezoneArg, checked_units
+from bemserver.timeseries_data.params import (
+    ConvertTo,
+    DataState,
+    End,
+    Start,
+    TimezoneArg,
+    checked_units,
+    scale,
+)
 from bemserver.timeseries_data.request import (
     SelectedTimeseries,
     check_campaign,
@@ -26,7 +34,6 @@ from bemserver.timeseries_data.request import (
     timeseries_by_ids,
     timeseries_by_names,
 )
-from bemserver.units import DimensionalityError, UnitError, conversion
 
 router = APIRouter()
 
@@ -84,17 +91,6 @@ def _targets(requested: list[Any], units: list[str] | None) -> dict[Any, str]:
     return chosen
 
 
-def _scale(source_unit: str, target: str) -> tuple[float, float]:
-    if not target:
-        return 1.0, 0.0
-    try:
-        return conversion(source_unit, target)
-    except DimensionalityError as exc:
-        raise Unprocessable(str(exc)) from None
-    except UnitError:
-        raise Unprocessable("Undefined unit.") from None
-
-
 async def _aggregate(
     request: Request,
     session: Session,
@@ -110,7 +106,7 @@ async def _aggregate(
     for ts, label, target in zip(selected, labels, targets, strict=True):
         # A count has no unit: only dimensionless targets convert it.
         source = "" if aggregation is aggregate.Aggregation.COUNT else ts.unit_symbol
-        columns.append(aggregate.Column(label, stored.get(ts.id), *_scale(source, target)))
+        columns.append(aggregate.Column(label, stored.get(ts.id), *scale(source, target)))
     limit = MAX_VALUES // max(len(columns), 1)
     made = grid(start, end, timezone, value, unit, limit)
     fmt = accepted_format(request.headers.get("accept"))

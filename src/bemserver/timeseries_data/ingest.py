@@ -14,6 +14,7 @@ import io
 import math
 import re
 import struct
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,7 +23,7 @@ from typing import Any
 import orjson
 
 from bemserver.http.errors import Unprocessable
-from bemserver.http.fields import DT_MAX, DT_MIN
+from bemserver.http.fields import DT_MAX, DT_MIN, parse_integer
 
 PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
@@ -87,9 +88,15 @@ def rows_of(chunks: list[bytes]) -> Iterator[tuple[int, int, float]]:
 # Scalars
 
 
+# datetime.fromisoformat (3.11) skips any one character before the zone: "00:00:00xZ" parses.
+_JUNK_BEFORE_ZONE = re.compile(r"[^0-9][Z+-][0-9:.]*\s*$")
+
+
 def parse_timestamp(text: str) -> int:
     """µs since 2000-01-01 UTC of an aware ISO 8601 timestamp within the supported range."""
     try:
+        if _JUNK_BEFORE_ZONE.search(text):
+            raise ValueError(text)
         moment = datetime.fromisoformat(text.strip())
     except (ValueError, TypeError):
         raise Unprocessable(f"Invalid timestamp: {_shown(text)}") from None
@@ -106,12 +113,21 @@ def parse_timestamp(text: str) -> int:
     return micros
 
 
+# Subnormal floats (0 < |x| < 2.2250738585072014e-308) are refused: PostgreSQL's float8 arithmetic
+# reports an underflow error when a product or quotient of them rounds to 0 (averages, conversions).
+TINY = sys.float_info.min
+
+
+def storable(value: float) -> bool:
+    return math.isfinite(value) and (value == 0.0 or not -TINY < value < TINY)
+
+
 def parse_value(raw: Any, where: str) -> float:
-    """A finite float from a number, a boolean or a numeric string; NaN and infinities are refused."""
+    """A storable float (finite, not subnormal) from a number, a boolean or a numeric string."""
     try:
         if isinstance(raw, bool | int | float) or (isinstance(raw, str) and raw.strip()):
             number = float(raw)
-            if math.isfinite(number):
+            if storable(number):
                 return number
     except (ValueError, OverflowError):
         pass
@@ -128,7 +144,7 @@ def id_labels(labels: list[str]) -> list[int]:
     for label in labels:
         if not _INTEGER.fullmatch(label):
             raise Unprocessable(f"Wrong timeseries ID type: {_shown(label)}")
-        ids.append(int(label))
+        ids.append(parse_integer(label))
     return ids
 
 
@@ -169,7 +185,7 @@ def _json_chunks(data: dict[str, dict[str, Any]], series_of: dict[str, int], bat
             micros = known.get(text)
             if micros is None:
                 micros = known[text] = parse_timestamp(text)
-            if type(raw) is float:
+            if type(raw) is float and (raw == 0.0 or not -TINY < raw < TINY):
                 value = raw
             else:
                 value = parse_value(raw, f"for timeseries {_shown(label)} at {_shown(text)}")
@@ -247,7 +263,7 @@ def _csv_chunks(body: CsvBody, series_of: dict[str, int], batch: Batch) -> Itera
                     value = float(cell)
                 except ValueError:
                     value = math.nan
-                if not math.isfinite(value):
+                if not storable(value):
                     parse_value(cell, f"at line {reader.line_num}, column {_shown(body.labels[position])}")
                 append(pack(3, 4, columns[position], 8, micros, 8, value))
                 if micros < lows[position]:

@@ -10,7 +10,7 @@ from fastapi import Depends, Query
 
 from bemserver.http.errors import Unprocessable
 from bemserver.http.fields import AwareDT, Timezone
-from bemserver.units import UnitError, parse_unit
+from bemserver.units import ConversionError, UnitError, conversion, parse_unit
 
 SIZE_MISMATCH = "If provided, convert_to must be the same size as timeseries."
 
@@ -59,3 +59,15 @@ def checked_units(convert_to: list[str] | None, size: int) -> list[str] | None:
     if len(convert_to) != size:
         raise Unprocessable(errors={"query": {"_schema": [SIZE_MISMATCH]}})
     return convert_to
+
+
+def scale(source_unit: str, target: str) -> tuple[float, float]:
+    """(a, b) such that a value in `target` is value * a + b; (1, 0) without a target unit."""
+    if not target:
+        return 1.0, 0.0
+    try:
+        return conversion(source_unit, target)
+    except ConversionError as exc:
+        raise Unprocessable(str(exc)) from None
+    except UnitError:
+        raise Unprocessable("Undefined unit.") from None

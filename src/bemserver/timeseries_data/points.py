@@ -9,8 +9,7 @@ instant wins (the last one with `overwrite`).
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -124,28 +123,46 @@ async def write(session: Reader, batch: Batch, *, overwrite: bool = False) -> No
             break
     if count == 0:
         return
-    with _concurrent_writes_conflict():
+    rest = batch.chunks
+
+    async def attempt() -> None:
+        nonlocal rest
         if count <= SMALL_BATCH:
             await _insert_small(connection, first, overwrite)
-        elif not await _copy_new(await _driver(connection), first, batch.chunks):
-            # Some instants are stored already: stage everything and merge
-            await _merge(connection, first, overwrite)
-    await rollups.points_changed(connection, list(batch.spans), *batch.bounds())
+        else:
+            # `first` gets every chunk COPY'd: an attempt after a deadlock starts from it
+            new_points, rest = await _copy_new(await _driver(connection), first, rest), iter(())
+            if not new_points:  # some instants are stored already: stage everything and merge
+                await _merge(connection, first, overwrite)
+        await rollups.points_changed(connection, list(batch.spans), *batch.bounds())
+
+    await _retried(connection, attempt)
 
 
 _RETRY_LATER = {"40P01", "40001"}  # deadlock detected, serialization failure
+_ATTEMPTS = 4
+_TRY_AGAIN = "Concurrent writes to the same points: please try again"
 
 
-@contextlib.contextmanager
-def _concurrent_writes_conflict() -> Iterator[None]:
-    """Requests writing the same instants of the same series in different orders can deadlock:
-    PostgreSQL aborts one of them, which gets a 409 asking to try again (not a 500)."""
-    try:
-        yield
-    except (DBAPIError, psycopg.Error) as exc:
-        if getattr(getattr(exc, "orig", exc), "sqlstate", None) in _RETRY_LATER:
-            raise Conflict("Concurrent writes to the same points: please try again") from None
-        raise
+def _must_retry(exc: BaseException) -> bool:
+    return getattr(getattr(exc, "orig", exc), "sqlstate", None) in _RETRY_LATER
+
+
+async def _retried(connection: AsyncConnection, work: Callable[[], Awaitable[None]]) -> None:
+    """Run `work` in a savepoint. Requests writing or deleting the same instants of the same
+    series in different orders can deadlock: PostgreSQL aborts one of them, whose savepoint is
+    rolled back (releasing its locks: the other request goes on) and `work` runs again, now
+    waiting for the other. After _ATTEMPTS, a 409 asking to try again (never a 500)."""
+    driver = await _driver(connection)
+    for _ in range(_ATTEMPTS):
+        try:
+            async with driver.transaction():
+                await work()
+            return
+        except (DBAPIError, psycopg.Error) as exc:
+            if not _must_retry(exc):
+                raise
+    raise Conflict(_TRY_AGAIN)
 
 
 _SMALL_WRITE = """
@@ -257,9 +274,13 @@ async def write_small(
     if check is not None:
         params |= check.values | {"expected": len(check.wanted)}
     statement = _small_write(overwrite, check.selection.sql if check is not None else None)
-    for _ in range(2):
-        with _concurrent_writes_conflict():
+    for _ in range(_ATTEMPTS):
+        try:
             result = await fetch_one(session, statement, params)
+        except (DBAPIError, psycopg.Error) as exc:
+            if not _must_retry(exc):
+                raise
+            continue  # aborted to break a deadlock: nothing was written, again
         assert result is not None
         found, series = result[0], result[1]
         if check is not None:
@@ -272,7 +293,7 @@ async def write_small(
             return
         # A concurrent request created a series after this statement's snapshot: again (points
         # already written are skipped, or rewritten with the same values; spans noted twice).
-    raise Conflict("Concurrent writes to the same points: please try again")
+    raise Conflict(_TRY_AGAIN)
 
 
 async def delete(session: Reader, series_ids: list[int], start: datetime, end: datetime) -> None:
@@ -280,11 +301,15 @@ async def delete(session: Reader, series_ids: list[int], start: datetime, end: d
     if not series_ids or start >= end:
         return
     connection = await connection_of(session)
-    await connection.execute(
-        text(
-            "DELETE FROM timeseries_data WHERE series_id = ANY(CAST(:s AS int[]))"
-            " AND timestamp >= :start AND timestamp < :end"
-        ),
-        {"s": series_ids, "start": start, "end": end},
-    )
-    await rollups.points_changed(connection, series_ids, start, end)
+
+    async def attempt() -> None:
+        await connection.execute(_DELETE, {"s": series_ids, "start": start, "end": end})
+        await rollups.points_changed(connection, series_ids, start, end)
+
+    await _retried(connection, attempt)
+
+
+_DELETE = text(
+    "DELETE FROM timeseries_data WHERE series_id = ANY(CAST(:s AS int[]))"
+    " AND timestamp >= :start AND timestamp < :end"
+)

@@ -11,7 +11,6 @@ from starlette.responses import Response
 from bemserver.auth.caller import Caller, CurrentCaller
 from bemserver.db.driver import transaction
 from bemserver.db.engine import Session
-from bemserver.http.errors import Unprocessable
 from bemserver.http.fields import ItemId, is_database_id
 from bemserver.http.lean import lean_routes
 from bemserver.http.openapi import error_responses
@@ -27,6 +26,7 @@ from bemserver.timeseries_data.params import (
     Start,
     TimezoneArg,
     checked_units,
+    scale,
 )
 from bemserver.timeseries_data.request import (
     SelectedTimeseries,
@@ -36,7 +36,6 @@ from bemserver.timeseries_data.request import (
     timeseries_by_ids,
     timeseries_by_names,
 )
-from bemserver.units import DimensionalityError, UnitError, conversion
 
 router = APIRouter()
 
@@ -83,17 +82,6 @@ def _columns_units(requested: list[Any], units: list[str] | None) -> dict[Any, s
     return chosen
 
 
-def _scale(selected: SelectedTimeseries, unit: str) -> tuple[float, float]:
-    if not unit:
-        return 1.0, 0.0
-    try:
-        return conversion(selected.unit_symbol, unit)
-    except DimensionalityError as exc:
-        raise Unprocessable(str(exc)) from None
-    except UnitError:
-        raise Unprocessable("Undefined unit.") from None
-
-
 async def _read(
     request: Request,
     session: Session,
@@ -107,7 +95,7 @@ async def _read(
 ) -> Response:
     stored = await data_state_series(session, [ts.id for ts in selected], data_state)
     columns = [
-        Column(label, stored.get(ts.id), *_scale(ts, unit))
+        Column(label, stored.get(ts.id), *scale(ts.unit_symbol, unit))
         for ts, label, unit in zip(selected, labels, targets, strict=True)
     ]
     engine = request.app.state.engine
