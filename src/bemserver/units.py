@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 from typing import Annotated
 
@@ -34,11 +35,26 @@ class DimensionalityError(ConversionError):
     """Units that cannot be converted into each other."""
 
 
+MAX_SYMBOL = 100
+_POWER = re.compile(r"\*\*|\^")
+# What may follow a power operator: a small number, not itself raised to a power. pint evaluates
+# the symbol's arithmetic with Python numbers, so "9**9**9" or "3**(2**28)" would run for minutes.
+_EXPONENT = re.compile(r"\s*[-+]?\s*[0-9]{1,2}(\.[0-9]{1,2})?(?![0-9A-Za-z_.(]|\s*(\*\*|\^))")
+
+
+def _plain_exponents(symbol: str) -> bool:
+    """Powers of a unit or a number only, by a small number ("(9**99)**99" nests too fast)."""
+    return all(
+        _EXPONENT.match(symbol, power.end()) and not symbol[: power.start()].rstrip().endswith(")")
+        for power in _POWER.finditer(symbol)
+    )
+
+
 @lru_cache(maxsize=1024)
 def parse_unit(symbol: str) -> pint.Unit:
     if symbol == "":
         return ureg.dimensionless
-    if "\x00" in symbol:  # pint's tokenizer would skip it
+    if "\x00" in symbol or len(symbol) > MAX_SYMBOL or not _plain_exponents(symbol):
         raise UnitError("Undefined unit.")
     try:
         return ureg.Unit(symbol)

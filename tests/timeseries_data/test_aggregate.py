@@ -125,6 +125,21 @@ class TestAggregateJson:
         )
         assert got == {"2020-01-01T00:00:00+00:00": 0.3000001}
 
+    @pytest.mark.parametrize("unit", ["hour", "day", "minute"])
+    async def test_an_exact_sum_just_above_the_largest_double_rounds_to_it(self, client, world, unit):
+        # 1e308 - 1e308 + 1.7976931348623157e308 + 0.5: above the decimal 1.7976931348623157e308,
+        # below the largest double plus half its last unit
+        points = {
+            "2020-01-01T00:00:00Z": 1e308,
+            "2020-01-01T00:00:10Z": -1e308,
+            "2020-01-01T00:00:20Z": 1.7976931348623157e308,
+            "2020-01-01T00:00:30Z": 0.5,
+        }
+        got = await hourly(
+            client, world, points, "2020-01-01T00:00:00Z", "2020-01-01T00:01:00Z", 1, unit, "sum"
+        )
+        assert list(got.values()) == [1.7976931348623157e308]
+
     async def test_the_sum_of_an_empty_bucket_is_null(self, client, world):
         points = {"2020-01-01T00:00:00Z": 2.0}
         got = await hourly(

@@ -8,11 +8,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from bemserver.auth.passwords import verify_password
+from bemserver.auth.passwords import password_matches
 from bemserver.auth.tokens import TokenExpired, TokenInvalid, decode_token
 from bemserver.db.driver import fetch_one
 from bemserver.db.engine import Session
 from bemserver.http.errors import ApiError, Forbidden, Unauthorized
+from bemserver.http.fields import is_utf8
 from bemserver.users.models import User
 
 
@@ -29,7 +30,7 @@ _BY_EMAIL = f"SELECT id, email, is_admin, is_active, password FROM {User.__table
 
 
 async def _load(session: Session, email: str) -> tuple[Caller, str] | None:
-    if "\x00" in email:  # PostgreSQL text cannot hold NUL: no user can have such an email
+    if "\x00" in email or not is_utf8(email):  # text PostgreSQL cannot hold: no such user
         return None
     row = await fetch_one(session, _BY_EMAIL, (email,))
     if row is None:
@@ -70,7 +71,7 @@ async def authenticate(request: Request, session: Session, *, refresh: bool = Fa
     if not sep:
         raise Unauthorized("malformed_credentials", methods)
     found = await _load(session, email)
-    if found is None or not verify_password(found[1], password):
+    if found is None or not await password_matches(found[1], password):
         raise Unauthorized("invalid_credentials", methods)
     return found[0]
 

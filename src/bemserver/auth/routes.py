@@ -7,7 +7,7 @@ from pydantic import Field
 from sqlalchemy import select
 
 from bemserver.auth.caller import authenticate
-from bemserver.auth.passwords import hash_password, needs_rehash, verify_password
+from bemserver.auth.passwords import hash_password, needs_rehash, password_matches
 from bemserver.auth.tokens import encode_token
 from bemserver.crud.schemas import InputSchema, OutputSchema
 from bemserver.db.engine import Session
@@ -51,7 +51,7 @@ def _tokens(request: Request, email: str) -> JSONBytes:
 )
 async def get_token(request: Request, session: Session, body: GetJWTArgs) -> JSONBytes:
     user = (await session.execute(select(User).where(User.email == body.email))).scalar_one_or_none()
-    if user is None or not user.is_active or not verify_password(user.password, body.password):
+    if user is None or not user.is_active or not await password_matches(user.password, body.password):
         return JSONBytes({"status": "failure"})
     if needs_rehash(user.password):
         user.password = hash_password(body.password)

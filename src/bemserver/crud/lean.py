@@ -10,6 +10,7 @@ from starlette.datastructures import QueryParams
 
 from bemserver.crud.resource import Resource
 from bemserver.http.lean import extract, is_sequence, validated
+from bemserver.http.pagination import MAX_PAGE
 
 
 class ListArgs:
@@ -40,7 +41,7 @@ class ListQuery:
         if resource.sort:
             paging["sort"] = (str | None, None)
         if resource.paginate:
-            paging["page"] = (int, Field(1, ge=1))
+            paging["page"] = (int, Field(1, ge=1, le=MAX_PAGE))
             paging["page_size"] = (int, Field(10, ge=1, le=100))
         self.paging: type[BaseModel] | None = (
             create_model(f"{resource.plural}_paging", **paging) if paging else None

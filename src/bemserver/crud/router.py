@@ -19,7 +19,7 @@ from bemserver.http.etag import IfMatch, check_if_match, etag_of, with_etag
 from bemserver.http.fields import ItemId
 from bemserver.http.lean import lean, lean_endpoint
 from bemserver.http.openapi import error_responses
-from bemserver.http.pagination import pagination_header
+from bemserver.http.pagination import MAX_PAGE, pagination_header
 from bemserver.http.responses import JSONBytes
 
 
@@ -55,7 +55,7 @@ def _list_args_dependency(resource: Resource) -> Callable[..., ListArgs]:
                 "page",
                 inspect.Parameter.KEYWORD_ONLY,
                 default=1,
-                annotation=Annotated[int, Query(ge=1)],
+                annotation=Annotated[int, Query(ge=1, le=MAX_PAGE)],
             )
         )
         params.append(

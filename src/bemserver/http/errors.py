@@ -10,6 +10,7 @@ import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bemserver.http.responses import JSONBytes
@@ -143,8 +144,20 @@ async def _db_error(_: Request, exc: Exception) -> JSONBytes:
     # Class 22 (data exception) and psycopg's own refusals (e.g. a NUL character in a string).
     if sqlstate.startswith("22") or isinstance(exc.orig, psycopg.DataError):
         return error_response(422, "Invalid value: " + str(exc.orig).splitlines()[0])
+    if sqlstate in ("40P01", "40001"):  # deadlock, serialization failure: nothing was written
+        return error_response(409, "Concurrent requests on the same rows: please try again")
     log.exception("database error", exc_info=exc)
     return error_response(500)
+
+
+async def _pool_timeout(_: Request, exc: Exception) -> JSONBytes:
+    log.warning("no database connection free in time: %s", exc)
+    return error_response(503, "The database is busy: please try again")
+
+
+async def _not_utf8(_: Request, exc: Exception) -> JSONBytes:
+    """Text with a lone surrogate (JSON allows "\\ud800") reaching the database driver."""
+    return error_response(422, "Invalid value: not a valid utf-8 string")
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONBytes:
@@ -158,4 +171,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DBAPIError, _db_error)
+    app.add_exception_handler(SQLAlchemyTimeout, _pool_timeout)
+    app.add_exception_handler(UnicodeEncodeError, _not_utf8)
     app.add_exception_handler(Exception, _unexpected)

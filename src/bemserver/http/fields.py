@@ -69,7 +69,18 @@ def is_valid_email(value: str) -> bool:
     return len(value) <= 80 and _EMAIL.match(value) is not None
 
 
+def is_utf8(text: str) -> bool:
+    """False for text holding a lone surrogate (JSON lets "\\ud800" through; UTF-8 cannot encode it)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _valid_email(value: str) -> str:
+    if not is_utf8(value):
+        raise ValueError("Not a valid utf-8 string.")
     if not is_valid_email(value):
         raise ValueError("Not a valid email address.")
     return value

@@ -14,23 +14,29 @@ from pydantic import PlainValidator, TypeAdapter, WithJsonSchema
 from sqlalchemy import ColumnElement, Select, and_, false, select, true, union
 
 from bemserver import permissions
+from bemserver.http.fields import is_utf8
 from bemserver.structure import models as s
 from bemserver.timeseries import models as t
 
 # -- the `properties` argument: a JSON object of {property name: value} ---------------------------
 
 _STRING_VALUES = TypeAdapter(dict[str, str])
+MAX_PROPERTIES = 16
 
 
 def _json_object(text: Any) -> dict[str, str]:
     if not isinstance(text, str):
         raise ValueError("Not a valid string.")
+    if not is_utf8(text):
+        raise ValueError("Not a valid utf-8 string.")
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: thousands of nested brackets
         raise ValueError("Not a valid json string.") from None
     if not isinstance(value, dict):
         raise ValueError("Not a valid json object.")
+    if len(value) > MAX_PROPERTIES:  # each one joins the property values once more
+        raise ValueError(f"At most {MAX_PROPERTIES} properties.")
     # Non-string values are reported under their key: {"properties": {"Min": ["Not a valid string."]}}
     return _STRING_VALUES.validate_python(value)
 

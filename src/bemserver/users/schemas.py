@@ -6,6 +6,7 @@ from pydantic import Field
 
 from bemserver.crud.schemas import FilterSchema, InputSchema, OutputSchema
 from bemserver.http.fields import Email
+from bemserver.http.fields import ItemId as Id
 
 Name = Annotated[str, Field(min_length=1, max_length=80)]
 
@@ -55,10 +56,10 @@ class UserByUserGroup(OutputSchema):
 
 
 class UserByUserGroupWrite(InputSchema):
-    user_id: int
-    user_group_id: int
+    user_id: Id
+    user_group_id: Id
 
 
 class UserByUserGroupFilters(FilterSchema):
-    user_id: int | None = None
-    user_group_id: int | None = None
+    user_id: Id | None = None
+    user_group_id: Id | None = None
