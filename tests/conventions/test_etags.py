@@ -87,6 +87,8 @@ async def test_put_with_a_stale_etag_is_412_then_current_or_star_passes(
     assert stale.status_code == 412
     assert stale.json() == PRECONDITION_FAILED
     etag = (await client.get(path, headers=users.admin.headers)).headers["ETag"]
+    weak = await client.put(path, json=body, headers=users.admin.headers | {"If-Match": f"W/{etag}"})
+    assert weak.status_code == 412  # If-Match compares strongly
     updated = await client.put(path, json=body, headers=users.admin.headers | {"If-Match": etag})
     assert updated.status_code == 200, updated.text
     assert updated.headers["ETag"] == (await client.get(path, headers=users.admin.headers)).headers["ETag"]

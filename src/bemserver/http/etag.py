@@ -18,11 +18,15 @@ def etag_of(*parts: bytes) -> str:
     return f'"{digest.hexdigest()}"'
 
 
-def _tags(header: str) -> set[str]:
+def _tags(header: str, *, weak: bool = True) -> set[str]:
+    """The header's entity tags; weak ones (W/"...") as their strong twin, or left out (`weak`
+    False: If-Match compares strongly, RFC 9110 13.1.1)."""
     tags = set()
     for raw in header.split(","):
         tag = raw.strip()
         if tag.startswith("W/"):
+            if not weak:
+                continue
             tag = tag[2:]
         if tag:
             tags.add(tag)
@@ -59,6 +63,6 @@ IfMatch = Annotated[str, Depends(require_if_match)]
 
 
 def check_if_match(if_match: str, current_etag: str) -> None:
-    tags = _tags(if_match)
+    tags = _tags(if_match, weak=False)
     if "*" not in tags and current_etag not in tags:
         raise PreconditionFailed()
