@@ -152,3 +152,39 @@ class TestPasswordChecks:
         assert time.perf_counter() - started < 0.45
         assert not login.done()
         assert (await login).json()["status"] == "success"
+
+
+class TestBodySize:
+    LIMIT = 2000
+
+    async def test_a_declared_length_beyond_the_limit_is_a_413_before_reading(self, client_for, users):
+        small = await client_for(max_body_size=self.LIMIT)
+        body = b"{" + b" " * self.LIMIT + b"}"
+        response = await small.post("/users/", content=body, headers=users.admin.headers)
+        assert response.status_code == 413
+        assert response.json() == {
+            "code": 413,
+            "status": "Request Entity Too Large",
+            "message": "Request body larger than 2000 bytes (BEMSERVER_MAX_BODY_SIZE).",
+        }
+
+    async def test_a_streamed_body_beyond_the_limit_is_a_413(self, client_for, users):
+        small = await client_for(max_body_size=self.LIMIT)
+
+        async def chunks():  # no Content-Length: sent chunked
+            for _ in range(10):
+                yield b" " * 500
+
+        headers = {**users.admin.headers, "Content-Type": "application/json"}
+        response = await small.post(
+            "/timeseries_data/", params={"data_state": 1}, content=chunks(), headers=headers
+        )
+        assert response.status_code == 413
+
+    async def test_a_body_within_the_limit_is_served(self, client_for, users):
+        small = await client_for(max_body_size=self.LIMIT)
+        body = b'{"name": "Within", "email": "within@example.org", "password": "x"}' + b" " * 1900
+        assert len(body) <= self.LIMIT
+        headers = {**users.admin.headers, "Content-Type": "application/json"}
+        response = await small.post("/users/", content=body, headers=headers)
+        assert response.status_code == 201

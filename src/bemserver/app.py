@@ -108,7 +108,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
             expose_headers=["ETag", "X-Pagination"],
         )
 
-    app.add_middleware(ProtocolMiddleware, version=__version__)
+    app.add_middleware(ProtocolMiddleware, version=__version__, max_body_size=settings.max_body_size)
     return app
 
 

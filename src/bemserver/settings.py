@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     admin_email: str | None = None
     admin_password: str | None = None
     db_pool_size: int = 10
+    max_body_size: int = Field(256 * 1024 * 1024, gt=0)
 
     _split_auth = field_validator("auth_methods", "cors_origins", mode="before")(_split)
 

@@ -64,6 +64,10 @@ class PreconditionFailed(ApiError):
     status_code = 412
 
 
+class PayloadTooLarge(ApiError):
+    status_code = 413
+
+
 class PreconditionRequired(ApiError):
     status_code = 428
 

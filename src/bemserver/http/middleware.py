@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bemserver.http.errors import PayloadTooLarge, error_response
 from bemserver.http.routing import allow_header, allowed_methods
 
 
@@ -14,9 +15,10 @@ class ProtocolMiddleware:
     OPTIONS (other than a CORS preflight, left to the CORS middleware) answers 204 with Allow.
     """
 
-    def __init__(self, app: Any, version: str) -> None:
+    def __init__(self, app: Any, version: str, max_body_size: int) -> None:
         self.app = app
         self.version_header = (b"x-bemserver-version", version.encode())
+        self.max_body_size = max_body_size
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -29,6 +31,10 @@ class ProtocolMiddleware:
         head = method == "HEAD"
         if head:
             scope = {**scope, "method": "GET"}
+        if _declared_length(scope) > self.max_body_size:
+            await _too_large(send, self.version_header, self.max_body_size)
+            return
+        receive = _bounded(receive, self.max_body_size)
 
         async def send_wrapper(message: Any) -> None:
             if message["type"] == "http.response.start":
@@ -53,6 +59,46 @@ class ProtocolMiddleware:
             {"type": "http.response.start", "status": status, "headers": [*headers, self.version_header]}
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _declared_length(scope: Any) -> int:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            return int(value) if value.isdigit() and len(value) < 20 else 0
+    return 0
+
+
+def _too_large_message(limit: int) -> str:
+    return f"Request body larger than {limit} bytes (BEMSERVER_MAX_BODY_SIZE)."
+
+
+async def _too_large(send: Any, version_header: tuple[bytes, bytes], limit: int) -> None:
+    body = error_response(413, _too_large_message(limit)).body
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+        version_header,
+    ]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _bounded(receive: Any, limit: int) -> Any:
+    """`receive` raising PayloadTooLarge (answered 413) once the body read passes `limit` bytes:
+    for bodies sent without Content-Length, or with a false one."""
+    received = 0
+
+    async def bounded_receive() -> Any:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise PayloadTooLarge(_too_large_message(limit))
+        return message
+
+    return bounded_receive
 
 
 def _is_preflight(scope: Any) -> bool:
