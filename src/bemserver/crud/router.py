@@ -176,7 +176,10 @@ def build_router(resource: Resource) -> APIRouter:
     async def _writable(
         session: Session, caller: Caller, item_id: ItemId, operation: str, if_match: str | None
     ) -> dict[str, Any]:
-        """The order of checks: 404, read 403, 412 (If-Match), then write 403."""
+        """The order of checks: 404, read 403, 412 (If-Match), then write 403. The row is locked
+        first, so concurrent writes of one row run one after the other, each checking If-Match
+        against what the previous one committed."""
+        await store.lock(session, item_id)
         item = await store.load(session, caller, item_id, operation)
         allowed = item.pop(f"_may_{operation}")
         if if_match is not None:

@@ -228,10 +228,15 @@ class Store:
 
     async def fetch(self, session: AsyncSession, item_id: int) -> Item:
         """Load an item without permission checks (after a write the caller was allowed)."""
-        row = (
-            (await session.execute(select(*self.columns).where(self.table.c.id == item_id))).mappings().one()
-        )
+        statement = select(*self.columns).where(self.table.c.id == item_id)
+        row = (await session.execute(statement)).mappings().one_or_none()
+        if row is None:  # deleted meanwhile (writers lock the row first: not expected)
+            raise NotFound()
         return (await self.finish(session, [dict(row)]))[0]
+
+    async def lock(self, session: AsyncSession, item_id: int) -> None:
+        """Lock the item's row until the end of the transaction (before checking and writing it)."""
+        await session.execute(select(self.table.c.id).where(self.table.c.id == item_id).with_for_update())
 
     # -- writes -------------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ async def _set_flag(
     flag: Literal["is_admin", "is_active"],
     value: bool,
 ) -> Response:
+    await _users.lock(session, item_id)
     item = _users.public(await _users.load(session, caller, item_id))
     check_if_match(if_match, etag_of(_users.body(item)))
     if not caller.is_admin:
