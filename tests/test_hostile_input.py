@@ -4,6 +4,7 @@ database message; now a 4xx with a clear message."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from types import SimpleNamespace
 
@@ -188,3 +189,44 @@ class TestBodySize:
         headers = {**users.admin.headers, "Content-Type": "application/json"}
         response = await small.post("/users/", content=body, headers=headers)
         assert response.status_code == 201
+
+
+class TestClientGoneMidBody:
+    async def test_is_not_logged_as_an_error(self, app, users, caplog):
+        messages = iter(
+            [
+                {"type": "http.request", "body": b'{"1": {', "more_body": True},
+                {"type": "http.disconnect"},
+            ]
+        )
+        sent: list[dict] = []
+
+        async def receive():
+            return next(messages)
+
+        async def send(message):
+            sent.append(message)
+
+        headers = [
+            (b"authorization", users.admin.headers["Authorization"].encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", b"100000"),
+        ]
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/timeseries_data/",
+            "raw_path": b"/timeseries_data/",
+            "query_string": b"data_state=1",
+            "root_path": "",
+            "headers": headers,
+            "client": ("127.0.0.1", 1),
+            "server": ("testserver", 80),
+        }
+        with caplog.at_level(logging.ERROR):
+            await app(scope, receive, send)
+        assert sent[0]["status"] == 400
+        assert not [record for record in caplog.records if record.levelno >= logging.ERROR]

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 
 from bemserver.timeseries_data import export
 from bemserver.timeseries_data.export import Column, csv_chunks, json_chunks, streamed
@@ -72,3 +75,38 @@ class TestStoppingEarly:
         await chunks.aclose()
         await asyncio.sleep(0.2)
         assert engine.pool.checkedout() == 0
+
+
+class TestBusyPool:
+    """The second connection of an export may not come (a busy pool): the first does all the work."""
+
+    class _Engine:
+        def __init__(self, engine, free: int) -> None:
+            self.engine, self.free = engine, free
+
+        def connect(self):
+            if self.free:
+                self.free -= 1
+                return self.engine.connect()
+
+            return TestBusyPool._Busy()
+
+    class _Busy:  # as AsyncEngine.connect() when the pool has no connection free in time
+        async def __aenter__(self):
+            raise SQLAlchemyTimeout("no connection free in time")
+
+        async def __aexit__(self, *_):
+            return False
+
+    JOBS = [(text(f"SELECT 'window {i}'"), {}) for i in range(7)]
+
+    async def _all(self, engine) -> list:
+        async with contextlib.aclosing(export._rendered(engine, "UTC", self.JOBS)) as rendered:
+            return [value async for value in rendered]
+
+    async def test_one_connection_renders_every_window(self, engine):
+        assert await self._all(self._Engine(engine, free=1)) == [f"window {i}" for i in range(7)]
+
+    async def test_no_connection_at_all_is_an_error(self, engine):
+        with pytest.raises(SQLAlchemyTimeout):
+            await self._all(self._Engine(engine, free=0))

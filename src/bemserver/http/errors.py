@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from bemserver.http.responses import JSONBytes
 from bemserver.http.routing import allow_header, allowed_methods
@@ -164,6 +165,11 @@ async def _not_utf8(_: Request, exc: Exception) -> JSONBytes:
     return error_response(422, "Invalid value: not a valid utf-8 string")
 
 
+async def _client_gone(_: Request, exc: Exception) -> JSONBytes:
+    """The client closed the connection while sending its body: nobody reads this answer."""
+    return error_response(400, "Incomplete request body")
+
+
 async def _unexpected(_: Request, exc: Exception) -> JSONBytes:
     log.exception("unhandled error", exc_info=exc)
     return error_response(500)
@@ -177,4 +183,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DBAPIError, _db_error)
     app.add_exception_handler(SQLAlchemyTimeout, _pool_timeout)
     app.add_exception_handler(UnicodeEncodeError, _not_utf8)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(Exception, _unexpected)

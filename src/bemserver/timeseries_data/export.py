@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import TextClause, text
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bemserver.timeseries_data.formats import (
@@ -144,11 +145,13 @@ async def _rendered(engine: AsyncEngine, timezone: str, jobs: list[Job]) -> Asyn
     done.set_result(None)
     slots = asyncio.Semaphore(AHEAD)
     taken = 0
+    trying, connected = min(WORKERS, len(jobs)), 0  # workers waiting for a connection, and with one
 
     async def work() -> None:
-        nonlocal taken
+        nonlocal taken, trying, connected
         try:
             async with engine.connect() as connection:
+                trying, connected = trying - 1, connected + 1
                 await _begin(connection, timezone)
                 while True:
                     await slots.acquire()
@@ -160,10 +163,19 @@ async def _rendered(engine: AsyncEngine, timezone: str, jobs: list[Job]) -> Asyn
                     results[index].set_result((await connection.execute(query, params)).scalar())
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # handed to the reader, in order
-            for result in results:
-                if not result.done():
-                    result.set_exception(exc)
+        except SQLAlchemyTimeout as exc:
+            # No connection free in time (a busy pool): the answer may have started, so the
+            # workers that got one do this one's share; only if none did does it fail.
+            trying -= 1
+            if not (trying or connected):
+                _fail(exc)
+        except Exception as exc:
+            _fail(exc)
+
+    def _fail(exc: Exception) -> None:  # handed to the reader, in order
+        for result in results:
+            if not result.done():
+                result.set_exception(exc)
 
     workers = [asyncio.create_task(work()) for _ in range(min(WORKERS, len(jobs)))]
     try:
