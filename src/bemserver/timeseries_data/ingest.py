@@ -185,7 +185,7 @@ def _json_chunks(data: dict[str, dict[str, Any]], series_of: dict[str, int], bat
             micros = known.get(text)
             if micros is None:
                 micros = known[text] = parse_timestamp(text)
-            if type(raw) is float and (raw == 0.0 or not -TINY < raw < TINY):
+            if type(raw) is float and storable(raw):
                 value = raw
             else:
                 value = parse_value(raw, f"for timeseries {_shown(label)} at {_shown(text)}")

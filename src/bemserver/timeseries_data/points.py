@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bemserver.db.driver import connection_of, fetch_one
+from bemserver.db.driver import connection_of, driver_of, fetch_one, transaction
 from bemserver.db.engine import Reader
 from bemserver.db.prepared import Prepared
 from bemserver.http.errors import Conflict, Unprocessable
@@ -62,11 +62,6 @@ _COPY = "COPY {} (series_id, timestamp, value) FROM STDIN (FORMAT BINARY)"
 _OVERWRITE = " ON CONFLICT (series_id, timestamp) DO UPDATE SET value = EXCLUDED.value"
 
 
-async def _driver(connection: AsyncConnection) -> psycopg.AsyncConnection[Any]:
-    raw = await connection.get_raw_connection()
-    return raw.driver_connection  # type: ignore[return-value]
-
-
 async def _insert_small(connection: AsyncConnection, chunks: list[bytes], overwrite: bool) -> None:
     rows = list(rows_of(chunks))
     if overwrite:  # one row per key, the last posted wins (ON CONFLICT DO UPDATE needs unique keys)
@@ -106,7 +101,7 @@ async def _copy_new(driver: psycopg.AsyncConnection[Any], first: list[bytes], re
 
 async def _merge(connection: AsyncConnection, chunks: list[bytes], overwrite: bool) -> None:
     await connection.execute(text(_STAGING))
-    await _copy(await _driver(connection), "timeseries_data_staging", chunks, iter(()))
+    await _copy(await driver_of(connection), "timeseries_data_staging", chunks, iter(()))
     await connection.execute(text(_MERGE_OVERWRITE if overwrite else _MERGE_KEEP))
 
 
@@ -131,7 +126,7 @@ async def write(session: Reader, batch: Batch, *, overwrite: bool = False) -> No
             await _insert_small(connection, first, overwrite)
         else:
             # `first` gets every chunk COPY'd: an attempt after a deadlock starts from it
-            new_points, rest = await _copy_new(await _driver(connection), first, rest), iter(())
+            new_points, rest = await _copy_new(await driver_of(connection), first, rest), iter(())
             if not new_points:  # some instants are stored already: stage everything and merge
                 await _merge(connection, first, overwrite)
         await rollups.points_changed(connection, list(batch.spans), *batch.bounds())
@@ -153,10 +148,9 @@ async def _retried(connection: AsyncConnection, work: Callable[[], Awaitable[Non
     series in different orders can deadlock: PostgreSQL aborts one of them, whose savepoint is
     rolled back (releasing its locks: the other request goes on) and `work` runs again, now
     waiting for the other. After _ATTEMPTS, a 409 asking to try again (never a 500)."""
-    driver = await _driver(connection)
     for _ in range(_ATTEMPTS):
         try:
-            async with driver.transaction():
+            async with transaction(connection):
                 await work()
             return
         except (DBAPIError, psycopg.Error) as exc:
