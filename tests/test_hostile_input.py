@@ -55,6 +55,7 @@ class TestLoneSurrogates:
             "/timeseries/", params={"properties": '{"a": "\\ud800"}'}, headers=users.admin.headers
         )
         assert response.status_code == 422
+        assert response.json()["errors"]["query"]["properties"] == ["Not a valid utf-8 string."]
 
 
 class TestPropertiesFilter:

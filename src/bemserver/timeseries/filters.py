@@ -27,8 +27,6 @@ MAX_PROPERTIES = 16
 def _json_object(text: Any) -> dict[str, str]:
     if not isinstance(text, str):
         raise ValueError("Not a valid string.")
-    if not is_utf8(text):
-        raise ValueError("Not a valid utf-8 string.")
     try:
         value = json.loads(text)
     except (ValueError, RecursionError):  # RecursionError: thousands of nested brackets
@@ -38,7 +36,10 @@ def _json_object(text: Any) -> dict[str, str]:
     if len(value) > MAX_PROPERTIES:  # each one joins the property values once more
         raise ValueError(f"At most {MAX_PROPERTIES} properties.")
     # Non-string values are reported under their key: {"properties": {"Min": ["Not a valid string."]}}
-    return _STRING_VALUES.validate_python(value)
+    parsed = _STRING_VALUES.validate_python(value)
+    if not all(is_utf8(name) and is_utf8(wanted) for name, wanted in parsed.items()):  # "\ud800"
+        raise ValueError("Not a valid utf-8 string.")
+    return parsed
 
 
 # Typed Any for FastAPI (a plain query string) and for dumping (a dict once validated).
