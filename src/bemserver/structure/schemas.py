@@ -180,13 +180,17 @@ class StructuralElementPropertyFilters(FilterSchema):
     unit_symbol: str | None = None
 
 
-class StructuralElementPropertyExcludeId(OutputSchema):
-    """The property as nested, read-only, in the element property documents."""
+def exclude_id(read: type[BaseModel], doc: str | None = None) -> type[BaseModel]:
+    """`<Read>ExcludeId`: a read document without its id, as nested read-only in other documents."""
+    fields: dict[str, Any] = {
+        name: (info.annotation, info) for name, info in read.model_fields.items() if name != "id"
+    }
+    return create_model(f"{read.__name__}ExcludeId", __base__=OutputSchema, __doc__=doc, **fields)
 
-    name: str
-    value_type: ValueType
-    unit_symbol: str | None = None
-    description: str | None = None
+
+StructuralElementPropertyExcludeId = exclude_id(
+    StructuralElementProperty, "The property as nested, read-only, in the element property documents."
+)
 
 
 # -- per element type: the enabled properties (<elem>_properties) and the values (<elem>_property_data)

@@ -7,16 +7,16 @@ single SQL statement: the page, its count and every filter in one round trip.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import PlainValidator, TypeAdapter, WithJsonSchema
-from sqlalchemy import ColumnElement, Select, and_, false, select, true, union
+from sqlalchemy import ColumnElement, and_, false, select, true
 
 from bemserver import permissions
+from bemserver.crud.resource import FilterFn
 from bemserver.http.fields import is_utf8
-from bemserver.structure import models as s
 from bemserver.timeseries import models as t
+from bemserver.timeseries.links import TIMESERIES_LINKS
 
 # -- the `properties` argument: a JSON object of {property name: value} ---------------------------
 
@@ -62,63 +62,6 @@ PropertiesJson = Annotated[
 TS_ID = t.Timeseries.id
 
 
-def _linked_to(link: type[Any], element_fk: str, element_ids: Select[Any] | int) -> Select[Any]:
-    """Ids of the timeseries linked to the given element(s) through a timeseries_by_<element> table."""
-    column = link.__table__.c[element_fk]
-    condition = column.in_(element_ids) if isinstance(element_ids, Select) else column == element_ids
-    return select(link.timeseries_id).where(condition)
-
-
-def _buildings_of_site(site_id: int) -> Select[Any]:
-    return select(s.Building.id).where(s.Building.site_id == site_id)
-
-
-def _storeys_of(buildings: Select[Any]) -> Select[Any]:
-    return select(s.Storey.id).where(s.Storey.building_id.in_(buildings))
-
-
-def _spaces_of(storeys: Select[Any]) -> Select[Any]:
-    return select(s.Space.id).where(s.Space.storey_id.in_(storeys))
-
-
-def _site_or_below(site_id: int) -> ColumnElement[bool]:
-    buildings = _buildings_of_site(site_id)
-    storeys = _storeys_of(buildings)
-    return TS_ID.in_(
-        union(
-            _linked_to(t.TimeseriesBySite, "site_id", site_id),
-            _linked_to(t.TimeseriesByBuilding, "building_id", buildings),
-            _linked_to(t.TimeseriesByStorey, "storey_id", storeys),
-            _linked_to(t.TimeseriesBySpace, "space_id", _spaces_of(storeys)),
-        )
-    )
-
-
-def _building_or_below(building_id: int) -> ColumnElement[bool]:
-    storeys = select(s.Storey.id).where(s.Storey.building_id == building_id)
-    return TS_ID.in_(
-        union(
-            _linked_to(t.TimeseriesByBuilding, "building_id", building_id),
-            _linked_to(t.TimeseriesByStorey, "storey_id", storeys),
-            _linked_to(t.TimeseriesBySpace, "space_id", _spaces_of(storeys)),
-        )
-    )
-
-
-def _storey_or_below(storey_id: int) -> ColumnElement[bool]:
-    spaces = select(s.Space.id).where(s.Space.storey_id == storey_id)
-    return TS_ID.in_(
-        union(
-            _linked_to(t.TimeseriesByStorey, "storey_id", storey_id),
-            _linked_to(t.TimeseriesBySpace, "space_id", spaces),
-        )
-    )
-
-
-def _directly(link: type[Any], element_fk: str) -> Callable[[int], ColumnElement[bool]]:
-    return lambda element_id: TS_ID.in_(_linked_to(link, element_fk, element_id))
-
-
 def _with_property_values(wanted: dict[str, str]) -> ColumnElement[bool]:
     """Timeseries having every (property name, value) pair, values compared as stored text."""
     data, prop = t.TimeseriesPropertyData, t.TimeseriesProperty
@@ -138,28 +81,12 @@ def _no_event(_: int) -> ColumnElement[bool]:
     return false()
 
 
-TIMESERIES_FILTERS: dict[str, Callable[[Any], ColumnElement[bool]]] = {
+TIMESERIES_FILTERS: dict[str, FilterFn] = {
     "user_id": permissions.timeseries_of_user,
-    "site_id": _directly(t.TimeseriesBySite, "site_id"),
-    "recurse_site_id": _site_or_below,
-    "building_id": _directly(t.TimeseriesByBuilding, "building_id"),
-    "recurse_building_id": _building_or_below,
-    "storey_id": _directly(t.TimeseriesByStorey, "storey_id"),
-    "recurse_storey_id": _storey_or_below,
-    "space_id": _directly(t.TimeseriesBySpace, "space_id"),
-    "zone_id": _directly(t.TimeseriesByZone, "zone_id"),
+    **TIMESERIES_LINKS.location_filters(),  # site_id, recurse_site_id, … space_id, zone_id
     "event_id": _no_event,
     "properties": _with_property_values,
 }
 
 # Filters naming an object: the caller must be able to read it (403 otherwise, as in the reference).
-TIMESERIES_REFS: dict[str, type[Any]] = {
-    "site_id": s.Site,
-    "recurse_site_id": s.Site,
-    "building_id": s.Building,
-    "recurse_building_id": s.Building,
-    "storey_id": s.Storey,
-    "recurse_storey_id": s.Storey,
-    "space_id": s.Space,
-    "zone_id": s.Zone,
-}
+TIMESERIES_REFS: dict[str, type[Any]] = TIMESERIES_LINKS.location_refs()

@@ -1,4 +1,4 @@
-"""Checks before writing timeseries, their property values and their location links."""
+"""Checks before writing timeseries and their property values."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bemserver.auth.caller import Caller
 from bemserver.campaigns.models import Campaign, CampaignScope
-from bemserver.crud.resource import BeforeWriteFn, Item
+from bemserver.crud.resource import Item
 from bemserver.db.types import valid_property_value
 from bemserver.http.errors import Unprocessable
 from bemserver.timeseries import models as t
-from bemserver.timeseries.locations import campaign_of
 
 INVALID_TYPE = {"json": {"value": ["Invalid type."]}}
 SCOPE_OF_ANOTHER_CAMPAIGN = "The campaign scope belongs to another campaign."
@@ -41,23 +40,3 @@ async def value_of_property_type(session: AsyncSession, _: Caller, values: Item,
     if value_type is not None and not valid_property_value(value_type, values["value"]):
         raise Unprocessable(errors=INVALID_TYPE)
     return values
-
-
-def same_campaign(element: str) -> BeforeWriteFn:
-    """A timeseries may only be linked to a location of its own campaign."""
-
-    async def check(session: AsyncSession, _: Caller, values: Item, __: Item | None) -> Item:
-        timeseries_campaign = (
-            select(t.Timeseries.campaign_id)
-            .where(t.Timeseries.id == values["timeseries_id"])
-            .scalar_subquery()
-        )
-        location_campaign = campaign_of(element, values[f"{element}_id"]).scalar_subquery()
-        row = (await session.execute(select(timeseries_campaign, location_campaign))).one()
-        # Unknown ids are left to the foreign keys (409).
-        if None not in row and row[0] != row[1]:
-            message = f"The timeseries and the {element} belong to different campaigns."
-            raise Unprocessable(errors={"json": {"_schema": [message]}})
-        return values
-
-    return check

@@ -8,6 +8,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from bemserver.crud.schemas import FilterSchema, InputSchema, OutputSchema
 from bemserver.http.fields import ItemId as Id
+from bemserver.structure.links import check_recurse_pairs
 from bemserver.timeseries.filters import PropertiesJson
 from bemserver.units import parse_unit
 
@@ -87,9 +88,6 @@ class TimeseriesWrite(TimeseriesPut):
     campaign_scope_id: Id
 
 
-RECURSIVE = ("site", "building", "storey")
-
-
 class TimeseriesFilters(FilterSchema):
     name: str | None = None
     in_name: str | None = None
@@ -113,12 +111,7 @@ class TimeseriesFilters(FilterSchema):
 
     @model_validator(mode="after")
     def _one_of_each_pair(self) -> TimeseriesFilters:
-        for element in RECURSIVE:
-            if (
-                getattr(self, f"{element}_id") is not None
-                and getattr(self, f"recurse_{element}_id") is not None
-            ):
-                raise ValueError(f"{element}_id and recurse_{element}_id are mutually exclusive arguments")
+        check_recurse_pairs(self)
         return self
 
 
