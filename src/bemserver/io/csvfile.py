@@ -6,7 +6,8 @@
   and take it as `files: Annotated[SitesCSVUploadFile, File()]`; list required files in
   `required_files` (FastAPI does not enforce them: `read_uploads` does, with the reference's errors).
 - `read_uploads(files)`: the files' bytes by field name; 422 for a text field or a missing required file.
-- `check_campaign(session, caller, campaign_id)`: 422 "Unknown campaign ID.", 403 for a non-member.
+- `check_import_campaign(session, caller, campaign_id)`: the campaign an import writes to; 422
+  "Unknown campaign ID." (an import's answer, where other routes answer 404), 403 for a non-member.
 - `parse_csv(field, data)`: a `CsvTable` (header, rows with their line numbers). Decodes UTF-8 (BOM or
   not), UTF-16 with BOM, else Windows-1252; detects the separator (`,` `;` tab) from the header line.
 - `table.require(columns)`, `table.error(detail, line, column)`: 422s naming file, line and column.
@@ -81,7 +82,7 @@ async def read_uploads(files: UploadForm) -> dict[str, bytes]:
     return contents
 
 
-async def check_campaign(session: AsyncSession, caller: Caller, campaign_id: int) -> None:
+async def check_import_campaign(session: AsyncSession, caller: Caller, campaign_id: int) -> None:
     """The campaign an import writes to: 422 when it does not exist, 403 when the caller may not read it."""
     readable = None
     if is_database_id(campaign_id):  # beyond, no row can match (and PostgreSQL would refuse the value)

@@ -28,19 +28,20 @@ from bemserver.io.csvfile import (
     CsvTable,
     CsvUpload,
     UploadForm,
-    check_campaign,
+    check_import_campaign,
     number_text,
     parse_csv,
     read_uploads,
 )
-from bemserver.structure import models as s
+from bemserver.structure import tree
+from bemserver.structure.tree import Element
 from bemserver.timeseries import models as t
+from bemserver.timeseries.links import TIMESERIES_LINKS
 from bemserver.units import UnitError, parse_unit
 
 router = APIRouter(tags=["Input/Output"])
 
 FILE = "timeseries_csv"
-REQUIRED = ("Campaign scope", "Name", "Description", "Unit", "Site", "Building", "Storey", "Space", "Zone")
 LIMITS = {"Name": 80, "Description": 500, "Unit": 20}
 EXPECTED = {"integer": "an integer", "float": "a number", "boolean": "true or false"}
 VALUE_LIMIT = 100
@@ -51,26 +52,14 @@ class TimeseriesCSVUploadFile(UploadForm):
     timeseries_csv: CsvUpload = None
 
 
-@dataclass(frozen=True)
-class Place:
-    """A column naming a location: its table, the column to its parent, its link table."""
-
-    column: str  # "Building"
-    model: type[Any]
-    parent_fk: str  # the parent's id column: campaign_id for sites and zones, site_id for buildings...
-    link: type[Any]  # timeseries_by_<element>s
-
-    @property
-    def element(self) -> str:
-        return self.column.lower()
+BRANCH = tree.SPACE.chain  # site > building > storey > space: a timeseries is linked to the deepest named
+PLACES = (*BRANCH, tree.ZONE)  # the location columns, each named by its element's title ("Site")
+REQUIRED = ("Campaign scope", "Name", "Description", "Unit", *(place.title for place in PLACES))
 
 
-SITE = Place("Site", s.Site, "campaign_id", t.TimeseriesBySite)
-BUILDING = Place("Building", s.Building, "site_id", t.TimeseriesByBuilding)
-STOREY = Place("Storey", s.Storey, "building_id", t.TimeseriesByStorey)
-SPACE = Place("Space", s.Space, "storey_id", t.TimeseriesBySpace)
-ZONE = Place("Zone", s.Zone, "campaign_id", t.TimeseriesByZone)
-BRANCH = (SITE, BUILDING, STOREY, SPACE)  # top down: a timeseries is linked to the deepest one named
+def _link(place: Element) -> type[Any]:
+    """The place's timeseries_by_<element>s table."""
+    return TIMESERIES_LINKS.tables[place.name]
 
 
 @router.post(
@@ -92,7 +81,7 @@ async def import_timeseries_csv(
     files: Annotated[TimeseriesCSVUploadFile, File()],
 ) -> JSONBytes:
     contents = await read_uploads(files)
-    await check_campaign(session, caller, campaign_id)
+    await check_import_campaign(session, caller, campaign_id)
     _check_write_rights(caller)
     await import_timeseries(session, campaign_id, parse_csv(FILE, contents[FILE]))
     return JSONBytes(None, status_code=201)
@@ -101,7 +90,7 @@ async def import_timeseries_csv(
 def _check_write_rights(caller: Caller) -> None:
     """403 unless the caller may write timeseries, their values and their links (admins only)."""
     writes = {t.Timeseries: ("create", "update"), t.TimeseriesPropertyData: ("create", "update")}
-    writes.update({place.link: ("create", "delete") for place in (*BRANCH, ZONE)})
+    writes.update({_link(place): ("create", "delete") for place in PLACES})
     for model, operations in writes.items():
         if not all(permissions.may(model, caller, operation) for operation in operations):
             raise Forbidden()
@@ -115,7 +104,7 @@ class Described:
     scope: str
     description: str | None
     unit: str
-    places: dict[Place, int] = field(default_factory=dict)  # the deepest branch place and the zone
+    places: dict[Element, int] = field(default_factory=dict)  # the deepest branch place and the zone
     values: dict[int, str] = field(default_factory=dict)  # timeseries property id -> value
 
 
@@ -137,11 +126,9 @@ async def import_timeseries(session: AsyncSession, campaign_id: int, table: CsvT
             item.values = previous.values | item.values
         described[name] = item
     ids = await _upsert(session, campaign_id, table, described, scope_ids)
-    for place in (*BRANCH, ZONE):
+    for place in PLACES:
         pairs = [(ids[name], item.places[place]) for name, item in described.items() if place in item.places]
-        await timeseries_sql.replace_links(
-            session, place.link, f"{place.element}_id", list(ids.values()), pairs
-        )
+        await timeseries_sql.replace_links(session, _link(place), place.key, list(ids.values()), pairs)
     values = [
         (ids[name], pid, value) for name, item in described.items() for pid, value in item.values.items()
     ]
@@ -170,23 +157,23 @@ async def _scope_ids(session: AsyncSession, campaign_id: int, table: CsvTable) -
     return found
 
 
-async def _place_ids(session: AsyncSession, campaign_id: int, table: CsvTable) -> list[dict[Place, int]]:
+async def _place_ids(session: AsyncSession, campaign_id: int, table: CsvTable) -> list[dict[Element, int]]:
     """Each row's places to link: the deepest of site > building > storey > space named, and the zone."""
     for row in table.rows:
         for above, below in pairwise(BRANCH):
-            if row[below.column] and not row[above.column]:
-                detail = f'Missing {above.element} for {below.element} "{_short(row[below.column])}"'
-                raise table.error(detail, row.line, above.column)
+            if row[below.title] and not row[above.title]:
+                detail = f'Missing {above.name} for {below.name} "{_short(row[below.title])}"'
+                raise table.error(detail, row.line, above.title)
     # Resolve the branch one level at a time: each level's names within its parent's id.
     parent_ids: list[int | None] = [campaign_id] * len(table.rows)
     paths: list[tuple[str, ...]] = [()] * len(table.rows)
-    places: list[dict[Place, int]] = [{} for _ in table.rows]
+    places: list[dict[Element, int]] = [{} for _ in table.rows]
     for place in BRANCH:
         wanted = [
-            (parent, row[place.column]) if parent is not None and row[place.column] else None
+            (parent, row[place.title]) if parent is not None and row[place.title] else None
             for row, parent in zip(table.rows, parent_ids, strict=True)
         ]
-        paths = [(*path, row[place.column]) for path, row in zip(paths, table.rows, strict=True)]
+        paths = [(*path, row[place.title]) for path, row in zip(paths, table.rows, strict=True)]
         found = await _find(session, place, table, wanted, paths)
         parent_ids = [found.get(key) if key else None for key in wanted]
         for deepest, element_id in zip(places, parent_ids, strict=True):
@@ -194,16 +181,16 @@ async def _place_ids(session: AsyncSession, campaign_id: int, table: CsvTable) -
                 deepest.clear()
                 deepest[place] = element_id
     zones = [(campaign_id, row["Zone"]) if row["Zone"] else None for row in table.rows]
-    found = await _find(session, ZONE, table, zones, [(row["Zone"],) for row in table.rows])
+    found = await _find(session, tree.ZONE, table, zones, [(row["Zone"],) for row in table.rows])
     for row_places, key in zip(places, zones, strict=True):
         if key:
-            row_places[ZONE] = found[key]
+            row_places[tree.ZONE] = found[key]
     return places
 
 
 async def _find(
     session: AsyncSession,
-    place: Place,
+    place: Element,
     table: CsvTable,
     wanted: list[tuple[int, str] | None],
     paths: list[tuple[str, ...]],
@@ -213,8 +200,8 @@ async def _find(
     found = await sites_sql.find_ids(session, place.model, place.parent_fk, keys)
     for row, key, path in zip(table.rows, wanted, paths, strict=True):
         if key is not None and key not in found:
-            detail = f'Unknown {place.element}: "{_short("/".join(path))}"'
-            raise table.error(detail, row.line, place.column)
+            detail = f'Unknown {place.name}: "{_short("/".join(path))}"'
+            raise table.error(detail, row.line, place.title)
     return found
 
 
