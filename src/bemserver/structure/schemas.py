@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -20,136 +21,54 @@ ValueType = Literal["integer", "float", "boolean", "string"]
 PropertyValue = Annotated[str, Field(max_length=100)]
 
 # -- sites, buildings, storeys, spaces, zones ------------------------------------------------------
-# Each element has a read schema, a POST body (with the parent id) and a PUT body without it:
-# an element cannot move to another parent.
 
 
-class Site(OutputSchema):
-    id: int
-    name: str
-    latitude: float | None = None
-    longitude: float | None = None
-    description: str | None = None
-    ifc_id: str | None = None
-    campaign_id: int
+@dataclass(frozen=True)
+class ElementSchemas:
+    """The documents of one element type, e.g. Building, BuildingWrite, BuildingPut, BuildingFilters."""
+
+    read: type[BaseModel]
+    write: type[BaseModel]  # the POST body, with the parent id
+    put: type[BaseModel]  # the PUT body, without it: an element cannot move to another parent
+    filters: type[BaseModel]
 
 
-class SitePut(InputSchema):
-    name: Name
-    latitude: Latitude = None
-    longitude: Longitude = None
-    description: Description = None
-    ifc_id: IfcId = None
+# A site also has a position, between its name and its description.
+POSITION_READ: dict[str, Any] = {"latitude": (float | None, None), "longitude": (float | None, None)}
+POSITION_WRITE: dict[str, Any] = {"latitude": (Latitude, None), "longitude": (Longitude, None)}
 
 
-class SiteWrite(SitePut):
-    campaign_id: Id
-
-
-class SiteFilters(FilterSchema):
-    name: str | None = None
-    campaign_id: Id | None = None
-    ifc_id: str | None = None
-
-
-class ElementPut(InputSchema):
-    name: Name
-    description: Description = None
-    ifc_id: IfcId = None
-
-
-class Building(OutputSchema):
-    id: int
-    name: str
-    description: str | None = None
-    ifc_id: str | None = None
-    site_id: int
-
-
-class BuildingPut(ElementPut):
-    pass
-
-
-class BuildingWrite(ElementPut):
-    site_id: Id
-
-
-class BuildingFilters(FilterSchema):
-    name: str | None = None
-    campaign_id: Id | None = None
-    site_id: Id | None = None
-    ifc_id: str | None = None
-
-
-class Storey(OutputSchema):
-    id: int
-    name: str
-    description: str | None = None
-    ifc_id: str | None = None
-    building_id: int
-
-
-class StoreyPut(ElementPut):
-    pass
-
-
-class StoreyWrite(ElementPut):
-    building_id: Id
-
-
-class StoreyFilters(FilterSchema):
-    name: str | None = None
-    campaign_id: Id | None = None
-    site_id: Id | None = None
-    building_id: Id | None = None
-    ifc_id: str | None = None
-
-
-class Space(OutputSchema):
-    id: int
-    name: str
-    description: str | None = None
-    ifc_id: str | None = None
-    storey_id: int
-
-
-class SpacePut(ElementPut):
-    pass
-
-
-class SpaceWrite(ElementPut):
-    storey_id: Id
-
-
-class SpaceFilters(FilterSchema):
-    name: str | None = None
-    campaign_id: Id | None = None
-    site_id: Id | None = None
-    building_id: Id | None = None
-    storey_id: Id | None = None
-    ifc_id: str | None = None
-
-
-class Zone(OutputSchema):
-    id: int
-    name: str
-    description: str | None = None
-    ifc_id: str | None = None
-    campaign_id: int
-
-
-class ZonePut(ElementPut):
-    pass
-
-
-class ZoneWrite(ElementPut):
-    campaign_id: Id
-
-
-class ZoneFilters(FilterSchema):
-    name: str | None = None
-    campaign_id: Id | None = None
-    ifc_id: str | None = None
+def element_schemas(
+    title: str, parent_fk: str, filter_keys: Sequence[str], *, position: bool = False
+) -> ElementSchemas:
+    """`filter_keys`: the ids an element type's list is filtered by: campaign_id, then its ancestors'."""
+    read = create_model(
+        title,
+        __base__=OutputSchema,
+        id=(int, ...),
+        name=(str, ...),
+        **(POSITION_READ if position else {}),
+        description=(str | None, None),
+        ifc_id=(str | None, None),
+        **{parent_fk: (int, ...)},
+    )
+    put = create_model(
+        f"{title}Put",
+        __base__=InputSchema,
+        name=(Name, ...),
+        **(POSITION_WRITE if position else {}),
+        description=(Description, None),
+        ifc_id=(IfcId, None),
+    )
+    write = create_model(f"{title}Write", __base__=put, **{parent_fk: (Id, ...)})
+    filters = create_model(
+        f"{title}Filters",
+        __base__=FilterSchema,
+        name=(str | None, None),
+        **{key: (Id | None, None) for key in filter_keys},
+        ifc_id=(str | None, None),
+    )
+    return ElementSchemas(read, write, put, filters)
 
 
 # -- structural element properties -----------------------------------------------------------------

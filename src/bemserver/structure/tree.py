@@ -27,12 +27,9 @@ class Element:
     name: str  # "site": links' `site_id`, nested documents' key, messages
     model: type[Any]
     parent: Element | None  # None: the element belongs to a campaign directly
-    read: type[BaseModel]  # the documents of /<plural>/: read, POST body, PUT body, list filters
-    write: type[BaseModel]
-    put: type[BaseModel]
-    filters: type[BaseModel]
     property_model: type[Any]  # <name>_properties: the properties enabled for this kind of element
     property_data_model: type[Any]  # <name>_property_data: the elements' property values
+    has_position: bool = False  # sites have a latitude and a longitude
 
     @property
     def key(self) -> str:
@@ -68,66 +65,22 @@ class Element:
         return self.chain[:-1]
 
     @cached_property
+    def schemas(self) -> s.ElementSchemas:
+        """The documents of /<plural>/; the list is filtered by campaign and by each ancestor."""
+        filter_keys = ["campaign_id", *(ancestor.key for ancestor in self.ancestors)]
+        return s.element_schemas(self.title, self.parent_fk, filter_keys, position=self.has_position)
+
+    @cached_property
     def nested(self) -> type[BaseModel]:
         """The element as nested, read-only, in link documents: its read document without `id`."""
-        return s.exclude_id(self.read)
+        return s.exclude_id(self.schemas.read)
 
 
-SITE = Element(
-    "site",
-    m.Site,
-    None,
-    read=s.Site,
-    write=s.SiteWrite,
-    put=s.SitePut,
-    filters=s.SiteFilters,
-    property_model=m.SiteProperty,
-    property_data_model=m.SitePropertyData,
-)
-BUILDING = Element(
-    "building",
-    m.Building,
-    SITE,
-    read=s.Building,
-    write=s.BuildingWrite,
-    put=s.BuildingPut,
-    filters=s.BuildingFilters,
-    property_model=m.BuildingProperty,
-    property_data_model=m.BuildingPropertyData,
-)
-STOREY = Element(
-    "storey",
-    m.Storey,
-    BUILDING,
-    read=s.Storey,
-    write=s.StoreyWrite,
-    put=s.StoreyPut,
-    filters=s.StoreyFilters,
-    property_model=m.StoreyProperty,
-    property_data_model=m.StoreyPropertyData,
-)
-SPACE = Element(
-    "space",
-    m.Space,
-    STOREY,
-    read=s.Space,
-    write=s.SpaceWrite,
-    put=s.SpacePut,
-    filters=s.SpaceFilters,
-    property_model=m.SpaceProperty,
-    property_data_model=m.SpacePropertyData,
-)
-ZONE = Element(
-    "zone",
-    m.Zone,
-    None,
-    read=s.Zone,
-    write=s.ZoneWrite,
-    put=s.ZonePut,
-    filters=s.ZoneFilters,
-    property_model=m.ZoneProperty,
-    property_data_model=m.ZonePropertyData,
-)
+SITE = Element("site", m.Site, None, m.SiteProperty, m.SitePropertyData, has_position=True)
+BUILDING = Element("building", m.Building, SITE, m.BuildingProperty, m.BuildingPropertyData)
+STOREY = Element("storey", m.Storey, BUILDING, m.StoreyProperty, m.StoreyPropertyData)
+SPACE = Element("space", m.Space, STOREY, m.SpaceProperty, m.SpacePropertyData)
+ZONE = Element("zone", m.Zone, None, m.ZoneProperty, m.ZonePropertyData)
 
 ELEMENTS = (SITE, BUILDING, STOREY, SPACE, ZONE)  # the reference's order, parents first
 BY_NAME = {element.name: element for element in ELEMENTS}
