@@ -148,6 +148,7 @@ class ExtraField:
 
     read: Any  # its type in the read document
     write: Any = None  # its type in the request body; None: read-only (then None when absent)
+    default: Any = ...  # when absent from the request body; `...`: required
     filter: Any = None  # its type as a list filter; None: not a filter
     ref: type[Any] | None = None  # as a filter, the model the caller must be able to read
 
@@ -161,16 +162,9 @@ class SameCampaign:
     owner_campaign: Callable[[Any], Any] | None = None
 
 
-@dataclass(frozen=True)
-class LinkDocuments:
-    read: type[BaseModel]
-    write: type[BaseModel]
-    filters: type[BaseModel]
-
-
 def link_documents(
     links: OwnerLinks, linked: Element, title: str, layout: Sequence[str], extra: Mapping[str, ExtraField]
-) -> LinkDocuments:
+) -> tuple[type[BaseModel], type[BaseModel], type[BaseModel]]:
     """The read document (fields in `layout` order), the request body and the list filters
     (`<element>_id` first, then the writable fields in layout order)."""
     read: dict[str, Any] = {}
@@ -185,13 +179,13 @@ def link_documents(
             key = links.owner_key if token == OWNER_ID else linked.key
             read[key], write[key] = (int, ...), (Id, ...)
             filters.setdefault(key, (Id | None, None))
-        elif extra[token].write is None:
-            read[token] = (extra[token].read | None, None)
+        elif (field := extra[token]).write is None:
+            read[token] = (field.read | None, None)
         else:
-            read[token], write[token] = (extra[token].read, ...), (extra[token].write, ...)
-            if extra[token].filter is not None:
-                filters[token] = (extra[token].filter | None, None)
-    return LinkDocuments(
+            read[token], write[token] = (field.read, ...), (field.write, field.default)
+            if field.filter is not None:
+                filters[token] = (field.filter | None, None)
+    return (
         create_model(title, __base__=OutputSchema, **read),
         create_model(f"{title}Write", __base__=InputSchema, **write),
         create_model(f"{title}Filters", __base__=FilterSchema, **filters),
@@ -257,7 +251,7 @@ def link_resources(
     resources = []
     for linked in links.elements:
         title = f"{camel}By{linked.title}"
-        documents = link_documents(links, linked, title, layout, extra)
+        read, write, filters = link_documents(links, linked, title, layout, extra)
         refs = {linked.key: linked.model, links.owner_key: links.owner_model}
         refs.update({key: extra_field.ref for key, extra_field in extra.items() if extra_field.ref})
         hooks = Hooks(
@@ -268,12 +262,12 @@ def link_resources(
             Resource(
                 f"/{plural}_by_{linked.plural}/",
                 links.tables[linked.name],
-                documents.read,
+                read,
                 tag=title,
                 name=f"{name}_by_{linked.name}",
-                create=documents.write,
-                update=documents.write if update else None,
-                filters=documents.filters,
+                create=write,
+                update=write if update else None,
+                filters=filters,
                 etag=etag,
                 paginate=paginate,
                 refs=refs,
