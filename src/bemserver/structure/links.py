@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
-from pydantic import BaseModel, create_model
+from pydantic import BaseModel, create_model, model_validator
 from sqlalchemy import ColumnElement, Select, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -92,19 +92,27 @@ class OwnerLinks:
         """site_id, recurse_site_id, building_id, recurse_building_id, … space_id, zone_id."""
         return {name: condition for name, _, condition in self._locations()}
 
+    def location_filter_fields(self) -> dict[str, Any]:
+        """The location filters as fields of a LocationFilters model (create_model's arguments)."""
+        return {name: (Id | None, None) for name in self.location_filters()}
+
     def location_refs(self) -> dict[str, type[Any]]:
         """The element each location filter names: the caller must be able to read it (else 403)."""
         return {name: named.model for name, named, _ in self._locations()}
 
 
-def check_recurse_pairs(filters: BaseModel) -> None:
-    """`<element>_id` and `recurse_<element>_id` exclude each other (a model validator's body)."""
-    for top in WITH_CHILDREN:
-        if (
-            getattr(filters, top.key, None) is not None
-            and getattr(filters, f"recurse_{top.key}", None) is not None
-        ):
-            raise ValueError(f"{top.key} and recurse_{top.key} are mutually exclusive arguments")
+class LocationFilters(FilterSchema):
+    """Base of an owner's list filters (/timeseries/, /events/) that include its location filters."""
+
+    @model_validator(mode="after")
+    def _one_of_each_pair(self) -> Self:
+        for top in WITH_CHILDREN:
+            if (
+                getattr(self, top.key, None) is not None
+                and getattr(self, f"recurse_{top.key}", None) is not None
+            ):
+                raise ValueError(f"{top.key} and recurse_{top.key} are mutually exclusive arguments")
+        return self
 
 
 # -- nested location documents --------------------------------------------------------------------

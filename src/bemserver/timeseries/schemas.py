@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, create_model
 
 from bemserver.crud.schemas import FilterSchema, InputSchema, OutputSchema
 from bemserver.http.fields import ItemId as Id
-from bemserver.structure.links import check_recurse_pairs
+from bemserver.structure.links import LocationFilters
 from bemserver.timeseries.filters import PropertiesJson
+from bemserver.timeseries.links import TIMESERIES_LINKS
 from bemserver.units import parse_unit
 
 Name = Annotated[str, Field(min_length=1, max_length=80)]
@@ -88,31 +89,27 @@ class TimeseriesWrite(TimeseriesPut):
     campaign_scope_id: Id
 
 
-class TimeseriesFilters(FilterSchema):
-    name: str | None = None
-    in_name: str | None = None
-    unit_symbol: str | None = None
-    campaign_id: Id | None = None
-    campaign_scope_id: Id | None = None
-    user_id: Id | None = None
-    site_id: Id | None = None
-    recurse_site_id: Id | None = None
-    building_id: Id | None = None
-    recurse_building_id: Id | None = None
-    storey_id: Id | None = None
-    recurse_storey_id: Id | None = None
-    space_id: Id | None = None
-    zone_id: Id | None = None
-    event_id: Annotated[
-        Id | None,
-        Field(description="Timeseries linked to this event. This server has no events yet: always empty."),
-    ] = None
-    properties: PropertiesJson | None = None
-
-    @model_validator(mode="after")
-    def _one_of_each_pair(self) -> TimeseriesFilters:
-        check_recurse_pairs(self)
-        return self
+TimeseriesFilters = create_model(
+    "TimeseriesFilters",
+    __base__=LocationFilters,
+    name=(str | None, None),
+    in_name=(str | None, None),
+    unit_symbol=(str | None, None),
+    campaign_id=(Id | None, None),
+    campaign_scope_id=(Id | None, None),
+    user_id=(Id | None, None),
+    **TIMESERIES_LINKS.location_filter_fields(),  # site_id, recurse_site_id, … space_id, zone_id
+    event_id=(
+        Annotated[
+            Id | None,
+            Field(
+                description="Timeseries linked to this event. This server has no events yet: always empty."
+            ),
+        ],
+        None,
+    ),
+    properties=(PropertiesJson | None, None),
+)
 
 
 # -- property values -------------------------------------------------------------------------------
