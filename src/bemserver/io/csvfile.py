@@ -12,6 +12,8 @@
   not), UTF-16 with BOM, else Windows-1252; detects the separator (`,` `;` tab) from the header line.
 - `table.require(columns)`, `table.error(detail, line, column)`: 422s naming file, line and column.
 - `number_text(value)`: a numeric cell with a decimal comma ("1234,5") in Python form ("1234.5").
+- `property_cell(...)`: a cell as a property value of its type, 422 naming the row's element.
+- `short(text)`: text quoted in a message, cut if long.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from starlette.datastructures import UploadFile
 from bemserver import permissions
 from bemserver.auth.caller import Caller
 from bemserver.campaigns.models import Campaign
+from bemserver.db.types import valid_property_value
 from bemserver.http.errors import Forbidden, Unprocessable
 from bemserver.http.fields import is_database_id
 
@@ -274,3 +277,36 @@ def number_text(value: str) -> str:
     if _DECIMAL_COMMA.fullmatch(value):
         return value.replace(",", ".")
     return value
+
+
+EXPECTED = {"integer": "an integer", "float": "a number", "boolean": "true or false"}
+
+
+def property_cell(
+    table: CsvTable, row: CsvRow, column: str, value_type: str, limit: int, subject: str
+) -> str | None:
+    """The cell as a property value of that type, or None for an empty cell (left unchanged).
+
+    Numbers may have a decimal comma, booleans any case. A bad value is a 422 naming `subject`, the
+    row's element as its messages name it (`Site "Main"`).
+    """
+    value = row[column]
+    if not value.strip():
+        return None
+    if value_type in ("integer", "float"):
+        value = number_text(value)
+    elif value_type == "boolean" and value.strip().lower() in ("true", "false"):
+        value = value.strip().lower()
+    problem = None
+    if value_type in EXPECTED and not valid_property_value(value_type, value):
+        problem = f'"{short(value)}" is not {EXPECTED[value_type]}.'
+    elif len(value) > limit:
+        problem = f"longer than {limit} characters."
+    if problem:
+        raise table.error(f'{subject} property "{column}" can\'t be created: {problem}', row.line, column)
+    return value
+
+
+def short(text: str, size: int = 40) -> str:
+    """Text quoted in a message, cut if long."""
+    return text if len(text) <= size else text[:size] + "..."

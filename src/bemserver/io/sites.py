@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bemserver import permissions
 from bemserver.auth.caller import Caller, CurrentCaller
 from bemserver.db.engine import Session
-from bemserver.db.types import valid_property_value
 from bemserver.http.errors import Forbidden
 from bemserver.http.openapi import error_responses
 from bemserver.http.responses import JSONBytes
@@ -29,9 +28,10 @@ from bemserver.io.csvfile import (
     CsvUpload,
     UploadForm,
     check_import_campaign,
-    number_text,
     parse_csv,
+    property_cell,
     read_uploads,
+    short,
 )
 from bemserver.structure import tree
 from bemserver.structure.tree import Element
@@ -51,7 +51,6 @@ SitesCSVUploadFile = create_model(
 )
 
 OWN_COLUMNS = ("Name", "Description", "IFC_ID")
-EXPECTED = {"integer": "an integer", "float": "a number", "boolean": "true or false"}
 
 
 @router.post(
@@ -112,6 +111,7 @@ async def import_elements(session: AsyncSession, campaign_id: int, element: Elem
     parent_columns = [ancestor.title for ancestor in element.ancestors]
     property_columns = table.require([*parent_columns, *OWN_COLUMNS])
     properties = await _properties(session, element, table, property_columns)
+    value_limit = element.property_data_model.__table__.c.value.type.length
     parent_ids = await _parent_ids(session, campaign_id, element, table)
     rows: dict[sites_sql.Key, ElementRow] = {}
     for row, parent_id in zip(table.rows, parent_ids, strict=True):
@@ -122,7 +122,7 @@ async def import_elements(session: AsyncSession, campaign_id: int, element: Elem
             _check_length(element, table, row, "IFC_ID", row["IFC_ID"]) or None,
         )
         for column, (property_id, value_type) in properties.items():
-            value = _property_value(element, table, row, column, value_type)
+            value = property_cell(table, row, column, value_type, value_limit, f'{element.title} "{name}"')
             if value is not None:
                 described.values[property_id] = value
         previous = rows.pop((parent_id, name), None)
@@ -182,34 +182,6 @@ def _check_length(element: Element, table: CsvTable, row: CsvRow, column: str, v
     if len(value) > limit:
         problem = f"{column} longer than {limit} characters."
         raise table.error(
-            f'{element.title} "{_short(row["Name"])}" can\'t be created: {problem}', row.line, column
+            f'{element.title} "{short(row["Name"])}" can\'t be created: {problem}', row.line, column
         )
     return value
-
-
-def _property_value(
-    element: Element, table: CsvTable, row: CsvRow, column: str, value_type: str
-) -> str | None:
-    """The cell as a property value of that type, or None for an empty cell (left unchanged)."""
-    value = row[column]
-    if not value.strip():
-        return None
-    if value_type in ("integer", "float"):
-        value = number_text(value)
-    elif value_type == "boolean" and value.strip().lower() in ("true", "false"):
-        value = value.strip().lower()
-    limit = element.property_data_model.__table__.c.value.type.length
-    problem = None
-    if value_type in EXPECTED and not valid_property_value(value_type, value):
-        problem = f'"{_short(value)}" is not {EXPECTED[value_type]}.'
-    elif len(value) > limit:
-        problem = f"longer than {limit} characters."
-    if problem:
-        detail = f'{element.title} "{row["Name"]}" property "{column}" can\'t be created: {problem}'
-        raise table.error(detail, row.line, column)
-    return value
-
-
-def _short(text: str, size: int = 40) -> str:
-    """Text quoted in a message, cut if long."""
-    return text if len(text) <= size else text[:size] + "..."

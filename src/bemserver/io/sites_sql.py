@@ -19,7 +19,7 @@ from bemserver.structure.models import StructuralElementProperty
 Key = tuple[int, str]  # (parent id, name): an element's identity
 
 
-def _rows(**columns: tuple[Sequence[Any], Any]) -> TableValuedAlias:
+def unnest_rows(**columns: tuple[Sequence[Any], Any]) -> TableValuedAlias:
     """unnest(:a, :b, ...) AS rows(a, b, ...): parallel Python lists as a table."""
     arrays = [bindparam(None, list(values), type_=ARRAY(kind)) for values, kind in columns.values()]
     return func.unnest(*arrays).table_valued(*columns).render_derived(name="rows")
@@ -31,7 +31,7 @@ async def find_ids(session: AsyncSession, model: type[Any], parent_fk: str, keys
         return {}
     table = model.__table__
     parent_ids, names = zip(*keys, strict=True)
-    rows = _rows(parent_id=(parent_ids, Integer), name=(names, Text))
+    rows = unnest_rows(parent_id=(parent_ids, Integer), name=(names, Text))
     statement = select(table.c.id, table.c[parent_fk], table.c.name).join(
         rows, (table.c[parent_fk] == rows.c.parent_id) & (table.c.name == rows.c.name)
     )
@@ -64,7 +64,7 @@ async def upsert_elements(
         return {}
     table = model.__table__
     parent_ids, names, descriptions, ifc_ids = zip(*elements, strict=True)
-    rows = _rows(
+    rows = unnest_rows(
         parent_id=(parent_ids, Integer),
         name=(names, Text),
         description=(descriptions, Text),
@@ -101,7 +101,9 @@ async def upsert_values(
         return
     table = model.__table__
     element_ids, property_ids, texts = zip(*values, strict=True)
-    rows = _rows(element_id=(element_ids, Integer), property_id=(property_ids, Integer), value=(texts, Text))
+    rows = unnest_rows(
+        element_id=(element_ids, Integer), property_id=(property_ids, Integer), value=(texts, Text)
+    )
     statement = insert(table).from_select(
         [element_fk, property_fk, "value"], select(rows.c.element_id, rows.c.property_id, rows.c.value)
     )

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bemserver import permissions
 from bemserver.auth.caller import Caller, CurrentCaller
 from bemserver.db.engine import Session
-from bemserver.db.types import valid_property_value
 from bemserver.http.errors import Forbidden
 from bemserver.http.openapi import error_responses
 from bemserver.http.responses import JSONBytes
@@ -29,9 +28,10 @@ from bemserver.io.csvfile import (
     CsvUpload,
     UploadForm,
     check_import_campaign,
-    number_text,
     parse_csv,
+    property_cell,
     read_uploads,
+    short,
 )
 from bemserver.structure import tree
 from bemserver.structure.tree import Element
@@ -43,7 +43,6 @@ router = APIRouter(tags=["Input/Output"])
 
 FILE = "timeseries_csv"
 LIMITS = {"Name": 80, "Description": 500, "Unit": 20}
-EXPECTED = {"integer": "an integer", "float": "a number", "boolean": "true or false"}
 VALUE_LIMIT = 100
 
 
@@ -118,7 +117,7 @@ async def import_timeseries(session: AsyncSession, campaign_id: int, table: CsvT
         name = row["Name"]
         item = Described(row.line, row["Campaign scope"], _description(table, row), _unit(table, row), places)
         for column, (property_id, value_type) in properties.items():
-            value = _property_value(table, row, column, value_type)
+            value = property_cell(table, row, column, value_type, VALUE_LIMIT, f'Timeseries "{short(name)}"')
             if value is not None:
                 item.values[property_id] = value
         previous = described.pop(name, None)
@@ -152,7 +151,7 @@ async def _scope_ids(session: AsyncSession, campaign_id: int, table: CsvTable) -
     )
     for row in table.rows:
         if row["Campaign scope"] not in found:
-            detail = f'Unknown campaign scope: "{_short(row["Campaign scope"])}"'
+            detail = f'Unknown campaign scope: "{short(row["Campaign scope"])}"'
             raise table.error(detail, row.line, "Campaign scope")
     return found
 
@@ -162,7 +161,7 @@ async def _place_ids(session: AsyncSession, campaign_id: int, table: CsvTable) -
     for row in table.rows:
         for above, below in pairwise(BRANCH):
             if row[below.title] and not row[above.title]:
-                detail = f'Missing {above.name} for {below.name} "{_short(row[below.title])}"'
+                detail = f'Missing {above.name} for {below.name} "{short(row[below.title])}"'
                 raise table.error(detail, row.line, above.title)
     # Resolve the branch one level at a time: each level's names within its parent's id.
     parent_ids: list[int | None] = [campaign_id] * len(table.rows)
@@ -200,7 +199,7 @@ async def _find(
     found = await sites_sql.find_ids(session, place.model, place.parent_fk, keys)
     for row, key, path in zip(table.rows, wanted, paths, strict=True):
         if key is not None and key not in found:
-            detail = f'Unknown {place.name}: "{_short("/".join(path))}"'
+            detail = f'Unknown {place.name}: "{short("/".join(path))}"'
             raise table.error(detail, row.line, place.title)
     return found
 
@@ -216,7 +215,7 @@ async def _upsert(
     existing = await timeseries_sql.timeseries_named(session, campaign_id, set(described))
     for name, item in described.items():
         if name in existing and existing[name][1] != scope_ids[item.scope]:
-            problem = f'it is in campaign scope "{_short(existing[name][2])}", which cannot change.'
+            problem = f'it is in campaign scope "{short(existing[name][2])}", which cannot change.'
             raise table.error(_cannot_create(name, problem), item.line, "Campaign scope")
     await timeseries_sql.update_timeseries(
         session,
@@ -268,30 +267,5 @@ def _unit(table: CsvTable, row: CsvRow) -> str:
     return unit
 
 
-def _property_value(table: CsvTable, row: CsvRow, column: str, value_type: str) -> str | None:
-    """The cell as a property value of that type, or None for an empty cell (left unchanged)."""
-    value = row[column]
-    if not value.strip():
-        return None
-    if value_type in ("integer", "float"):
-        value = number_text(value)
-    elif value_type == "boolean" and value.strip().lower() in ("true", "false"):
-        value = value.strip().lower()
-    problem = None
-    if value_type in EXPECTED and not valid_property_value(value_type, value):
-        problem = f'"{_short(value)}" is not {EXPECTED[value_type]}.'
-    elif len(value) > VALUE_LIMIT:
-        problem = f"longer than {VALUE_LIMIT} characters."
-    if problem:
-        detail = f'Timeseries "{_short(row["Name"])}" property "{column}" can\'t be created: {problem}'
-        raise table.error(detail, row.line, column)
-    return value
-
-
 def _cannot_create(name: str, problem: str) -> str:
-    return f'Timeseries "{_short(name)}" can\'t be created: {problem}'
-
-
-def _short(text: str, size: int = 40) -> str:
-    """Text quoted in a message, cut if long."""
-    return text if len(text) <= size else text[:size] + "..."
+    return f'Timeseries "{short(name)}" can\'t be created: {problem}'

@@ -1,6 +1,6 @@
 """Set-based SQL of the timeseries import: a fixed number of statements, whatever the file's length.
 
-Lists travel as PostgreSQL arrays and come back as rows through `unnest` (as in sites_sql.py).
+Lists travel as PostgreSQL arrays and come back as rows through `unnest` (sites_sql.unnest_rows).
 """
 
 from __future__ import annotations
@@ -8,24 +8,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, Text, any_, bindparam, delete, func, select, tuple_, update
+from sqlalchemy import Integer, Text, any_, bindparam, delete, select, tuple_, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.expression import TableValuedAlias
 
 from bemserver.campaigns.models import CampaignScope
+from bemserver.io.sites_sql import unnest_rows
 from bemserver.timeseries.models import Timeseries, TimeseriesProperty
 
 
 def _among(column: Any, values: Sequence[Any] | set[Any], kind: Any) -> Any:
     """column = ANY(:array): one parameter however many values (IN (...) takes one per value)."""
     return column == any_(bindparam(None, list(values), type_=ARRAY(kind)))
-
-
-def _unnest(**columns: tuple[Sequence[Any], Any]) -> TableValuedAlias:
-    """unnest(:a, :b, ...) AS rows(a, b, ...): parallel Python lists as a table."""
-    arrays = [bindparam(None, list(values), type_=ARRAY(kind)) for values, kind in columns.values()]
-    return func.unnest(*arrays).table_valued(*columns).render_derived(name="rows")
 
 
 async def properties_named(session: AsyncSession, names: Sequence[str]) -> dict[str, tuple[int, str]]:
@@ -69,7 +63,7 @@ async def insert_timeseries(
         return {}
     table = Timeseries.__table__
     names, scope_ids, descriptions, units = zip(*rows, strict=True)
-    given = _unnest(
+    given = unnest_rows(
         name=(names, Text),
         scope_id=(scope_ids, Integer),
         description=(descriptions, Text),
@@ -98,7 +92,7 @@ async def update_timeseries(session: AsyncSession, rows: Sequence[tuple[int, str
         return
     table = Timeseries.__table__
     ids, descriptions, units = zip(*rows, strict=True)
-    given = _unnest(id=(ids, Integer), description=(descriptions, Text), unit=(units, Text))
+    given = unnest_rows(id=(ids, Integer), description=(descriptions, Text), unit=(units, Text))
     statement = (
         update(table)
         .values(description=given.c.description, unit_symbol=given.c.unit)
@@ -126,7 +120,7 @@ async def replace_links(
     """
     table = link.__table__
     element = table.c[element_fk]
-    wanted = _unnest(
+    wanted = unnest_rows(
         timeseries_id=([ts for ts, _ in pairs], Integer), element_id=([el for _, el in pairs], Integer)
     )
     stale = (
