@@ -35,7 +35,8 @@ from bemserver.timeseries_data.formats import (
     sql_number,
 )
 from bemserver.timeseries_data.parallel import side_by_side
-from bemserver.timeseries_data.rollups import LEVELS, Level, refresh
+from bemserver.timeseries_data.rollups import LEVELS, RollupLevel, refresh
+from bemserver.timeseries_data.selection import SeriesColumn
 
 CHUNK_VALUES = 400_000  # buckets x series rendered by one query
 FLOAT_MAX = "1.7976931348623157e308"
@@ -50,29 +51,14 @@ class Aggregation(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Column:
-    """One requested timeseries: its label, its stored series (None: never written in that data
-    state) and the linear conversion of its aggregates (value * scale + offset)."""
-
-    label: str
-    series_id: int | None
-    scale: float = 1.0
-    offset: float = 0.0
-
-    @property
-    def converted(self) -> bool:
-        return (self.scale, self.offset) != (1.0, 0.0)
-
-
-@dataclass(frozen=True, slots=True)
 class Query:
-    columns: list[Column]
+    columns: list[SeriesColumn]
     grid: Grid
     aggregation: Aggregation
     timezone: str
 
 
-def source_level(grid: Grid) -> Level | None:
+def source_level(grid: Grid) -> RollupLevel | None:
     """The coarsest rollup level whose cells tile every bucket of the grid; None: the points."""
     for level in LEVELS:
         if grid.aligned(level.seconds):
@@ -118,7 +104,7 @@ GROUPED_SUMS = ("sum(count)::int8", "sum(micros)", "sum(decimals)", "NULL::float
 CELL_SUMS = ("count", "micros", "decimals", "fsum", "min", "max")
 
 
-def _sparse(grid: Grid, level: Level | None, aggregation: Aggregation, series: str) -> str:
+def _sparse(grid: Grid, level: RollupLevel | None, aggregation: Aggregation, series: str) -> str:
     """SQL of the non-empty buckets in [:lo, :hi) of the stored series given by the :`series` parameter."""
     if level is None:
         moment, sums = "timestamp", RAW_SUMS
@@ -181,7 +167,7 @@ def _number(column: str, fmt: Format) -> str:
     return f"CASE WHEN {column} IS NULL OR {column} = 'NaN' THEN '' ELSE {sql_number(column)} END"
 
 
-def _branch(query: Query, level: Level | None, fmt: Format, position: int, column: Column) -> str:
+def _branch(query: Query, level: RollupLevel | None, fmt: Format, position: int, column: SeriesColumn) -> str:
     """SQL of one row (position, cells): the column's cells of every bucket in [:k0, :k1), joined by
     commas, an empty bucket being :gap<position>. The window reads the buckets in order (the
     primary key's, when cells are buckets: no sort), and string_agg takes them in that order."""
@@ -202,7 +188,7 @@ def _branch(query: Query, level: Level | None, fmt: Format, position: int, colum
     """
 
 
-def chunk_sql(query: Query, level: Level | None, fmt: Format, columns: list[Column]) -> str:
+def chunk_sql(query: Query, level: RollupLevel | None, fmt: Format, columns: list[SeriesColumn]) -> str:
     """Rows (position, cells) for the columns with a stored series, in the chunk [:k0, :k1)."""
     return " UNION ALL ".join(
         f"({_branch(query, level, fmt, position, column)})"
@@ -215,7 +201,7 @@ def chunk_sql(query: Query, level: Level | None, fmt: Format, columns: list[Colu
 # Running
 
 
-def _gap(column: Column, aggregation: Aggregation, fmt: Format) -> str:
+def _gap(column: SeriesColumn, aggregation: Aggregation, fmt: Format) -> str:
     """The text of an empty bucket: null / empty, or the count 0 (converted)."""
     if aggregation is not Aggregation.COUNT:
         return "null" if fmt is Format.JSON else ""
@@ -225,7 +211,7 @@ def _gap(column: Column, aggregation: Aggregation, fmt: Format) -> str:
     return json_number(zero) if fmt is Format.JSON else number_text(zero)
 
 
-def _params(query: Query, columns: list[Column], k0: int, k1: int, fmt: Format) -> dict[str, Any]:
+def _params(query: Query, columns: list[SeriesColumn], k0: int, k1: int, fmt: Format) -> dict[str, Any]:
     grid = query.grid
     params: dict[str, Any] = {"k0": k0, "k1": k1, "lo": grid.start(k0), "hi": grid.start(k1)}
     for position, column in enumerate(columns):
@@ -260,8 +246,8 @@ async def _begin(connection: AsyncConnection) -> None:
 async def _columns(
     connection: AsyncConnection,
     query: Query,
-    level: Level | None,
-    columns: list[Column],
+    level: RollupLevel | None,
+    columns: list[SeriesColumn],
     k0: int,
     k1: int,
     fmt: Format,
@@ -290,7 +276,7 @@ def _json_keys(query: Query, k0: int, k1: int) -> list[str]:
     return [f'"{text}":' for text in iso_starts(query.grid, ZoneInfo(query.timezone), k0, k1)]
 
 
-async def _prepare(engine: AsyncEngine, query: Query) -> Level | None:
+async def _prepare(engine: AsyncEngine, query: Query) -> RollupLevel | None:
     """The rollup level answering the query (None: the points), brought up to date."""
     level = source_level(query.grid)
     if level is not None:
@@ -299,7 +285,7 @@ async def _prepare(engine: AsyncEngine, query: Query) -> Level | None:
 
 
 async def _columns_apart(
-    engine: AsyncEngine, query: Query, level: Level | None, columns: list[Column], fmt: Format
+    engine: AsyncEngine, query: Query, level: RollupLevel | None, columns: list[SeriesColumn], fmt: Format
 ) -> list[list[str]]:
     """_columns for all the buckets, on a connection of its own."""
     async with engine.connect() as connection:
@@ -307,7 +293,7 @@ async def _columns_apart(
         return await _columns(connection, query, level, columns, 0, query.grid.count, fmt)
 
 
-async def _json_at_once(engine: AsyncEngine, query: Query, level: Level | None) -> bytes:
+async def _json_at_once(engine: AsyncEngine, query: Query, level: RollupLevel | None) -> bytes:
     """The whole answer of a query small enough for one chunk. Its columns are rendered by two
     connections side by side, while a thread renders the bucket keys."""
     columns = query.columns

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any
 
-from fastapi import Depends, Query
+from fastapi import Query
 
 from bemserver.http.errors import Unprocessable
 from bemserver.http.fields import AwareDT, Timezone
@@ -14,6 +13,8 @@ from bemserver.units import ConversionError, UnitError, conversion, parse_unit
 
 SIZE_MISMATCH = "If provided, convert_to must be the same size as timeseries."
 
+Ids = Annotated[list[int], Query(description="Timeseries IDs")]
+Names = Annotated[list[str], Query(description="Timeseries names (within the campaign)")]
 DataState = Annotated[int, Query(description="Data state ID")]
 Start = Annotated[AwareDT, Query(description="Initial datetime (included)")]
 End = Annotated[AwareDT, Query(description="End datetime (excluded)")]
@@ -31,19 +32,6 @@ Overwrite = Annotated[
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Window:
-    start: datetime
-    end: datetime
-
-
-def window(start_time: Start, end_time: End) -> Window:
-    return Window(start_time, end_time)
-
-
-WindowArgs = Annotated[Window, Depends(window)]
-
-
 def checked_units(convert_to: list[str] | None, size: int) -> list[str] | None:
     """Validate convert_to against the request's timeseries list (duplicates included, as sent)."""
     if not convert_to:
@@ -59,6 +47,15 @@ def checked_units(convert_to: list[str] | None, size: int) -> list[str] | None:
     if len(convert_to) != size:
         raise Unprocessable(errors={"query": {"_schema": [SIZE_MISMATCH]}})
     return convert_to
+
+
+def unit_targets(requested: Sequence[Any], units: list[str] | None) -> dict[Any, str]:
+    """Target unit per requested timeseries (first occurrence wins for duplicates); '' = none.
+    `units` is checked_units' answer: None, or one unit per requested timeseries."""
+    chosen: dict[Any, str] = {}
+    for key, unit in zip(requested, units or [], strict=False):
+        chosen.setdefault(key, unit)
+    return chosen
 
 
 def scale(source_unit: str, target: str) -> tuple[float, float]:

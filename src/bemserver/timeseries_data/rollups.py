@@ -23,14 +23,14 @@ from bemserver.timeseries_data.parallel import side_by_side
 
 
 @dataclass(frozen=True, slots=True)
-class Level:
+class RollupLevel:
     table: str
     seconds: int  # cell width; cells are aligned on the Unix epoch
 
 
-QUARTERS = Level("timeseries_data_quarters", 900)
-HOURS = Level("timeseries_data_hours", 3600)
-DAYS = Level("timeseries_data_days", 86400)
+QUARTERS = RollupLevel("timeseries_data_quarters", 900)
+HOURS = RollupLevel("timeseries_data_hours", 3600)
+DAYS = RollupLevel("timeseries_data_days", 86400)
 LEVELS = (DAYS, HOURS, QUARTERS)  # coarsest first: the first whose cells fit a grid is used
 
 _NOTE = text(

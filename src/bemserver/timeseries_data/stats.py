@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bemserver.timeseries_data.formats import json_key, json_number, json_timestamp
 from bemserver.timeseries_data.rollups import DAYS, refresh
+from bemserver.timeseries_data.selection import SeriesColumn
 
 _STATS = f"""
 WITH days AS (
@@ -57,12 +58,6 @@ ORDER BY s.p
 
 
 @dataclass(frozen=True, slots=True)
-class Column:
-    label: str
-    series_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
 class Stats:
     first: datetime | None
     last: datetime | None
@@ -73,7 +68,9 @@ class Stats:
     stddev: float | None
 
 
-async def series_stats(session: AsyncSession, engine: AsyncEngine, columns: list[Column]) -> list[Stats]:
+async def series_stats(
+    session: AsyncSession, engine: AsyncEngine, columns: list[SeriesColumn]
+) -> list[Stats]:
     ids = [column.series_id for column in columns]
     await refresh(engine, [series for series in ids if series is not None])
     await session.execute(text("SELECT set_config('extra_float_digits', '1', true)"))
@@ -85,7 +82,7 @@ def _timestamp(moment: datetime | None, tz: ZoneInfo) -> str:
     return "null" if moment is None else f'"{json_timestamp(moment, tz)}"'
 
 
-def render(columns: list[Column], stats: list[Stats], timezone: str) -> bytes:
+def render(columns: list[SeriesColumn], stats: list[Stats], timezone: str) -> bytes:
     """{"stats": {"<label>": {first_timestamp, last_timestamp, count, min, max, avg, stddev}}}."""
     tz = ZoneInfo(timezone)
     parts = []
