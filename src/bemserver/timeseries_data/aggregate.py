@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import partial
 from typing import Any
@@ -24,7 +24,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bemserver.timeseries_data.buckets import CalendarGrid, FixedGrid, Grid, iso_starts
+from bemserver.db.engine import Reader
+from bemserver.http.errors import Unprocessable
+from bemserver.timeseries_data.buckets import (
+    FIXED_SECONDS,
+    BucketUnit,
+    CalendarGrid,
+    FixedGrid,
+    Grid,
+    check_width,
+    grid,
+    iso_starts,
+)
 from bemserver.timeseries_data.formats import (
     Format,
     csv_header,
@@ -39,6 +50,8 @@ from bemserver.timeseries_data.rollups import LEVELS, RollupLevel, refresh
 from bemserver.timeseries_data.selection import SeriesColumn
 
 CHUNK_VALUES = 400_000  # buckets x series rendered by one query
+MAX_VALUES = 10_000_000  # buckets x timeseries in one answer
+MAX_WIDTH_SECONDS = 10**10  # about 317 years: wider buckets would only leave the datetime range
 FLOAT_MAX = "1.7976931348623157e308"
 
 
@@ -56,6 +69,20 @@ class Query:
     grid: Grid
     aggregation: Aggregation
     timezone: str
+
+
+def check_bucket_width(value: int, unit: BucketUnit) -> None:
+    """422 for a width that is not 1 for a calendar unit, or beyond MAX_WIDTH_SECONDS."""
+    check_width(value, unit)
+    if value * FIXED_SECONDS.get(unit, 1) > MAX_WIDTH_SECONDS:
+        raise Unprocessable(errors={"query": {"bucket_width_value": ["Bucket width too large."]}})
+
+
+def bucket_grid(
+    start: datetime, end: datetime, timezone: str, value: int, unit: BucketUnit, series: int
+) -> Grid:
+    """The grid of an answer for `series` timeseries (422 beyond MAX_VALUES values)."""
+    return grid(start, end, timezone, value, unit, MAX_VALUES // max(series, 1))
 
 
 def source_level(grid: Grid) -> RollupLevel | None:
@@ -167,29 +194,45 @@ def _number(column: str, fmt: Format) -> str:
     return f"CASE WHEN {column} IS NULL OR {column} = 'NaN' THEN '' ELSE {sql_number(column)} END"
 
 
-def _branch(query: Query, level: RollupLevel | None, fmt: Format, position: int, column: SeriesColumn) -> str:
-    """SQL of one row (position, cells): the column's cells of every bucket in [:k0, :k1), joined by
-    commas, an empty bucket being :gap<position>. The window reads the buckets in order (the
-    primary key's, when cells are buckets: no sort), and string_agg takes them in that order."""
+def _valued(query: Query, level: RollupLevel | None, position: int, column: SeriesColumn) -> str:
+    """SQL of the column's non-empty buckets in [:k0, :k1): k, ord (the order of k) and the
+    aggregate, converted. Shared by both outputs: numbers and rendered text."""
     aggregation = query.aggregation
     valued = f"SELECT k, ord, {_value(aggregation)} AS value FROM ({_sparse(query.grid, level, aggregation, f'id{position}')}) AS sparse"
     if column.converted:
         valued = f"SELECT k, ord, {_converted(position)} AS value FROM ({valued} OFFSET 0) AS raw"
+    return valued
+
+
+def _branch(query: Query, level: RollupLevel | None, fmt: Format, position: int, column: SeriesColumn) -> str:
+    """SQL of one row (position, cells): the column's cells of every bucket in [:k0, :k1), joined by
+    commas, an empty bucket being :gap<position>. The window reads the buckets in order (the
+    primary key's, when cells are buckets: no sort), and string_agg takes them in that order."""
+    if column.converted or query.aggregation is not Aggregation.COUNT:
         cell = _number("value", fmt)
     else:
-        cell = "value::text" if aggregation is Aggregation.COUNT else _number("value", fmt)
+        cell = "value::text"
     gap = f"CAST(:gap{position} AS text)"
     return f"""
         SELECT {position} AS position,
             string_agg(repeat({gap} || ',', (k - prev - 1)::int) || cell, ',') || repeat(',' || {gap}, (:k1 - 1 - max(k))::int)
         FROM (
-            SELECT k, lag(k, 1, :k0 - 1) OVER (ORDER BY ord) AS prev, {cell} AS cell FROM ({valued} ORDER BY ord OFFSET 0) AS valued
+            SELECT k, lag(k, 1, :k0 - 1) OVER (ORDER BY ord) AS prev, {cell} AS cell FROM ({_valued(query, level, position, column)} ORDER BY ord OFFSET 0) AS valued
         ) AS cells
     """
 
 
-def chunk_sql(query: Query, level: RollupLevel | None, fmt: Format, columns: list[SeriesColumn]) -> str:
-    """Rows (position, cells) for the columns with a stored series, in the chunk [:k0, :k1)."""
+def chunk_sql(
+    query: Query, level: RollupLevel | None, fmt: Format | None, columns: list[SeriesColumn]
+) -> str:
+    """For the columns with a stored series, in the chunk [:k0, :k1): rows (position, cells) in
+    `fmt`, or without one rows (position, k, value) of the non-empty buckets."""
+    if fmt is None:
+        return " UNION ALL ".join(
+            f"(SELECT {position} AS position, k, value FROM ({_valued(query, level, position, column)}) AS valued)"
+            for position, column in enumerate(columns)
+            if column.series_id is not None
+        )
     return " UNION ALL ".join(
         f"({_branch(query, level, fmt, position, column)})"
         for position, column in enumerate(columns)
@@ -201,23 +244,29 @@ def chunk_sql(query: Query, level: RollupLevel | None, fmt: Format, columns: lis
 # Running
 
 
+def empty_value(column: SeriesColumn, aggregation: Aggregation) -> float | int | None:
+    """The number of an empty bucket: None, or the count 0 (converted)."""
+    if aggregation is not Aggregation.COUNT:
+        return None
+    return 0 * column.scale + column.offset if column.converted else 0
+
+
 def _gap(column: SeriesColumn, aggregation: Aggregation, fmt: Format) -> str:
     """The text of an empty bucket: null / empty, or the count 0 (converted)."""
-    if aggregation is not Aggregation.COUNT:
-        return "null" if fmt is Format.JSON else ""
-    if not column.converted:
-        return "0"
-    zero = 0 * column.scale + column.offset
-    return json_number(zero) if fmt is Format.JSON else number_text(zero)
+    value = empty_value(column, aggregation)
+    return json_number(value) if fmt is Format.JSON else number_text(value)
 
 
-def _params(query: Query, columns: list[SeriesColumn], k0: int, k1: int, fmt: Format) -> dict[str, Any]:
+def _params(
+    query: Query, columns: list[SeriesColumn], k0: int, k1: int, fmt: Format | None
+) -> dict[str, Any]:
     grid = query.grid
     params: dict[str, Any] = {"k0": k0, "k1": k1, "lo": grid.start(k0), "hi": grid.start(k1)}
     for position, column in enumerate(columns):
         if column.series_id is not None:
             params[f"id{position}"] = column.series_id
-            params[f"gap{position}"] = _gap(column, query.aggregation, fmt)
+            if fmt is not None:
+                params[f"gap{position}"] = _gap(column, query.aggregation, fmt)
             if column.converted:
                 params[f"sc{position}"] = column.scale
                 params[f"of{position}"] = column.offset
@@ -265,6 +314,22 @@ async def _columns(
             body.split(",") if body is not None else [_gap(column, query.aggregation, fmt)] * (k1 - k0)
         )
     return cells
+
+
+async def numbers(
+    connection: Reader, query: Query, level: RollupLevel | None
+) -> list[list[float | int | None]]:
+    """Each column's aggregate for every bucket of the grid, on the given connection (the rollups of
+    `level` brought up to date by the caller); chunked as the rendered answers are."""
+    count, columns = query.grid.count, query.columns
+    values = [[empty_value(column, query.aggregation)] * count for column in columns]
+    if not any(column.series_id is not None for column in columns):
+        return values
+    statement = text(chunk_sql(query, level, None, columns))
+    for k0, k1 in _chunks(count, len(columns)):
+        for position, k, value in await connection.execute(statement, _params(query, columns, k0, k1, None)):
+            values[position][k] = value
+    return values
 
 
 def _chunks(count: int, width: int) -> list[tuple[int, int]]:

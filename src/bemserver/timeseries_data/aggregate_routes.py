@@ -10,12 +10,11 @@ from starlette.responses import Response
 
 from bemserver.auth.caller import CurrentCaller
 from bemserver.db.engine import Session
-from bemserver.http.errors import Unprocessable
 from bemserver.http.fields import AwareDT
 from bemserver.http.lean import lean_routes
 from bemserver.http.openapi import error_responses
 from bemserver.timeseries_data import aggregate, stats
-from bemserver.timeseries_data.buckets import FIXED_SECONDS, BucketUnit, check_width, grid
+from bemserver.timeseries_data.buckets import BucketUnit
 from bemserver.timeseries_data.export import streamed
 from bemserver.timeseries_data.formats import Format, accepted_format, data_response
 from bemserver.timeseries_data.params import (
@@ -31,9 +30,6 @@ from bemserver.timeseries_data.paths import Operation, mount
 from bemserver.timeseries_data.selection import Key, Selection, resolve
 
 router = APIRouter()
-
-MAX_VALUES = 10_000_000  # buckets x timeseries in one answer
-MAX_WIDTH_SECONDS = 10**10  # about 317 years: wider buckets would only leave the datetime range
 
 WidthValue = Annotated[int, Query(ge=1, description="Bucket width: how many units (1 for calendar units)")]
 WidthUnit = Annotated[BucketUnit, Query(description="Bucket width unit")]
@@ -69,12 +65,6 @@ _STATS = {
 }
 
 
-def _check_bucket_width(value: int, unit: BucketUnit) -> None:
-    check_width(value, unit)
-    if value * FIXED_SECONDS.get(unit, 1) > MAX_WIDTH_SECONDS:
-        raise Unprocessable(errors={"query": {"bucket_width_value": ["Bucket width too large."]}})
-
-
 async def get_aggregate(
     request: Request,
     session: Session,
@@ -90,12 +80,13 @@ async def get_aggregate(
     convert_to: ConvertTo = None,
     aggregation: AggregationArg = aggregate.Aggregation.AVG,
 ) -> Response:
-    _check_bucket_width(bucket_width_value, bucket_width_unit)
+    aggregate.check_bucket_width(bucket_width_value, bucket_width_unit)
     targets = unit_targets(timeseries, checked_units(convert_to, len(timeseries)))
     resolved = await resolve(session, caller, Selection(timeseries, data_state, campaign_id))
     columns = resolved.columns(targets, unitless=aggregation is aggregate.Aggregation.COUNT)
-    limit = MAX_VALUES // max(len(columns), 1)
-    made = grid(start_time, end_time, timezone, bucket_width_value, bucket_width_unit, limit)
+    made = aggregate.bucket_grid(
+        start_time, end_time, timezone, bucket_width_value, bucket_width_unit, len(columns)
+    )
     fmt = accepted_format(request.headers.get("accept"))
     chunks = aggregate.csv_chunks if fmt is Format.CSV else aggregate.json_chunks
     answer = aggregate.Query(columns, made, aggregation, timezone)

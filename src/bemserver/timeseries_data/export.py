@@ -24,6 +24,7 @@ from sqlalchemy import TextClause, text
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bemserver.db.engine import Reader
 from bemserver.timeseries_data.formats import (
     csv_header,
     json_key,
@@ -279,6 +280,26 @@ async def csv_chunks(
                 header = ""
     if header:
         yield header.encode()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Numbers
+
+
+async def column_points(
+    connection: Reader, column: SeriesColumn, start: datetime, end: datetime
+) -> tuple[list[datetime], list[float]]:
+    """The column's points in [start, end) as (timestamps, values), converted as the JSON and CSV
+    answers are (points whose converted value would leave the float range are left out)."""
+    if column.series_id is None or start >= end:
+        return [], []
+    query = text(
+        f"SELECT timestamp, {_value(column, 0)} AS v FROM timeseries_data"
+        " WHERE series_id = :series0 AND timestamp >= :start AND timestamp < :end AND value IS NOT NULL"
+        f"{_kept(column, 0)} ORDER BY timestamp"
+    )
+    rows = (await connection.execute(query, _params([column]) | {"start": start, "end": end})).all()
+    return [row[0] for row in rows], [row[1] for row in rows]
 
 
 # ---------------------------------------------------------------------------------------------------

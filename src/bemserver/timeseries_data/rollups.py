@@ -19,6 +19,7 @@ from functools import partial
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bemserver.db.engine import Reader
 from bemserver.timeseries_data.parallel import side_by_side
 
 
@@ -47,6 +48,14 @@ async def points_changed(
     if not series_ids or start >= end:
         return
     await connection.execute(_NOTE, {"series": list(series_ids), "lo": start, "hi": end})
+
+
+async def refresh_on(connection: Reader, series_ids: list[int]) -> None:
+    """Bring the rollups of these series up to date on the caller's connection: in its
+    transaction, if any (then seeing its own writes, and holding the series' refresh locks until
+    it ends)."""
+    if series_ids:
+        await connection.execute(_REFRESH, {"series": sorted(set(series_ids))})
 
 
 async def _refresh_on_own_connection(engine: AsyncEngine, series_ids: list[int]) -> None:
