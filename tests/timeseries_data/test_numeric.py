@@ -14,7 +14,7 @@ from bemserver.timeseries_data import numeric
 from bemserver.timeseries_data.aggregate import Aggregation
 from bemserver.timeseries_data.buckets import BucketUnit
 from bemserver.timeseries_data.selection import Selection
-from tests.timeseries_data.aggregate_helpers import get_aggregate
+from tests.timeseries_data.aggregate_helpers import get_aggregate, get_stats
 from tests.timeseries_data.conftest import CLEAN, NAMES, RAW, get_data, post_json
 
 START, END = "2020-03-28T00:00:00+01:00", "2020-03-31T00:00:00+02:00"
@@ -211,3 +211,29 @@ class TestPoints:
                 _at(END),
             )
         assert found[NAMES[1]].values == [10.0, 20.0]
+
+
+class TestStats:
+    async def test_stats_are_the_stats_answer(self, client, engine, filled):
+        names = [NAMES[2], NAMES[0], NAMES[1]]
+        response = await get_stats(client, filled.user, names, campaign=filled.campaign)
+        assert response.status_code == 200
+        async with engine.connect() as connection:
+            found = await numeric.stats(
+                connection, _caller(filled.user), Selection(names, RAW, filled.campaign)
+            )
+        assert list(found) == names
+        as_answer = {
+            key: {
+                "first_timestamp": None if item.first is None else item.first.isoformat(),
+                "last_timestamp": None if item.last is None else item.last.isoformat(),
+                "count": item.count,
+                "min": item.min,
+                "max": item.max,
+                "avg": item.avg,
+                "stddev": item.stddev,
+            }
+            for key, item in found.items()
+        }
+        assert as_answer == response.json()["stats"]
+        assert found[NAMES[0]].count == len(POINTS) and found[NAMES[2]].count == 0

@@ -27,6 +27,7 @@ from bemserver.timeseries_data.params import (
     unit_targets,
 )
 from bemserver.timeseries_data.paths import Operation, mount
+from bemserver.timeseries_data.rollups import refresh
 from bemserver.timeseries_data.selection import Key, Selection, resolve
 
 router = APIRouter()
@@ -104,7 +105,10 @@ async def get_stats(
 ) -> Response:
     resolved = await resolve(session, caller, Selection(timeseries, data_state, campaign_id))
     columns = resolved.columns()
-    found = await stats.series_stats(session, request.app.state.engine, columns)
+    await refresh(
+        request.app.state.engine, [column.series_id for column in columns if column.series_id is not None]
+    )
+    found = await stats.series_stats(session, columns)
     return Response(stats.render(columns, found, timezone), media_type="application/json")
 
 

@@ -98,13 +98,10 @@ def body_format(content_type: str | None) -> Format:
     return Format.CSV if media_type(content_type) == "text/csv" else Format.JSON
 
 
-def response_media_type(fmt: Format) -> str:
-    return CSV_MEDIA_TYPE if fmt is Format.CSV else JSON_MEDIA_TYPE
-
-
-def data_response(chunks: Iterable[bytes] | object, fmt: Format, status_code: int = 200) -> StreamingResponse:
+def data_response(chunks: Iterable[bytes] | object, fmt: Format) -> StreamingResponse:
     """A streamed answer with the right Content-Type; `chunks` may be a sync or async iterator of bytes."""
-    return StreamingResponse(chunks, status_code=status_code, media_type=response_media_type(fmt))  # type: ignore[arg-type]
+    media_type = CSV_MEDIA_TYPE if fmt is Format.CSV else JSON_MEDIA_TYPE
+    return StreamingResponse(chunks, media_type=media_type)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -145,7 +142,7 @@ def json_key(label: str) -> str:
     return orjson.dumps(label).decode()
 
 
-def csv_cell(text: str) -> str:
+def _csv_cell(text: str) -> str:
     """RFC 4180: a cell holding a comma, a quote or a line break (CR or LF) is quoted, quotes doubled.
     (csv.writer with a '\\n' line terminator would leave a lone CR unquoted.)"""
     if any(special in text for special in ',"\r\n'):
@@ -153,13 +150,8 @@ def csv_cell(text: str) -> str:
     return text
 
 
-def csv_line(cells: Sequence[str]) -> str:
-    """One CSV line ending with '\\n'."""
-    return ",".join(csv_cell(cell) for cell in cells) + "\n"
-
-
 def csv_header(labels: Sequence[str]) -> str:
-    return csv_line(["Datetime", *labels])
+    return ",".join(_csv_cell(cell) for cell in ["Datetime", *labels]) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------------

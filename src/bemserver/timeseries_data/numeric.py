@@ -2,7 +2,7 @@
 
 `bucketed` answers what GET /timeseries_data/aggregate answers, as columns of numbers on the same
 bucket grid, from the same query (aggregate.py; rollups used the same way). `points` answers what
-GET /timeseries_data/ answers. Both check the selection as the routes do (a system task passes an
+GET /timeseries_data/ answers, `stats` what GET /timeseries_data/stats answers. Both check the selection as the routes do (a system task passes an
 admin caller) and run on the given connection or session, in its transaction if it has one:
 they see its own uncommitted writes.
 
@@ -27,6 +27,7 @@ from bemserver.timeseries_data.export import column_points
 from bemserver.timeseries_data.params import checked_units, unit_targets
 from bemserver.timeseries_data.rollups import refresh_on
 from bemserver.timeseries_data.selection import Key, Selection, resolve
+from bemserver.timeseries_data.stats import Stats, series_stats
 
 Number = float | int | None
 
@@ -110,3 +111,12 @@ async def points(
     for ts, column in zip(resolved.timeseries, resolved.columns(targets), strict=True):
         found[resolved.key(ts)] = Points(*await column_points(connection, column, start, end))
     return found
+
+
+async def stats(connection: Reader, caller: Caller, selection: Selection) -> dict[Key, Stats]:
+    """Each selected timeseries' stats over all its points (count 0 and None for one without)."""
+    resolved = await resolve(connection, caller, selection)
+    columns = resolved.columns()
+    await refresh_on(connection, [column.series_id for column in columns if column.series_id is not None])
+    found = await series_stats(connection, columns)
+    return {resolved.key(ts): item for ts, item in zip(resolved.timeseries, found, strict=True)}

@@ -150,11 +150,15 @@ class Posted:
     csv: CsvBody | None = None
 
     def batch(self, series_of: dict[str, int]) -> Batch:
-        """The points packed, chunk by chunk, for the stored series of each label."""
+        """The points packed, chunk by chunk, for the stored series of each label (JSON nulls and
+        empty CSV cells are no points)."""
+        batch = Batch(iter(()))
         if self.csv is not None:
-            return csv_points(self.csv, series_of)
-        assert self.json is not None
-        return json_points(self.json, series_of)
+            batch.chunks = _csv_chunks(self.csv, series_of, batch)
+        else:
+            assert self.json is not None
+            batch.chunks = _json_chunks(self.json, series_of, batch)
+        return batch
 
 
 def parse_body(body: bytes, *, csv_text: bool) -> Posted:
@@ -195,13 +199,6 @@ def read_json(body: bytes) -> dict[str, dict[str, Any]]:
     if "" in data:
         raise Unprocessable("Wrong timeseries ID: empty timeseries key")
     return data
-
-
-def json_points(data: dict[str, dict[str, Any]], series_of: dict[str, int]) -> Batch:
-    """Pack every point; `series_of` maps each label to its stored series id. Nulls are skipped."""
-    batch = Batch(iter(()))
-    batch.chunks = _json_chunks(data, series_of, batch)
-    return batch
 
 
 def _json_chunks(data: dict[str, dict[str, Any]], series_of: dict[str, int], batch: Batch) -> Iterator[bytes]:
@@ -263,12 +260,6 @@ def read_csv(body: bytes) -> CsvBody:
     if header[0] != "Datetime":
         raise Unprocessable(f"Invalid file: the first header must be 'Datetime', not {_shown(header[0])}")
     return CsvBody(header[1:], reader)
-
-
-def csv_points(body: CsvBody, series_of: dict[str, int]) -> Batch:
-    batch = Batch(iter(()))
-    batch.chunks = _csv_chunks(body, series_of, batch)
-    return batch
 
 
 def _csv_chunks(body: CsvBody, series_of: dict[str, int], batch: Batch) -> Iterator[bytes]:

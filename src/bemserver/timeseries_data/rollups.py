@@ -60,7 +60,7 @@ async def refresh_on(connection: Reader, series_ids: list[int]) -> None:
 
 async def _refresh_on_own_connection(engine: AsyncEngine, series_ids: list[int]) -> None:
     async with engine.begin() as connection:
-        await connection.execute(_REFRESH, {"series": series_ids})
+        await refresh_on(connection, series_ids)
 
 
 async def refresh(engine: AsyncEngine, series_ids: list[int]) -> None:
