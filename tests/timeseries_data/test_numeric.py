@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -10,9 +10,10 @@ from sqlalchemy import text
 
 from bemserver.auth.caller import Caller
 from bemserver.http.errors import Forbidden, NotFound, Unprocessable
-from bemserver.timeseries_data import numeric
+from bemserver.timeseries_data import ingest, numeric
 from bemserver.timeseries_data.aggregate import Aggregation
 from bemserver.timeseries_data.buckets import BucketUnit
+from bemserver.timeseries_data.posted import python_points
 from bemserver.timeseries_data.selection import Selection
 from tests.timeseries_data.aggregate_helpers import get_aggregate, get_stats
 from tests.timeseries_data.conftest import CLEAN, NAMES, RAW, get_data, post_json
@@ -237,3 +238,42 @@ class TestStats:
         }
         assert as_answer == response.json()["stats"]
         assert found[NAMES[0]].count == len(POINTS) and found[NAMES[2]].count == 0
+
+
+class TestPythonWrites:
+    async def test_written_points_read_back_as_numbers(self, engine, world):
+        moments = [datetime(2020, 1, 1, tzinfo=UTC) + timedelta(minutes=10 * i) for i in range(1500)]
+        document = {world.ts[0]: {moment: float(i) for i, moment in enumerate(moments)}}
+        small = {world.ts[1]: {moments[0]: 1.0, moments[1]: None}}
+        caller = _caller(world.admin)
+        async with engine.begin() as connection:
+            await ingest.write(connection, caller, python_points(document), RAW)  # COPY
+            await ingest.write(connection, caller, python_points(small), RAW)  # one statement
+            await ingest.write(
+                connection,
+                caller,
+                python_points({NAMES[2]: {moments[0]: 5.0}}),
+                RAW,
+                campaign_id=world.campaign,
+            )
+        async with engine.connect() as connection:
+            selection = Selection([world.ts[0], world.ts[1], world.ts[2]], RAW)
+            found = await numeric.points(
+                connection, caller, selection, moments[0], moments[-1] + timedelta(1)
+            )
+            hourly = await numeric.bucketed(
+                connection, caller, selection, numeric.Bucketing(moments[0], moments[6]), Aggregation.SUM
+            )
+        assert found[world.ts[0]] == numeric.Points(moments, [float(i) for i in range(1500)])
+        assert found[world.ts[1]].values == [1.0] and found[world.ts[2]].values == [5.0]
+        assert hourly.values[world.ts[0]] == [15.0]
+
+    async def test_a_naive_datetime_is_refused(self, engine, world):
+        async with engine.connect() as connection:
+            with pytest.raises(Unprocessable, match="TZ-naive"):
+                await ingest.write(
+                    connection,
+                    _caller(world.admin),
+                    python_points({world.ts[0]: {datetime(2020, 1, 1): 1.0}}),
+                    RAW,
+                )

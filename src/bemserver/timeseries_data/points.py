@@ -163,17 +163,9 @@ async def retried(connection: AsyncConnection, work: Callable[[], Awaitable[None
     raise Conflict(_TRY_AGAIN)
 
 
-def _array_text(type_: Any) -> Any:
-    """A placeholder for an array sent as PostgreSQL array text, cast to `type_`[] (psycopg would
-    inspect each list to choose its type otherwise)."""
-
-    def placeholder(name: str) -> Any:
-        return cast(bindparam(name), ARRAY(type_))
-
-    return placeholder
-
-
-_INTS, _INSTANTS, _FLOATS = _array_text(Integer), _array_text(DateTime(timezone=True)), _array_text(Float)
+def _array(name: str, type_: Any) -> Any:
+    """An array placeholder, for a value sent as PostgreSQL array text (see write_small)."""
+    return cast(bindparam(name), ARRAY(type_))
 
 
 def _small_write(overwrite: bool, selection: Select[Any] | None) -> Executable:
@@ -201,12 +193,12 @@ def _small_write(overwrite: bool, selection: Select[Any] | None) -> Executable:
         select(series_of.timeseries_id, series_of.id)
         .where(
             series_of.data_state_id == select(state.c.id).scalar_subquery(),
-            series_of.timeseries_id == any_(_INTS("ts")),
+            series_of.timeseries_id == any_(_array("ts", Integer)),
         )
         .with_for_update(read=True, key_share=True)
         .cte("existing")
     )
-    wanted = func.unnest(_INTS("ts")).column_valued("t")
+    wanted = func.unnest(_array("ts", Integer)).column_valued("t")
     created = (
         pg_insert(series_of)
         .from_select(["timeseries_id", "data_state_id"], select(wanted, state.c.id))
@@ -218,7 +210,7 @@ def _small_write(overwrite: bool, selection: Select[Any] | None) -> Executable:
         select(existing.c.timeseries_id, existing.c.id), select(created.c.timeseries_id, created.c.id)
     ).cte("series")
     posted = (
-        func.unnest(_INTS("p"), _INSTANTS("t"), _FLOATS("v"))
+        func.unnest(_array("p", Integer), _array("t", DateTime(timezone=True)), _array("v", Float))
         .table_valued("ts", "t", "v", with_ordinality="o")
         .render_derived(name="r")
     )
@@ -240,7 +232,7 @@ def _small_write(overwrite: bool, selection: Select[Any] | None) -> Executable:
         insert(DirtySpan)
         .from_select(
             ["series_id", "lo", "hi"],
-            select(series.c.id, *span).where(series.c.timeseries_id == any_(_INTS("changed"))),
+            select(series.c.id, *span).where(series.c.timeseries_id == any_(_array("changed", Integer))),
         )
         .cte("noted")
     )
@@ -255,7 +247,7 @@ def _small_write(overwrite: bool, selection: Select[Any] | None) -> Executable:
 _SMALL_WRITES = Shapes()
 
 
-def _array(integers: Iterable[int]) -> str:
+def _array_text(integers: Iterable[int]) -> str:
     return "{" + ",".join(map(str, integers)) + "}"
 
 
@@ -301,13 +293,13 @@ async def write_small(
     # Floats are finite (checked when parsed) and repr() gives their shortest exact decimal.
     params: dict[str, Any] = {
         "ds": data_state_id,
-        "ts": _array(timeseries_ids),
-        "p": _array(row[0] for row in rows),
+        "ts": _array_text(timeseries_ids),
+        "p": _array_text(row[0] for row in rows),
         "t": "{" + ",".join(f'"{instant(row[1]).isoformat()}"' for row in rows) + "}",
         "v": "{" + ",".join(repr(row[2]) for row in rows) + "}",
         "lo": lo,
         "hi": hi,
-        "changed": _array(batch.spans if rows else ()),
+        "changed": _array_text(batch.spans if rows else ()),
     }
     params["write"] = bad_point is None and state_in_range
     if check is None:

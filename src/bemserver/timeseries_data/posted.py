@@ -16,7 +16,7 @@ import math
 import re
 import struct
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -168,6 +168,18 @@ def parse_body(body: bytes, *, csv_text: bool) -> Posted:
         return Posted(parsed.labels, (body.count(b"\n") + 1) * len(parsed.labels), csv=parsed)
     document = read_json(body)
     return Posted(list(document), sum(len(points) for points in document.values()), json=document)
+
+
+def python_points(document: Mapping[Any, Mapping[datetime | str, float | None]]) -> Posted:
+    """Points given by Python code, in the JSON body's shape: {timeseries id (int or text) or name:
+    {aware datetime (or ISO 8601 text): value}}; None values are skipped."""
+    data = {
+        str(label): {(t.isoformat() if isinstance(t, datetime) else t): v for t, v in points.items()}
+        for label, points in document.items()
+    }
+    if "" in data:
+        raise Unprocessable("Wrong timeseries ID: empty timeseries key")
+    return Posted(list(data), sum(len(points) for points in data.values()), json=data)
 
 
 # ---------------------------------------------------------------------------------------------------
