@@ -142,22 +142,22 @@ def parse_value(raw: Any, where: str) -> float:
 @dataclass(slots=True)
 class Posted:
     """A parsed body: its labels (timeseries ids or names, as posted), at most how many points it
-    holds, and its points still to pack (JSON: the parsed document; CSV: a reader after the header)."""
+    holds, and its points still to pack (`document`: the parsed JSON; `table`: a CSV reader after the header)."""
 
     labels: list[str]
     most: int
-    json: dict[str, dict[str, Any]] | None = None
-    csv: CsvBody | None = None
+    document: dict[str, dict[str, Any]] | None = None
+    table: CsvBody | None = None
 
     def batch(self, series_of: dict[str, int]) -> Batch:
         """The points packed, chunk by chunk, for the stored series of each label (JSON nulls and
         empty CSV cells are no points)."""
         batch = Batch(iter(()))
-        if self.csv is not None:
-            batch.chunks = _csv_chunks(self.csv, series_of, batch)
+        if self.table is not None:
+            batch.chunks = _csv_chunks(self.table, series_of, batch)
         else:
-            assert self.json is not None
-            batch.chunks = _json_chunks(self.json, series_of, batch)
+            assert self.document is not None
+            batch.chunks = _json_chunks(self.document, series_of, batch)
         return batch
 
 
@@ -165,9 +165,9 @@ def parse_body(body: bytes, *, csv_text: bool) -> Posted:
     """A JSON body, or a CSV one (`csv_text`), checked for its shape and labels (422)."""
     if csv_text:
         parsed = read_csv(body)
-        return Posted(parsed.labels, (body.count(b"\n") + 1) * len(parsed.labels), csv=parsed)
+        return Posted(parsed.labels, (body.count(b"\n") + 1) * len(parsed.labels), table=parsed)
     document = read_json(body)
-    return Posted(list(document), sum(len(points) for points in document.values()), json=document)
+    return Posted(list(document), sum(len(points) for points in document.values()), document=document)
 
 
 def python_points(document: Mapping[Any, Mapping[datetime | str, float | None]]) -> Posted:
@@ -179,7 +179,7 @@ def python_points(document: Mapping[Any, Mapping[datetime | str, float | None]])
     }
     if "" in data:
         raise Unprocessable("Wrong timeseries ID: empty timeseries key")
-    return Posted(list(data), sum(len(points) for points in data.values()), json=data)
+    return Posted(list(data), sum(len(points) for points in data.values()), document=data)
 
 
 # ---------------------------------------------------------------------------------------------------
