@@ -23,7 +23,6 @@ from bemserver.timeseries_data.params import (
     End,
     Start,
     TimezoneArg,
-    checked_units,
     unit_targets,
 )
 from bemserver.timeseries_data.paths import Operation, mount
@@ -82,7 +81,7 @@ async def get_aggregate(
     aggregation: AggregationArg = aggregate.Aggregation.AVG,
 ) -> Response:
     aggregate.check_bucket_width(bucket_width_value, bucket_width_unit)
-    targets = unit_targets(timeseries, checked_units(convert_to, len(timeseries)))
+    targets = unit_targets(timeseries, convert_to)
     resolved = await resolve(session, caller, Selection(timeseries, data_state, campaign_id))
     columns = resolved.columns(targets, unitless=aggregation is aggregate.Aggregation.COUNT)
     made = aggregate.bucket_grid(

@@ -24,7 +24,7 @@ from bemserver.timeseries_data import aggregate
 from bemserver.timeseries_data.aggregate import Aggregation
 from bemserver.timeseries_data.buckets import BucketUnit
 from bemserver.timeseries_data.export import column_points
-from bemserver.timeseries_data.params import checked_units, unit_targets
+from bemserver.timeseries_data.params import unit_targets
 from bemserver.timeseries_data.rollups import refresh_on
 from bemserver.timeseries_data.selection import Key, Selection, resolve
 from bemserver.timeseries_data.stats import Stats, series_stats
@@ -76,8 +76,7 @@ async def bucketed(
     requested timeseries ('' = none), as the routes' parameter. Errors (http.errors): 404/403
     campaign, 422 unknown timeseries, data state, bucket width, too many buckets or units, 403."""
     aggregate.check_bucket_width(grid.width, grid.unit)
-    requested = list(selection.timeseries)
-    targets = unit_targets(requested, checked_units(list(convert_to or []), len(requested)))
+    targets = unit_targets(selection.timeseries, convert_to)
     resolved = await resolve(connection, caller, selection)
     columns = resolved.columns(targets, unitless=aggregation is Aggregation.COUNT)
     made = aggregate.bucket_grid(grid.start, grid.end, grid.timezone, grid.width, grid.unit, len(columns))
@@ -104,8 +103,7 @@ async def points(
     convert_to: Sequence[str] | None = None,
 ) -> dict[Key, Points]:
     """The points in [start, end) of each selected timeseries (empty for one without any)."""
-    requested = list(selection.timeseries)
-    targets = unit_targets(requested, checked_units(list(convert_to or []), len(requested)))
+    targets = unit_targets(selection.timeseries, convert_to)
     resolved = await resolve(connection, caller, selection)
     found = {}
     for ts, column in zip(resolved.timeseries, resolved.columns(targets), strict=True):

@@ -32,10 +32,11 @@ Overwrite = Annotated[
 ]
 
 
-def checked_units(convert_to: list[str] | None, size: int) -> list[str] | None:
-    """Validate convert_to against the request's timeseries list (duplicates included, as sent)."""
+def unit_targets(requested: Sequence[Any], convert_to: Sequence[str] | None) -> dict[Any, str]:
+    """Target unit per requested timeseries (first occurrence wins for duplicates); '' = none.
+    `convert_to` is checked against the request's timeseries list (duplicates included, as sent)."""
     if not convert_to:
-        return None
+        return {}
     unknown = {}
     for position, symbol in enumerate(convert_to):
         try:
@@ -44,16 +45,10 @@ def checked_units(convert_to: list[str] | None, size: int) -> list[str] | None:
             unknown[str(position)] = ["Undefined unit."]
     if unknown:
         raise Unprocessable(errors={"query": {"convert_to": unknown}})
-    if len(convert_to) != size:
+    if len(convert_to) != len(requested):
         raise Unprocessable(errors={"query": {"_schema": [SIZE_MISMATCH]}})
-    return convert_to
-
-
-def unit_targets(requested: Sequence[Any], units: list[str] | None) -> dict[Any, str]:
-    """Target unit per requested timeseries (first occurrence wins for duplicates); '' = none.
-    `units` is checked_units' answer: None, or one unit per requested timeseries."""
     chosen: dict[Any, str] = {}
-    for key, unit in zip(requested, units or [], strict=False):
+    for key, unit in zip(requested, convert_to, strict=True):
         chosen.setdefault(key, unit)
     return chosen
 

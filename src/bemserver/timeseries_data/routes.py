@@ -20,7 +20,6 @@ from bemserver.timeseries_data.params import (
     Overwrite,
     Start,
     TimezoneArg,
-    checked_units,
     unit_targets,
 )
 from bemserver.timeseries_data.paths import Operation, mount
@@ -63,7 +62,7 @@ async def get_data(
     timezone: TimezoneArg = "UTC",
     convert_to: ConvertTo = None,
 ) -> Response:
-    targets = unit_targets(timeseries, checked_units(convert_to, len(timeseries)))
+    targets = unit_targets(timeseries, convert_to)
     resolved = await resolve(session, caller, Selection(timeseries, data_state, campaign_id))
     columns = resolved.columns(targets)
     fmt = accepted_format(request.headers.get("accept"))
