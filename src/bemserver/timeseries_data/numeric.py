@@ -57,7 +57,8 @@ class Buckets:
 
 @dataclass(frozen=True, slots=True)
 class Points:
-    """A timeseries' points, in time order: aware UTC timestamps and their values."""
+    """A timeseries' points, in time order: aware timestamps (in the connection's TimeZone: UTC on
+    the app's engines) and their values."""
 
     timestamps: list[datetime]
     values: list[float]
@@ -72,7 +73,7 @@ async def bucketed(
     *,
     convert_to: Sequence[str] | None = None,
 ) -> Buckets:
-    """The aggregate of each bucket of each selected timeseries. `convert_to`: one unit per
+    """The aggregate of each bucket of each selected timeseries (ids as ints, or names). `convert_to`: one unit per
     requested timeseries ('' = none), as the routes' parameter. Errors (http.errors): 404/403
     campaign, 422 unknown timeseries, data state, bucket width, too many buckets or units, 403."""
     aggregate.check_bucket_width(grid.width, grid.unit)
