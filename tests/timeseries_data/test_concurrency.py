@@ -118,9 +118,9 @@ class TestRetriesRunOut:
 
         async with engine.begin() as connection:
             with pytest.raises(Conflict, match="please try again"):
-                await points._retried(connection, always_deadlocked)
+                await points.retried(connection, always_deadlocked)
             assert await connection.scalar(text("SELECT 2")) == 2  # savepoints undone, still usable
-        assert attempts == points._ATTEMPTS > 1
+        assert attempts == points.ATTEMPTS > 1
 
     async def test_other_errors_are_not_retried(self, engine):
         attempts = 0
@@ -132,5 +132,5 @@ class TestRetriesRunOut:
 
         async with engine.begin() as connection:
             with pytest.raises(psycopg.errors.UndefinedTable):
-                await points._retried(connection, failing)
+                await points.retried(connection, failing)
         assert attempts == 1

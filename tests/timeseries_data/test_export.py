@@ -12,7 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 
 from bemserver.timeseries_data import export
-from bemserver.timeseries_data.export import Column, csv_chunks, json_chunks, streamed
+from bemserver.timeseries_data.export import csv_chunks, json_chunks, streamed
+from bemserver.timeseries_data.selection import SeriesColumn
 
 START = datetime(2020, 1, 1, tzinfo=UTC)
 END = datetime(2021, 1, 1, tzinfo=UTC)
@@ -44,7 +45,7 @@ class TestWindows:
         monkeypatch.setattr(export, "CHUNK", 7)
         first = await _series(engine, world, 50)
         second = await _series(engine, world, 20, step_minutes=3, position=1)
-        columns = [Column("b", second), Column("a", first), Column("none", None)]
+        columns = [SeriesColumn("b", second), SeriesColumn("a", first), SeriesColumn("none", None)]
         body = b"".join([chunk async for chunk in json_chunks(engine, columns, START, END, "UTC")])
         data = json.loads(body)
         assert list(data) == ["b", "a"]
@@ -55,7 +56,7 @@ class TestWindows:
         monkeypatch.setattr(export, "CHUNK", 4)
         first = await _series(engine, world, 30)
         second = await _series(engine, world, 10, step_minutes=3, position=1)
-        columns = [Column("a", first), Column("b", second)]
+        columns = [SeriesColumn("a", first), SeriesColumn("b", second)]
         body = b"".join([chunk async for chunk in csv_chunks(engine, columns, START, END, "UTC")]).decode()
         lines = body.splitlines()
         assert lines[0] == "Datetime,a,b"
@@ -70,7 +71,7 @@ class TestStoppingEarly:
     async def test_a_client_gone_mid_answer_frees_the_connections(self, engine, world, monkeypatch):
         monkeypatch.setattr(export, "CHUNK", 100)
         series = await _series(engine, world, 5000)
-        chunks = await streamed(json_chunks(engine, [Column("a", series)], START, END, "UTC"))
+        chunks = await streamed(json_chunks(engine, [SeriesColumn("a", series)], START, END, "UTC"))
         assert (await anext(chunks)).startswith(b'{"a":{')
         await chunks.aclose()
         await asyncio.sleep(0.2)

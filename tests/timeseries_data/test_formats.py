@@ -1,6 +1,5 @@
-"""formats.py: negotiation, scalar rendering, the JSON/CSV writers and their SQL twins."""
+"""formats.py: negotiation, scalar rendering and its SQL twins."""
 
-import json
 import math
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -14,14 +13,10 @@ from bemserver.timeseries_data.formats import (
     Format,
     accepted_format,
     body_format,
-    bucketed_csv,
-    bucketed_json,
     csv_header,
     csv_timestamp,
     json_timestamp,
     number_text,
-    raw_csv,
-    raw_json,
     sql_csv_timestamp,
     sql_json_timestamp,
     sql_number,
@@ -100,47 +95,6 @@ class TestScalars:
 
     def test_csv_header_quotes_line_breaks_even_a_lone_cr(self):
         assert csv_header(["a\rb", "c\nd", " e "]) == 'Datetime,"a\rb","c\nd", e \n'
-
-
-def _join(chunks):
-    return b"".join(chunks).decode()
-
-
-class TestWriters:
-    moments = [datetime(2020, 1, 1, tzinfo=UTC), datetime(2020, 1, 1, 1, tzinfo=UTC)]
-
-    def test_raw_json_drops_missing_values_and_empty_series(self):
-        series = [
-            ("a", [(self.moments[0], 1.0), (self.moments[1], None)]),
-            ("b", [(self.moments[0], math.nan)]),
-        ]
-        assert json.loads(_join(raw_json(series, UTC))) == {"a": {"2020-01-01T00:00:00+00:00": 1.0}}
-
-    def test_raw_json_of_nothing_is_empty_object(self):
-        assert _join(raw_json([], UTC)) == "{}"
-
-    def test_raw_csv_writes_the_union_and_empty_cells(self):
-        rows = [(self.moments[0], [1.0, None]), (self.moments[1], [None, 2])]
-        assert _join(raw_csv(["1", "2"], rows, UTC)) == (
-            "Datetime,1,2\n2020-01-01T00:00:00+0000,1.0,\n2020-01-01T01:00:00+0000,,2\n"
-        )
-
-    def test_bucketed_json_keeps_every_bucket(self):
-        body = _join(bucketed_json(["x", "y"], self.moments, [[None, 2.5], [0, 3]], PARIS))
-        assert body == (
-            '{"x":{"2020-01-01T01:00:00+01:00":null,"2020-01-01T02:00:00+01:00":2.5},'
-            '"y":{"2020-01-01T01:00:00+01:00":0,"2020-01-01T02:00:00+01:00":3}}'
-        )
-
-    def test_bucketed_csv_keeps_every_bucket(self):
-        body = _join(bucketed_csv(["x"], self.moments, [[None, 2.5]], UTC))
-        assert body == "Datetime,x\n2020-01-01T00:00:00+0000,\n2020-01-01T01:00:00+0000,2.5\n"
-
-    def test_big_answers_come_in_several_chunks(self):
-        moments = [self.moments[0] + timedelta(minutes=i) for i in range(20000)]
-        chunks = list(bucketed_json(["x"], moments, [[1.0] * len(moments)], UTC))
-        assert len(chunks) > 1
-        assert len(json.loads(b"".join(chunks))["x"]) == 20000
 
 
 finite_floats = st.floats(allow_nan=False, allow_infinity=False)

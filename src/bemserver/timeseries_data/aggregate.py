@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import partial
 from typing import Any
@@ -24,7 +24,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bemserver.timeseries_data.buckets import CalendarGrid, FixedGrid, Grid, iso_starts
+from bemserver.db.engine import Reader
+from bemserver.http.errors import Unprocessable
+from bemserver.timeseries_data.buckets import (
+    FIXED_SECONDS,
+    BucketUnit,
+    CalendarGrid,
+    FixedGrid,
+    Grid,
+    check_width,
+    grid,
+    iso_starts,
+)
 from bemserver.timeseries_data.formats import (
     Format,
     csv_header,
@@ -35,9 +46,12 @@ from bemserver.timeseries_data.formats import (
     sql_number,
 )
 from bemserver.timeseries_data.parallel import side_by_side
-from bemserver.timeseries_data.rollups import LEVELS, Level, refresh
+from bemserver.timeseries_data.rollups import LEVELS, RollupLevel, refresh
+from bemserver.timeseries_data.selection import SeriesColumn
 
 CHUNK_VALUES = 400_000  # buckets x series rendered by one query
+MAX_VALUES = 10_000_000  # buckets x timeseries in one answer
+MAX_WIDTH_SECONDS = 10**10  # about 317 years: wider buckets would only leave the datetime range
 FLOAT_MAX = "1.7976931348623157e308"
 
 
@@ -50,29 +64,28 @@ class Aggregation(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Column:
-    """One requested timeseries: its label, its stored series (None: never written in that data
-    state) and the linear conversion of its aggregates (value * scale + offset)."""
-
-    label: str
-    series_id: int | None
-    scale: float = 1.0
-    offset: float = 0.0
-
-    @property
-    def converted(self) -> bool:
-        return (self.scale, self.offset) != (1.0, 0.0)
-
-
-@dataclass(frozen=True, slots=True)
 class Query:
-    columns: list[Column]
+    columns: list[SeriesColumn]
     grid: Grid
     aggregation: Aggregation
     timezone: str
 
 
-def source_level(grid: Grid) -> Level | None:
+def check_bucket_width(value: int, unit: BucketUnit) -> None:
+    """422 for a width that is not 1 for a calendar unit, or beyond MAX_WIDTH_SECONDS."""
+    check_width(value, unit)
+    if value * FIXED_SECONDS.get(unit, 1) > MAX_WIDTH_SECONDS:
+        raise Unprocessable(errors={"query": {"bucket_width_value": ["Bucket width too large."]}})
+
+
+def bucket_grid(
+    start: datetime, end: datetime, timezone: str, value: int, unit: BucketUnit, series: int
+) -> Grid:
+    """The grid of an answer for `series` timeseries (422 beyond MAX_VALUES values)."""
+    return grid(start, end, timezone, value, unit, MAX_VALUES // max(series, 1))
+
+
+def source_level(grid: Grid) -> RollupLevel | None:
     """The coarsest rollup level whose cells tile every bucket of the grid; None: the points."""
     for level in LEVELS:
         if grid.aligned(level.seconds):
@@ -118,7 +131,7 @@ GROUPED_SUMS = ("sum(count)::int8", "sum(micros)", "sum(decimals)", "NULL::float
 CELL_SUMS = ("count", "micros", "decimals", "fsum", "min", "max")
 
 
-def _sparse(grid: Grid, level: Level | None, aggregation: Aggregation, series: str) -> str:
+def _sparse(grid: Grid, level: RollupLevel | None, aggregation: Aggregation, series: str) -> str:
     """SQL of the non-empty buckets in [:lo, :hi) of the stored series given by the :`series` parameter."""
     if level is None:
         moment, sums = "timestamp", RAW_SUMS
@@ -181,29 +194,45 @@ def _number(column: str, fmt: Format) -> str:
     return f"CASE WHEN {column} IS NULL OR {column} = 'NaN' THEN '' ELSE {sql_number(column)} END"
 
 
-def _branch(query: Query, level: Level | None, fmt: Format, position: int, column: Column) -> str:
-    """SQL of one row (position, cells): the column's cells of every bucket in [:k0, :k1), joined by
-    commas, an empty bucket being :gap<position>. The window reads the buckets in order (the
-    primary key's, when cells are buckets: no sort), and string_agg takes them in that order."""
+def _valued(query: Query, level: RollupLevel | None, position: int, column: SeriesColumn) -> str:
+    """SQL of the column's non-empty buckets in [:k0, :k1): k, ord (the order of k) and the
+    aggregate, converted. Shared by both outputs: numbers and rendered text."""
     aggregation = query.aggregation
     valued = f"SELECT k, ord, {_value(aggregation)} AS value FROM ({_sparse(query.grid, level, aggregation, f'id{position}')}) AS sparse"
     if column.converted:
         valued = f"SELECT k, ord, {_converted(position)} AS value FROM ({valued} OFFSET 0) AS raw"
+    return valued
+
+
+def _branch(query: Query, level: RollupLevel | None, fmt: Format, position: int, column: SeriesColumn) -> str:
+    """SQL of one row (position, cells): the column's cells of every bucket in [:k0, :k1), joined by
+    commas, an empty bucket being :gap<position>. The window reads the buckets in order (the
+    primary key's, when cells are buckets: no sort), and string_agg takes them in that order."""
+    if column.converted or query.aggregation is not Aggregation.COUNT:
         cell = _number("value", fmt)
     else:
-        cell = "value::text" if aggregation is Aggregation.COUNT else _number("value", fmt)
+        cell = "value::text"
     gap = f"CAST(:gap{position} AS text)"
     return f"""
         SELECT {position} AS position,
             string_agg(repeat({gap} || ',', (k - prev - 1)::int) || cell, ',') || repeat(',' || {gap}, (:k1 - 1 - max(k))::int)
         FROM (
-            SELECT k, lag(k, 1, :k0 - 1) OVER (ORDER BY ord) AS prev, {cell} AS cell FROM ({valued} ORDER BY ord OFFSET 0) AS valued
+            SELECT k, lag(k, 1, :k0 - 1) OVER (ORDER BY ord) AS prev, {cell} AS cell FROM ({_valued(query, level, position, column)} ORDER BY ord OFFSET 0) AS valued
         ) AS cells
     """
 
 
-def chunk_sql(query: Query, level: Level | None, fmt: Format, columns: list[Column]) -> str:
-    """Rows (position, cells) for the columns with a stored series, in the chunk [:k0, :k1)."""
+def chunk_sql(
+    query: Query, level: RollupLevel | None, fmt: Format | None, columns: list[SeriesColumn]
+) -> str:
+    """For the columns with a stored series, in the chunk [:k0, :k1): rows (position, cells) in
+    `fmt`, or without one rows (position, k, value) of the non-empty buckets."""
+    if fmt is None:
+        return " UNION ALL ".join(
+            f"(SELECT {position} AS position, k, value FROM ({_valued(query, level, position, column)}) AS valued)"
+            for position, column in enumerate(columns)
+            if column.series_id is not None
+        )
     return " UNION ALL ".join(
         f"({_branch(query, level, fmt, position, column)})"
         for position, column in enumerate(columns)
@@ -215,23 +244,29 @@ def chunk_sql(query: Query, level: Level | None, fmt: Format, columns: list[Colu
 # Running
 
 
-def _gap(column: Column, aggregation: Aggregation, fmt: Format) -> str:
-    """The text of an empty bucket: null / empty, or the count 0 (converted)."""
+def empty_value(column: SeriesColumn, aggregation: Aggregation) -> float | int | None:
+    """The number of an empty bucket: None, or the count 0 (converted)."""
     if aggregation is not Aggregation.COUNT:
-        return "null" if fmt is Format.JSON else ""
-    if not column.converted:
-        return "0"
-    zero = 0 * column.scale + column.offset
-    return json_number(zero) if fmt is Format.JSON else number_text(zero)
+        return None
+    return 0 * column.scale + column.offset if column.converted else 0
 
 
-def _params(query: Query, columns: list[Column], k0: int, k1: int, fmt: Format) -> dict[str, Any]:
+def _gap(column: SeriesColumn, aggregation: Aggregation, fmt: Format) -> str:
+    """The text of an empty bucket: null / empty, or the count 0 (converted)."""
+    value = empty_value(column, aggregation)
+    return json_number(value) if fmt is Format.JSON else number_text(value)
+
+
+def _params(
+    query: Query, columns: list[SeriesColumn], k0: int, k1: int, fmt: Format | None
+) -> dict[str, Any]:
     grid = query.grid
     params: dict[str, Any] = {"k0": k0, "k1": k1, "lo": grid.start(k0), "hi": grid.start(k1)}
     for position, column in enumerate(columns):
         if column.series_id is not None:
             params[f"id{position}"] = column.series_id
-            params[f"gap{position}"] = _gap(column, query.aggregation, fmt)
+            if fmt is not None:
+                params[f"gap{position}"] = _gap(column, query.aggregation, fmt)
             if column.converted:
                 params[f"sc{position}"] = column.scale
                 params[f"of{position}"] = column.offset
@@ -260,8 +295,8 @@ async def _begin(connection: AsyncConnection) -> None:
 async def _columns(
     connection: AsyncConnection,
     query: Query,
-    level: Level | None,
-    columns: list[Column],
+    level: RollupLevel | None,
+    columns: list[SeriesColumn],
     k0: int,
     k1: int,
     fmt: Format,
@@ -281,6 +316,22 @@ async def _columns(
     return cells
 
 
+async def numbers(
+    connection: Reader, query: Query, level: RollupLevel | None
+) -> list[list[float | int | None]]:
+    """Each column's aggregate for every bucket of the grid, on the given connection (the rollups of
+    `level` brought up to date by the caller); chunked as the rendered answers are."""
+    count, columns = query.grid.count, query.columns
+    values = [[empty_value(column, query.aggregation)] * count for column in columns]
+    if not any(column.series_id is not None for column in columns):
+        return values
+    statement = text(chunk_sql(query, level, None, columns))
+    for k0, k1 in _chunks(count, len(columns)):
+        for position, k, value in await connection.execute(statement, _params(query, columns, k0, k1, None)):
+            values[position][k] = value
+    return values
+
+
 def _chunks(count: int, width: int) -> list[tuple[int, int]]:
     size = max(1, CHUNK_VALUES // max(width, 1))
     return [(k, min(k + size, count)) for k in range(0, count, size)]
@@ -290,7 +341,7 @@ def _json_keys(query: Query, k0: int, k1: int) -> list[str]:
     return [f'"{text}":' for text in iso_starts(query.grid, ZoneInfo(query.timezone), k0, k1)]
 
 
-async def _prepare(engine: AsyncEngine, query: Query) -> Level | None:
+async def _prepare(engine: AsyncEngine, query: Query) -> RollupLevel | None:
     """The rollup level answering the query (None: the points), brought up to date."""
     level = source_level(query.grid)
     if level is not None:
@@ -299,7 +350,7 @@ async def _prepare(engine: AsyncEngine, query: Query) -> Level | None:
 
 
 async def _columns_apart(
-    engine: AsyncEngine, query: Query, level: Level | None, columns: list[Column], fmt: Format
+    engine: AsyncEngine, query: Query, level: RollupLevel | None, columns: list[SeriesColumn], fmt: Format
 ) -> list[list[str]]:
     """_columns for all the buckets, on a connection of its own."""
     async with engine.connect() as connection:
@@ -307,7 +358,7 @@ async def _columns_apart(
         return await _columns(connection, query, level, columns, 0, query.grid.count, fmt)
 
 
-async def _json_at_once(engine: AsyncEngine, query: Query, level: Level | None) -> bytes:
+async def _json_at_once(engine: AsyncEngine, query: Query, level: RollupLevel | None) -> bytes:
     """The whole answer of a query small enough for one chunk. Its columns are rendered by two
     connections side by side, while a thread renders the bucket keys."""
     columns = query.columns

@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +24,7 @@ from sqlalchemy import TextClause, text
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bemserver.db.engine import Reader
 from bemserver.timeseries_data.formats import (
     csv_header,
     json_key,
@@ -32,39 +32,25 @@ from bemserver.timeseries_data.formats import (
     sql_json_timestamp,
     sql_number,
 )
+from bemserver.timeseries_data.selection import SeriesColumn
 
 CHUNK = 10_000  # points of one series in one window
 WORKERS = 2  # connections rendering windows at the same time
 AHEAD = 4  # windows rendered before their turn to be sent, at most
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
-    """One requested timeseries: its label, its stored series (None: never written in that data
-    state) and the linear conversion of its values (value * scale + offset)."""
-
-    label: str
-    series_id: int | None
-    scale: float = 1.0
-    offset: float = 0.0
-
-    @property
-    def converted(self) -> bool:
-        return (self.scale, self.offset) != (1.0, 0.0)
-
-
-def _value(column: Column, position: int) -> str:
+def _value(column: SeriesColumn, position: int) -> str:
     if not column.converted:
         return "value"
     return f"(value * CAST(:scale{position} AS float8) + CAST(:offset{position} AS float8))"
 
 
-def _kept(column: Column, position: int) -> str:
+def _kept(column: SeriesColumn, position: int) -> str:
     # A converted value could overflow float8 (an error in PostgreSQL): such points are left out.
     return f" AND abs(value) <= CAST(:limit{position} AS float8)" if column.converted else ""
 
 
-def _params(columns: Sequence[Column]) -> dict[str, Any]:
+def _params(columns: Sequence[SeriesColumn]) -> dict[str, Any]:
     params: dict[str, Any] = {}
     for position, column in enumerate(columns):
         params[f"series{position}"] = column.series_id
@@ -95,7 +81,7 @@ async def _begin(connection: AsyncConnection, timezone: str) -> None:
 # Windows
 
 
-def _bounds_query(columns: Sequence[Column]) -> TextClause:
+def _bounds_query(columns: Sequence[SeriesColumn]) -> TextClause:
     """(position, instant) of the 1st, (CHUNK+1)-th, (2·CHUNK+1)-th... point of each series."""
     branches = " UNION ALL ".join(
         f"SELECT {position} AS k, timestamp FROM ("
@@ -108,7 +94,7 @@ def _bounds_query(columns: Sequence[Column]) -> TextClause:
 
 
 async def _bounds(
-    connection: AsyncConnection, columns: Sequence[Column], params: dict[str, Any]
+    connection: AsyncConnection, columns: Sequence[SeriesColumn], params: dict[str, Any]
 ) -> dict[int, list[datetime]]:
     """Per column position (stored series only), the ascending instants that open its windows."""
     stored = [(position, column) for position, column in enumerate(columns) if column.series_id is not None]
@@ -197,7 +183,7 @@ async def _rendered(engine: AsyncEngine, timezone: str, jobs: list[Job]) -> Asyn
 # JSON
 
 
-def _json_window(column: Column, position: int) -> TextClause:
+def _json_window(column: SeriesColumn, position: int) -> TextClause:
     line = f"""'"' || {sql_json_timestamp("timestamp", "x")} || '":' || {sql_number("v")}"""
     return text(
         f"SELECT string_agg({line}, ',' ORDER BY timestamp) FROM ("
@@ -208,7 +194,7 @@ def _json_window(column: Column, position: int) -> TextClause:
 
 
 async def json_chunks(
-    engine: AsyncEngine, columns: list[Column], start: datetime, end: datetime, timezone: str
+    engine: AsyncEngine, columns: list[SeriesColumn], start: datetime, end: datetime, timezone: str
 ) -> AsyncIterator[bytes]:
     """{"<label>": {"<timestamp>": value, ...}, ...} in column order; series without points left out."""
     params = _params(columns) | {"start": start, "end": end}
@@ -246,7 +232,7 @@ async def json_chunks(
 # CSV
 
 
-def _csv_window(columns: Sequence[Column]) -> TextClause:
+def _csv_window(columns: Sequence[SeriesColumn]) -> TextClause:
     """The lines of the timestamps in [low, high), grouped by hashing, ordered by string_agg."""
     stored = [(position, column) for position, column in enumerate(columns) if column.series_id is not None]
     branches = " UNION ALL ".join(
@@ -271,7 +257,7 @@ def _csv_window(columns: Sequence[Column]) -> TextClause:
 
 
 async def csv_chunks(
-    engine: AsyncEngine, columns: list[Column], start: datetime, end: datetime, timezone: str
+    engine: AsyncEngine, columns: list[SeriesColumn], start: datetime, end: datetime, timezone: str
 ) -> AsyncIterator[bytes]:
     """'Datetime,<labels>' then one line per timestamp of the union, empty cell = no value."""
     header = csv_header([column.label for column in columns])
@@ -294,6 +280,26 @@ async def csv_chunks(
                 header = ""
     if header:
         yield header.encode()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Numbers
+
+
+async def column_points(
+    connection: Reader, column: SeriesColumn, start: datetime, end: datetime
+) -> tuple[list[datetime], list[float]]:
+    """The column's points in [start, end) as (timestamps, values), converted as the JSON and CSV
+    answers are (points whose converted value would leave the float range are left out)."""
+    if column.series_id is None or start >= end:
+        return [], []
+    query = text(
+        f"SELECT timestamp, {_value(column, 0)} AS v FROM timeseries_data"
+        " WHERE series_id = :series0 AND timestamp >= :start AND timestamp < :end AND value IS NOT NULL"
+        f"{_kept(column, 0)} ORDER BY timestamp"
+    )
+    rows = (await connection.execute(query, _params([column]) | {"start": start, "end": end})).all()
+    return [row[0] for row in rows], [row[1] for row in rows]
 
 
 # ---------------------------------------------------------------------------------------------------

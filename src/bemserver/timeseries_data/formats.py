@@ -1,6 +1,6 @@
-"""Rendering data answers: content negotiation, timestamps, numbers, and streamed JSON / CSV writers.
+"""Rendering data answers: content negotiation, timestamps and numbers, in Python and in SQL.
 
-Shared by the raw reads and by aggregates/stats. Two shapes are written:
+Shared by the raw reads and by aggregates/stats, whose text PostgreSQL renders. Two shapes:
 * raw: {"<label>": {"<timestamp>": value, ...}, ...}; missing values (None, NaN) are dropped and a
   series without any value is left out entirely. In CSV it is the union of timestamps, one column
   per series, empty cell = no value.
@@ -14,7 +14,7 @@ Numbers: floats as Python repr ("0.0", "2.1666666666666665"), ints (counts) as i
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
 from enum import StrEnum
 
@@ -23,7 +23,6 @@ from starlette.responses import StreamingResponse
 
 JSON_MEDIA_TYPE = "application/json"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
-CHUNK_SIZE = 1 << 16  # bytes gathered before a chunk is yielded
 
 Value = float | int | None
 
@@ -99,13 +98,10 @@ def body_format(content_type: str | None) -> Format:
     return Format.CSV if media_type(content_type) == "text/csv" else Format.JSON
 
 
-def response_media_type(fmt: Format) -> str:
-    return CSV_MEDIA_TYPE if fmt is Format.CSV else JSON_MEDIA_TYPE
-
-
-def data_response(chunks: Iterable[bytes] | object, fmt: Format, status_code: int = 200) -> StreamingResponse:
+def data_response(chunks: Iterable[bytes] | object, fmt: Format) -> StreamingResponse:
     """A streamed answer with the right Content-Type; `chunks` may be a sync or async iterator of bytes."""
-    return StreamingResponse(chunks, status_code=status_code, media_type=response_media_type(fmt))  # type: ignore[arg-type]
+    media_type = CSV_MEDIA_TYPE if fmt is Format.CSV else JSON_MEDIA_TYPE
+    return StreamingResponse(chunks, media_type=media_type)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -118,10 +114,6 @@ def json_timestamp(moment: datetime, tz: tzinfo) -> str:
 
 def csv_timestamp(moment: datetime, tz: tzinfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%dT%H:%M:%S%z")
-
-
-def is_missing(value: Value) -> bool:
-    return value is None or (type(value) is not int and math.isnan(value))
 
 
 def number_text(value: Value) -> str:
@@ -150,7 +142,7 @@ def json_key(label: str) -> str:
     return orjson.dumps(label).decode()
 
 
-def csv_cell(text: str) -> str:
+def _csv_cell(text: str) -> str:
     """RFC 4180: a cell holding a comma, a quote or a line break (CR or LF) is quoted, quotes doubled.
     (csv.writer with a '\\n' line terminator would leave a lone CR unquoted.)"""
     if any(special in text for special in ',"\r\n'):
@@ -158,139 +150,12 @@ def csv_cell(text: str) -> str:
     return text
 
 
-def csv_line(cells: Sequence[str]) -> str:
-    """One CSV line ending with '\\n'."""
-    return ",".join(csv_cell(cell) for cell in cells) + "\n"
-
-
 def csv_header(labels: Sequence[str]) -> str:
-    return csv_line(["Datetime", *labels])
+    return ",".join(_csv_cell(cell) for cell in ["Datetime", *labels]) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------------
-# Chunking
-
-
-class _Chunker:
-    """Gathers text pieces and hands out UTF-8 chunks of about CHUNK_SIZE bytes."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.size = 0
-
-    def add(self, piece: str) -> bytes | None:
-        self.parts.append(piece)
-        self.size += len(piece)
-        if self.size >= CHUNK_SIZE:
-            return self.flush()
-        return None
-
-    def flush(self) -> bytes:
-        chunk = "".join(self.parts).encode()
-        self.parts.clear()
-        self.size = 0
-        return chunk
-
-
-# ---------------------------------------------------------------------------------------------------
-# Raw shape
-
-
-def raw_json(series: Iterable[tuple[str, Iterable[tuple[datetime, Value]]]], tz: tzinfo) -> Iterator[bytes]:
-    """{"label": {"ts": value}}: missing values dropped, series without values left out."""
-    chunker = _Chunker()
-    first_series = True
-    for label, points in series:
-        opened = False
-        for moment, value in points:
-            if is_missing(value):
-                continue
-            if not opened:
-                head = "{" if first_series else ","
-                head += json_key(label) + ":{"
-                first_series = False
-                opened = True
-            else:
-                head = ","
-            chunk = chunker.add(f'{head}"{json_timestamp(moment, tz)}":{json_number(value)}')
-            if chunk:
-                yield chunk
-        if opened:
-            chunker.add("}")
-    chunker.add("{}" if first_series else "}")
-    yield chunker.flush()
-
-
-def raw_csv(
-    labels: Sequence[str], rows: Iterable[tuple[datetime, Sequence[Value]]], tz: tzinfo
-) -> Iterator[bytes]:
-    """Header then one line per timestamp (ascending, as given); a row without any value is skipped."""
-    chunker = _Chunker()
-    chunker.add(csv_header(labels))
-    for moment, values in rows:
-        cells = [number_text(value) for value in values]
-        if not any(cells):
-            continue
-        chunk = chunker.add(
-            csv_timestamp(moment, tz) + "," + ",".join(cells) + "\n"
-            if cells
-            else csv_timestamp(moment, tz) + "\n"
-        )
-        if chunk:
-            yield chunk
-    yield chunker.flush()
-
-
-# ---------------------------------------------------------------------------------------------------
-# Bucketed shape
-
-
-def bucketed_json(
-    labels: Sequence[str], index: Sequence[datetime], columns: Sequence[Sequence[Value]], tz: tzinfo
-) -> Iterator[bytes]:
-    """{"label": {"ts": value or null, ...}}: every label, every bucket of the index."""
-    keys = [f'"{json_timestamp(moment, tz)}":' for moment in index]
-    chunker = _Chunker()
-    chunker.add("{")
-    for position, (label, column) in enumerate(zip(labels, columns, strict=True)):
-        chunker.add(("," if position else "") + json_key(label) + ":{")
-        for row, (key, value) in enumerate(zip(keys, column, strict=True)):
-            chunk = chunker.add(("," if row else "") + key + json_number(value))
-            if chunk:
-                yield chunk
-        chunker.add("}")
-    chunker.add("}")
-    yield chunker.flush()
-
-
-def bucketed_csv(
-    labels: Sequence[str], index: Sequence[datetime], columns: Sequence[Sequence[Value]], tz: tzinfo
-) -> Iterator[bytes]:
-    """Header, then one line per bucket of the index (empty cell = no value)."""
-    chunker = _Chunker()
-    chunker.add(csv_header(labels))
-    rendered = [[number_text(value) for value in column] for column in columns]
-    for row, moment in enumerate(index):
-        cells = "".join("," + column[row] for column in rendered)
-        chunk = chunker.add(csv_timestamp(moment, tz) + cells + "\n")
-        if chunk:
-            yield chunk
-    yield chunker.flush()
-
-
-def render_bucketed(
-    fmt: Format,
-    labels: Sequence[str],
-    index: Sequence[datetime],
-    columns: Sequence[Sequence[Value]],
-    tz: tzinfo,
-) -> StreamingResponse:
-    writer = bucketed_csv if fmt is Format.CSV else bucketed_json
-    return data_response(writer(labels, index, columns, tz), fmt)
-
-
-# ---------------------------------------------------------------------------------------------------
-# SQL-side rendering (for large answers: PostgreSQL formats, Python only forwards bytes).
+# SQL-side rendering (PostgreSQL formats, Python only forwards bytes).
 # The timestamp expressions render a timestamptz column in the session's TimeZone, which the caller
 # sets for the transaction with `SELECT set_config('TimeZone', :tz, true)`.
 

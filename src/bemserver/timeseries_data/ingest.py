@@ -1,281 +1,118 @@
-"""Posted points: JSON or CSV bodies parsed straight into binary COPY rows, validated as a whole.
+"""Writing and deleting points: the one place that chooses how (the statements are in points.py).
 
-A body is first checked for its shape and its labels (timeseries ids or names) without looking at
-the points; the caller then resolves the labels to stored series and `*_points` packs every point
-into PostgreSQL's binary COPY row format (series_id int4, timestamp int8 µs since 2000, value
-float8). The first bad timestamp or value stops everything with a 422 naming it, so a request
-writes all its points or none.
+Strategies, by the posted body's size (at most `posted.most` points):
+* small, timeseries by id: one statement checks the timeseries and their permission, finds or
+  creates the series and inserts the points (points.write_small with its check);
+* small, by name: the timeseries selected first, then that one statement without its check;
+* larger: in one transaction, the series found (locked) or created, then the points inserted from
+  arrays if they turn out few, else COPY'd straight into the table, or, when some instant is
+  already stored, COPY'd into a staging table merged into the table.
+Existing values win unless `overwrite`; within one request, the first value posted for an instant
+wins (the last one with `overwrite`). A request writes all its points or none.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import math
-import re
-import struct
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime
 
-import orjson
+from bemserver.auth.caller import Caller
+from bemserver.db.driver import connection_of, driver_of, transaction
+from bemserver.db.engine import Reader
+from bemserver.http.fields import is_database_id
+from bemserver.timeseries_data import points, rollups
+from bemserver.timeseries_data.posted import Batch, Posted, id_labels, row_count
+from bemserver.timeseries_data.selection import (
+    Resolved,
+    Selection,
+    data_state_series,
+    query_values,
+    select_timeseries,
+)
 
-from bemserver.http.errors import Unprocessable
-from bemserver.http.fields import DT_MAX, DT_MIN, parse_integer
-
-PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-MICROSECOND = timedelta(microseconds=1)
-MIN_US = (DT_MIN - PG_EPOCH) // MICROSECOND
-MAX_US = (DT_MAX - PG_EPOCH) // MICROSECOND  # excluded, as end_time is in reads
-
-ROW = struct.Struct("!hiiiqid")  # 3 fields: (4, series_id), (8, µs), (8, value)
-COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
-COPY_TRAILER = struct.pack("!h", -1)
-
-_INTEGER = re.compile(r"[+-]?[0-9]+")
-_SHOWN = 80  # characters of a bad input quoted in an error message
-CHUNK_ROWS = 8192  # points packed together, then handed to COPY
+SMALL_BATCH = 1000  # points; up to this many, one INSERT beats COPY and its checks
 
 
-def instant(micros: int) -> datetime:
-    return PG_EPOCH + timedelta(microseconds=micros)
-
-
-def _shown(value: Any) -> str:
-    text = value if isinstance(value, str) else repr(value)
-    return repr(text if len(text) <= _SHOWN else text[:_SHOWN] + "...")
-
-
-class Batch:
-    """Packed points, produced chunk by chunk as the body is parsed (so that COPY can start while
-    the rest is still being parsed), and per series the [first, last] µs span of its points."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self.chunks = chunks
-        self.spans: dict[int, list[int]] = {}
-
-    def bounds(self) -> tuple[datetime, datetime]:
-        """[start, end) covering every point of the batch (once every chunk has been produced)."""
-        low = min(span[0] for span in self.spans.values())
-        high = max(span[1] for span in self.spans.values())
-        return instant(low), instant(high + 1)
-
-    def extend(self, series_id: int, low: int, high: int) -> None:
-        if high < low:
+async def write(
+    connection: Reader,
+    caller: Caller,
+    posted: Posted,
+    data_state: int,
+    *,
+    campaign_id: int | None = None,
+    overwrite: bool = False,
+) -> None:
+    """Write the posted points of timeseries named by id, or by name within `campaign_id` (whose
+    access the caller checked: see selection.require_readable_campaign). Errors, in order:
+    unknown timeseries (422), permission (403), unknown data state (422), a bad point (422)."""
+    labels = posted.labels
+    keys: list[int] | list[str] = labels
+    if campaign_id is None:
+        keys = ids = id_labels(labels)
+        if posted.most <= SMALL_BATCH:
+            await _write_small_by_id(connection, caller, posted, ids, data_state, overwrite)
             return
-        span = self.spans.get(series_id)
-        if span is None:
-            self.spans[series_id] = [low, high]
-        else:
-            span[0] = min(span[0], low)
-            span[1] = max(span[1], high)
-
-
-def row_count(chunk: bytes) -> int:
-    return len(chunk) // ROW.size
-
-
-def rows_of(chunks: list[bytes]) -> Iterator[tuple[int, int, float]]:
-    """(series_id, µs, value) of packed rows."""
-    for chunk in chunks:
-        for _, _, series_id, _, micros, _, value in ROW.iter_unpack(chunk):
-            yield series_id, micros, value
-
-
-# ---------------------------------------------------------------------------------------------------
-# Scalars
-
-
-# datetime.fromisoformat (3.11) skips any one character before the zone: "00:00:00xZ" parses.
-_JUNK_BEFORE_ZONE = re.compile(r"[^0-9][Z+-][0-9:.]*\s*$")
-
-
-def parse_timestamp(text: str) -> int:
-    """µs since 2000-01-01 UTC of an aware ISO 8601 timestamp within the supported range."""
-    try:
-        if _JUNK_BEFORE_ZONE.search(text):
-            raise ValueError(text)
-        moment = datetime.fromisoformat(text.strip())
-    except (ValueError, TypeError):
-        raise Unprocessable(f"Invalid timestamp: {_shown(text)}") from None
-    if moment.tzinfo is None:
-        raise Unprocessable(f"Invalid or TZ-naive timestamp: {_shown(text)}")
-    try:
-        micros = (moment - PG_EPOCH) // MICROSECOND
-    except OverflowError:
-        micros = MAX_US
-    if not MIN_US <= micros < MAX_US:
-        raise Unprocessable(
-            f"Invalid timestamp: {_shown(text)} is out of range [{DT_MIN.isoformat()}, {DT_MAX.isoformat()})"
+    selection = Selection(keys, data_state, campaign_id)
+    selected = await select_timeseries(connection, caller, selection)
+    by_key = {(ts.name if selection.by_name else ts.id): ts.id for ts in selected}
+    timeseries_ids = list(by_key.values())
+    # The request runs in autocommit: a small write is one statement, a larger one a transaction.
+    if posted.most <= SMALL_BATCH:
+        # Points packed with their timeseries id; series found or created by the same statement.
+        by_label = {label: by_key[key] for label, key in zip(labels, keys, strict=True)}
+        await points.write_small(
+            connection, posted.batch(by_label), timeseries_ids, data_state, overwrite=overwrite
         )
-    return micros
+        return
+    async with transaction(connection):
+        stored = await data_state_series(connection, timeseries_ids, data_state, create=True)
+        by_label = {label: stored[by_key[key]] for label, key in zip(labels, keys, strict=True)}
+        await _write_batch(connection, posted.batch(by_label), overwrite)
 
 
-# Subnormal floats (0 < |x| < 2.2250738585072014e-308) are refused: PostgreSQL's float8 arithmetic
-# reports an underflow error when a product or quotient of them rounds to 0 (averages, conversions).
-TINY = sys.float_info.min
+async def _write_small_by_id(
+    connection: Reader, caller: Caller, posted: Posted, ids: list[int], data_state: int, overwrite: bool
+) -> None:
+    """One statement that also checks the timeseries (see points.write_small)."""
+    wanted = list(dict.fromkeys(ids))
+    values = query_values(caller, wanted, None)
+    check = points.Check(caller, wanted, values)
+    # Ids beyond int4 are unknown (the statement then writes nothing): packed as 0.
+    by_id = {label: key if is_database_id(key) else 0 for label, key in zip(posted.labels, ids, strict=True)}
+    storable = values["wanted"]  # the others are unknown: reported, never written
+    await points.write_small(
+        connection, posted.batch(by_id), storable, data_state, overwrite=overwrite, check=check
+    )
 
 
-def storable(value: float) -> bool:
-    return math.isfinite(value) and (value == 0.0 or not -TINY < value < TINY)
+async def _write_batch(target: Reader, batch: Batch, overwrite: bool) -> None:
+    """Every point of the batch (rows carrying series ids), or none: a bad point raises while
+    parsing, and the caller's transaction is rolled back."""
+    connection = await connection_of(target)
+    first: list[bytes] = []
+    count = 0
+    for chunk in batch.chunks:
+        first.append(chunk)
+        count += row_count(chunk)
+        if count > SMALL_BATCH:
+            break
+    if count == 0:
+        return
+    rest = batch.chunks
+
+    async def attempt() -> None:
+        nonlocal rest
+        if count <= SMALL_BATCH:
+            await points.insert_rows(connection, first, overwrite)
+        else:
+            # `first` gets every chunk COPY'd: an attempt after a deadlock starts from it
+            new_points, rest = await points.copy_new(await driver_of(connection), first, rest), iter(())
+            if not new_points:  # some instants are stored already: stage everything and merge
+                await points.merge(connection, first, overwrite)
+        await rollups.points_changed(connection, list(batch.spans), *batch.bounds())
+
+    await points.retried(connection, attempt)
 
 
-def parse_value(raw: Any, where: str) -> float:
-    """A storable float (finite, not subnormal) from a number, a boolean or a numeric string."""
-    try:
-        if isinstance(raw, bool | int | float) or (isinstance(raw, str) and raw.strip()):
-            number = float(raw)
-            if storable(number):
-                return number
-    except (ValueError, OverflowError):
-        pass
-    raise Unprocessable(f"Invalid values: {_shown(raw)} {where}")
-
-
-# ---------------------------------------------------------------------------------------------------
-# Labels
-
-
-def id_labels(labels: list[str]) -> list[int]:
-    """Timeseries ids of the by-id routes: integers, else 'Wrong timeseries ID type'."""
-    ids = []
-    for label in labels:
-        if not _INTEGER.fullmatch(label):
-            raise Unprocessable(f"Wrong timeseries ID type: {_shown(label)}")
-        ids.append(parse_integer(label))
-    return ids
-
-
-# ---------------------------------------------------------------------------------------------------
-# JSON: {"<label>": {"<timestamp>": value, ...}, ...}
-
-
-def read_json(body: bytes) -> dict[str, dict[str, Any]]:
-    """The parsed body, checked for its shape and non-empty labels."""
-    try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        raise Unprocessable("Wrong JSON file") from None
-    if not isinstance(data, dict) or not all(isinstance(points, dict) for points in data.values()):
-        raise Unprocessable("Wrong JSON file: expected {timeseries: {timestamp: value}}")
-    if "" in data:
-        raise Unprocessable("Wrong timeseries ID: empty timeseries key")
-    return data
-
-
-def json_points(data: dict[str, dict[str, Any]], series_of: dict[str, int]) -> Batch:
-    """Pack every point; `series_of` maps each label to its stored series id. Nulls are skipped."""
-    batch = Batch(iter(()))
-    batch.chunks = _json_chunks(data, series_of, batch)
-    return batch
-
-
-def _json_chunks(data: dict[str, dict[str, Any]], series_of: dict[str, int], batch: Batch) -> Iterator[bytes]:
-    rows: list[bytes] = []
-    append, pack = rows.append, ROW.pack
-    known: dict[str, int] = {}  # timestamp text -> µs, shared by series posted at the same instants
-    for label, points in data.items():
-        series_id = series_of[label]
-        low, high = MAX_US, MIN_US - 1
-        for text, raw in points.items():
-            if raw is None:
-                continue
-            micros = known.get(text)
-            if micros is None:
-                micros = known[text] = parse_timestamp(text)
-            if type(raw) is float and storable(raw):
-                value = raw
-            else:
-                value = parse_value(raw, f"for timeseries {_shown(label)} at {_shown(text)}")
-            append(pack(3, 4, series_id, 8, micros, 8, value))
-            if micros < low:
-                low = micros
-            if micros > high:
-                high = micros
-            if len(rows) >= CHUNK_ROWS:
-                yield b"".join(rows)
-                rows.clear()
-        batch.extend(series_id, low, high)
-    if rows:
-        yield b"".join(rows)
-
-
-# ---------------------------------------------------------------------------------------------------
-# CSV: "Datetime,<label>,..." then one line per timestamp; an empty cell is no value
-
-
-@dataclass(slots=True)
-class CsvBody:
-    labels: list[str]
-    reader: Any  # csv reader positioned after the header
-
-
-def read_csv(body: bytes) -> CsvBody:
-    try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise Unprocessable(f"Invalid file: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    if not text.strip():
-        raise Unprocessable("Empty file")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise Unprocessable(f"Bad CSV file: {exc}") from None
-    if not header:
-        raise Unprocessable("Missing headers")
-    if any(cell == "" for cell in header):
-        raise Unprocessable("Empty timeseries name or trailing comma")
-    if header[0] != "Datetime":
-        raise Unprocessable(f"Invalid file: the first header must be 'Datetime', not {_shown(header[0])}")
-    return CsvBody(header[1:], reader)
-
-
-def csv_points(body: CsvBody, series_of: dict[str, int]) -> Batch:
-    batch = Batch(iter(()))
-    batch.chunks = _csv_chunks(body, series_of, batch)
-    return batch
-
-
-def _csv_chunks(body: CsvBody, series_of: dict[str, int], batch: Batch) -> Iterator[bytes]:
-    rows: list[bytes] = []
-    append, pack = rows.append, ROW.pack
-    columns = [series_of[label] for label in body.labels]
-    width = len(columns) + 1
-    lows = [MAX_US] * len(columns)
-    highs = [MIN_US - 1] * len(columns)
-    reader = body.reader
-    try:
-        for row in reader:
-            if not row:
-                continue  # blank line
-            if len(row) > width:
-                raise Unprocessable(
-                    f"Bad CSV file: line {reader.line_num} has {len(row)} cells, the header {width}"
-                )
-            micros = parse_timestamp(row[0])
-            for position, cell in enumerate(row[1:]):
-                if not cell or cell.isspace():
-                    continue
-                try:
-                    value = float(cell)
-                except ValueError:
-                    value = math.nan
-                if not storable(value):
-                    parse_value(cell, f"at line {reader.line_num}, column {_shown(body.labels[position])}")
-                append(pack(3, 4, columns[position], 8, micros, 8, value))
-                if micros < lows[position]:
-                    lows[position] = micros
-                if micros > highs[position]:
-                    highs[position] = micros
-            if len(rows) >= CHUNK_ROWS:
-                yield b"".join(rows)
-                rows.clear()
-    except csv.Error as exc:
-        raise Unprocessable(f"Bad CSV file: line {reader.line_num}: {exc}") from None
-    for position, series_id in enumerate(columns):
-        batch.extend(series_id, lows[position], highs[position])
-    if rows:
-        yield b"".join(rows)
+async def delete(connection: Reader, resolved: Resolved, start: datetime, end: datetime) -> None:
+    """Delete the points of the resolved selection's series in [start, end)."""
+    await points.delete(connection, list(resolved.series.values()), start, end)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any
 
-from fastapi import Depends, Query
+from fastapi import Query
 
 from bemserver.http.errors import Unprocessable
 from bemserver.http.fields import AwareDT, Timezone
@@ -14,6 +13,8 @@ from bemserver.units import ConversionError, UnitError, conversion, parse_unit
 
 SIZE_MISMATCH = "If provided, convert_to must be the same size as timeseries."
 
+Ids = Annotated[list[int], Query(description="Timeseries IDs")]
+Names = Annotated[list[str], Query(description="Timeseries names (within the campaign)")]
 DataState = Annotated[int, Query(description="Data state ID")]
 Start = Annotated[AwareDT, Query(description="Initial datetime (included)")]
 End = Annotated[AwareDT, Query(description="End datetime (excluded)")]
@@ -31,23 +32,11 @@ Overwrite = Annotated[
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Window:
-    start: datetime
-    end: datetime
-
-
-def window(start_time: Start, end_time: End) -> Window:
-    return Window(start_time, end_time)
-
-
-WindowArgs = Annotated[Window, Depends(window)]
-
-
-def checked_units(convert_to: list[str] | None, size: int) -> list[str] | None:
-    """Validate convert_to against the request's timeseries list (duplicates included, as sent)."""
+def unit_targets(requested: Sequence[Any], convert_to: Sequence[str] | None) -> dict[Any, str]:
+    """Target unit per requested timeseries (first occurrence wins for duplicates); '' = none.
+    `convert_to` is checked against the request's timeseries list (duplicates included, as sent)."""
     if not convert_to:
-        return None
+        return {}
     unknown = {}
     for position, symbol in enumerate(convert_to):
         try:
@@ -56,9 +45,12 @@ def checked_units(convert_to: list[str] | None, size: int) -> list[str] | None:
             unknown[str(position)] = ["Undefined unit."]
     if unknown:
         raise Unprocessable(errors={"query": {"convert_to": unknown}})
-    if len(convert_to) != size:
+    if len(convert_to) != len(requested):
         raise Unprocessable(errors={"query": {"_schema": [SIZE_MISMATCH]}})
-    return convert_to
+    chosen: dict[Any, str] = {}
+    for key, unit in zip(requested, convert_to, strict=True):
+        chosen.setdefault(key, unit)
+    return chosen
 
 
 def scale(source_unit: str, target: str) -> tuple[float, float]:

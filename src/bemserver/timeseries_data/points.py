@@ -1,10 +1,10 @@
-"""Writing and deleting points, set-based, in the request's transaction.
+"""The statements that write and delete points (the ingest service chooses among them).
 
-Writes: small batches go in one INSERT ... SELECT FROM unnest(...). Larger ones are COPY'd in
-binary, chunk by chunk while the body is still being parsed, straight into the table (new data,
-the common bulk case); if an instant is already stored, that COPY is undone (savepoint) and the
-points go through a per-connection staging table merged into the table. Existing values win unless `overwrite`; within one request, the first value posted for an
-instant wins (the last one with `overwrite`).
+Rows come packed in PostgreSQL's binary COPY format (posted.py): inserted from arrays, COPY'd
+straight into the table (undone by a savepoint when an instant is already stored), or COPY'd into
+a per-connection staging table merged into the table. A small write can also be one statement
+that finds or creates the series and checks the data state (write_small). Deadlocks between
+concurrent writers are retried (retried).
 """
 
 from __future__ import annotations
@@ -15,68 +15,99 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import text
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    DateTime,
+    Executable,
+    Float,
+    Integer,
+    Select,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    true,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bemserver.db.driver import connection_of, driver_of, fetch_one, transaction
+from bemserver.auth.caller import Caller
+from bemserver.db.driver import connection_of, driver_of, transaction
 from bemserver.db.engine import Reader
-from bemserver.db.prepared import Prepared
+from bemserver.db.prepared import Shapes
 from bemserver.http.errors import Conflict, Unprocessable
 from bemserver.http.fields import is_database_id
+from bemserver.permissions import sql_caller
+from bemserver.timeseries.models import Timeseries, TimeseriesByDataState, TimeseriesDataState
 from bemserver.timeseries_data import rollups
-from bemserver.timeseries_data.ingest import COPY_HEADER, COPY_TRAILER, Batch, instant, row_count, rows_of
-from bemserver.timeseries_data.request import check_selected
+from bemserver.timeseries_data.models import TimeseriesData
+from bemserver.timeseries_data.posted import COPY_HEADER, COPY_TRAILER, Batch, instant, rows_of
+from bemserver.timeseries_data.rollup_models import DirtySpan
+from bemserver.timeseries_data.selection import check_selected, timeseries_query
 
-SMALL_BATCH = 1000  # points; below, one INSERT beats COPY and its checks
-
-_INSERT_ARRAYS = """
+_INSERT = """
 INSERT INTO timeseries_data (series_id, timestamp, value)
 SELECT s, t, v FROM unnest(CAST(:s AS int[]), CAST(:t AS timestamptz[]), CAST(:v AS float8[])) AS r(s, t, v)
 """
+_INSERT_KEEP = text(_INSERT + "ON CONFLICT DO NOTHING")
+_INSERT_OVERWRITE = text(_INSERT + "ON CONFLICT (series_id, timestamp) DO UPDATE SET value = EXCLUDED.value")
 
-_STAGING = """
+_STAGING = text("""
 CREATE TEMP TABLE IF NOT EXISTS timeseries_data_staging (
     series_id int NOT NULL,
     timestamp timestamptz NOT NULL,
     value float8 NOT NULL,
     position bigint GENERATED ALWAYS AS IDENTITY
 ) ON COMMIT DELETE ROWS
-"""
+""")
 
-_MERGE_KEEP = """
+_MERGE_KEEP = text("""
 INSERT INTO timeseries_data (series_id, timestamp, value)
 SELECT series_id, timestamp, value FROM timeseries_data_staging ORDER BY position
 ON CONFLICT DO NOTHING
-"""
+""")
 
-_MERGE_OVERWRITE = """
+_MERGE_OVERWRITE = text("""
 INSERT INTO timeseries_data (series_id, timestamp, value)
 SELECT DISTINCT ON (series_id, timestamp) series_id, timestamp, value
 FROM timeseries_data_staging ORDER BY series_id, timestamp, position DESC
 ON CONFLICT (series_id, timestamp) DO UPDATE SET value = EXCLUDED.value
-"""
+""")
 
-_COPY = "COPY {} (series_id, timestamp, value) FROM STDIN (FORMAT BINARY)"
+_COPY_INTO_TABLE = "COPY timeseries_data (series_id, timestamp, value) FROM STDIN (FORMAT BINARY)"
+_COPY_INTO_STAGING = "COPY timeseries_data_staging (series_id, timestamp, value) FROM STDIN (FORMAT BINARY)"
 
-_OVERWRITE = " ON CONFLICT (series_id, timestamp) DO UPDATE SET value = EXCLUDED.value"
+
+def _unique_keys(rows: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    """One row per key, the last posted winning (ON CONFLICT DO UPDATE needs unique keys)."""
+    return list({(s, u): (s, u, v) for s, u, v in rows}.values())
 
 
-async def _insert_small(connection: AsyncConnection, chunks: list[bytes], overwrite: bool) -> None:
+async def insert_rows(connection: AsyncConnection, chunks: list[bytes], overwrite: bool) -> None:
+    """Insert packed rows from arrays (few rows: cheaper than COPY)."""
     rows = list(rows_of(chunks))
-    if overwrite:  # one row per key, the last posted wins (ON CONFLICT DO UPDATE needs unique keys)
-        rows = list({(s, u): (s, u, v) for s, u, v in rows}.values())
+    if overwrite:
+        rows = _unique_keys(rows)
     series, micros, values = (list(column) for column in zip(*rows, strict=True))
-    statement = _INSERT_ARRAYS + (_OVERWRITE if overwrite else " ON CONFLICT DO NOTHING")
     instants = [instant(u) for u in micros]
-    await connection.execute(text(statement), {"s": series, "t": instants, "v": values})
+    statement = _INSERT_OVERWRITE if overwrite else _INSERT_KEEP
+    await connection.execute(statement, {"s": series, "t": instants, "v": values})
 
 
 async def _copy(
-    driver: psycopg.AsyncConnection[Any], table: str, first: list[bytes], rest: Iterator[bytes]
+    driver: psycopg.AsyncConnection[Any], sql: str, first: list[bytes], rest: Iterator[bytes]
 ) -> None:
     """COPY the chunks already packed, then the others as they get packed; all are kept in `first`."""
-    async with driver.cursor().copy(_COPY.format(table)) as copy:
+    async with driver.cursor().copy(sql) as copy:
         await copy.write(COPY_HEADER)
         for chunk in first:
             await copy.write(chunk)
@@ -86,56 +117,29 @@ async def _copy(
         await copy.write(COPY_TRAILER)
 
 
-async def _copy_new(driver: psycopg.AsyncConnection[Any], first: list[bytes], rest: Iterator[bytes]) -> bool:
-    """COPY straight into the table; False (and nothing written) if a key already exists."""
+async def copy_new(driver: psycopg.AsyncConnection[Any], first: list[bytes], rest: Iterator[bytes]) -> bool:
+    """COPY straight into the table; False (and nothing written) if a key already exists. Every
+    chunk ends up in `first`."""
     try:
         async with driver.transaction():  # a savepoint: a clash undoes only this COPY
-            await _copy(driver, "timeseries_data", first, rest)
+            await _copy(driver, _COPY_INTO_TABLE, first, rest)
     except (psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected):
         # A stored instant, or a concurrent request writing the same instants in another order:
-        # undone, the merge below waits for the other request instead.
+        # undone, the merge waits for the other request instead.
         first.extend(rest)  # if the COPY stopped early, parse (and check) the rest
         return False
     return True
 
 
-async def _merge(connection: AsyncConnection, chunks: list[bytes], overwrite: bool) -> None:
-    await connection.execute(text(_STAGING))
-    await _copy(await driver_of(connection), "timeseries_data_staging", chunks, iter(()))
-    await connection.execute(text(_MERGE_OVERWRITE if overwrite else _MERGE_KEEP))
-
-
-async def write(session: Reader, batch: Batch, *, overwrite: bool = False) -> None:
-    """Write every point of the batch, or none (a bad point raises while parsing: the caller's
-    transaction is rolled back)."""
-    connection = await connection_of(session)
-    first: list[bytes] = []
-    count = 0
-    for chunk in batch.chunks:
-        first.append(chunk)
-        count += row_count(chunk)
-        if count > SMALL_BATCH:
-            break
-    if count == 0:
-        return
-    rest = batch.chunks
-
-    async def attempt() -> None:
-        nonlocal rest
-        if count <= SMALL_BATCH:
-            await _insert_small(connection, first, overwrite)
-        else:
-            # `first` gets every chunk COPY'd: an attempt after a deadlock starts from it
-            new_points, rest = await _copy_new(await driver_of(connection), first, rest), iter(())
-            if not new_points:  # some instants are stored already: stage everything and merge
-                await _merge(connection, first, overwrite)
-        await rollups.points_changed(connection, list(batch.spans), *batch.bounds())
-
-    await _retried(connection, attempt)
+async def merge(connection: AsyncConnection, chunks: list[bytes], overwrite: bool) -> None:
+    """COPY into the staging table, then merge it into the table."""
+    await connection.execute(_STAGING)
+    await _copy(await driver_of(connection), _COPY_INTO_STAGING, chunks, iter(()))
+    await connection.execute(_MERGE_OVERWRITE if overwrite else _MERGE_KEEP)
 
 
 _RETRY_LATER = {"40P01", "40001"}  # deadlock detected, serialization failure
-_ATTEMPTS = 4
+ATTEMPTS = 4
 _TRY_AGAIN = "Concurrent writes to the same points: please try again"
 
 
@@ -143,12 +147,12 @@ def _must_retry(exc: BaseException) -> bool:
     return getattr(getattr(exc, "orig", exc), "sqlstate", None) in _RETRY_LATER
 
 
-async def _retried(connection: AsyncConnection, work: Callable[[], Awaitable[None]]) -> None:
+async def retried(connection: AsyncConnection, work: Callable[[], Awaitable[None]]) -> None:
     """Run `work` in a savepoint. Requests writing or deleting the same instants of the same
     series in different orders can deadlock: PostgreSQL aborts one of them, whose savepoint is
     rolled back (releasing its locks: the other request goes on) and `work` runs again, now
-    waiting for the other. After _ATTEMPTS, a 409 asking to try again (never a 500)."""
-    for _ in range(_ATTEMPTS):
+    waiting for the other. After ATTEMPTS, a 409 asking to try again (never a 500)."""
+    for _ in range(ATTEMPTS):
         try:
             async with transaction(connection):
                 await work()
@@ -159,69 +163,102 @@ async def _retried(connection: AsyncConnection, work: Callable[[], Awaitable[Non
     raise Conflict(_TRY_AGAIN)
 
 
-_SMALL_WRITE = """
-WITH {selected}state AS (SELECT id FROM timeseries_data_states WHERE id = %(ds)s{guard}),
-existing AS (
-    SELECT timeseries_id, id FROM timeseries_by_data_states
-    WHERE data_state_id = (SELECT id FROM state) AND timeseries_id = ANY(%(ts)s::int[]) FOR KEY SHARE
-),
-created AS (
-    INSERT INTO timeseries_by_data_states (timeseries_id, data_state_id)
-    SELECT t, state.id FROM unnest(%(ts)s::int[]) AS t CROSS JOIN state
-    ON CONFLICT DO NOTHING RETURNING timeseries_id, id
-),
-series AS (SELECT timeseries_id, id FROM existing UNION ALL SELECT timeseries_id, id FROM created),
-written AS (
-    INSERT INTO timeseries_data (series_id, timestamp, value)
-    SELECT series.id, r.t, r.v
-    FROM unnest(%(p)s::int[], %(t)s::timestamptz[], %(v)s::float8[]) WITH ORDINALITY AS r(ts, t, v, o)
-    JOIN series ON series.timeseries_id = r.ts ORDER BY r.o
-    {conflict}
-    RETURNING 1
-),
-noted AS (
-    INSERT INTO timeseries_data_dirty (series_id, lo, hi)
-    SELECT id, %(lo)s::timestamptz, %(hi)s::timestamptz FROM series WHERE timeseries_id = ANY(%(changed)s::int[])
-)
-SELECT EXISTS (SELECT 1 FROM timeseries_data_states WHERE id = %(ds)s) AS found,
-    (SELECT count(*) FROM series) AS series{checks}
-"""
-# With a selection to check, nothing is written unless every wanted timeseries is found and
-# allowed, and the points parsed: the statement returns what the caller needs to say why.
-_CHECKED = """selected AS ({selection}),
-verdict AS (
-    SELECT (SELECT count(*) FROM selected) = %(expected)s AND coalesce((SELECT bool_and(allowed) FROM selected), true) AS ok
-),
-"""
-_CHECKS = (
-    ", (SELECT array_agg(id) FROM selected) AS ids, (SELECT array_agg(allowed) FROM selected) AS allowed"
-)
+def _array(name: str, type_: Any) -> Any:
+    """An array placeholder, for a value sent as PostgreSQL array text (see write_small)."""
+    return cast(bindparam(name), ARRAY(type_))
 
 
-def _small_write(overwrite: bool, selection: str | None) -> str:
-    conflict = _OVERWRITE if overwrite else "ON CONFLICT DO NOTHING"
-    if selection is None:
-        return _SMALL_WRITE.format(selected="", guard=" AND %(write)s", conflict=conflict, checks="")
-    return _SMALL_WRITE.format(
-        selected=_CHECKED.format(selection=selection),
-        guard=" AND %(write)s AND (SELECT ok FROM verdict)",
-        conflict=conflict,
-        checks=_CHECKS,
+def _small_write(overwrite: bool, selection: Select[Any] | None) -> Executable:
+    """The statement of write_small. With a `selection` (selection.timeseries_query) to check,
+    nothing is written unless every wanted timeseries is found and allowed, and the statement
+    returns what the caller needs to say why."""
+    data_state = bindparam("ds", type_=Integer)
+    series_of = TimeseriesByDataState
+    guard: Any = bindparam("write", type_=Boolean)
+    checks: list[Any] = []
+    if selection is not None:
+        selected = selection.cte("selected")
+        all_found = select(func.count()).select_from(selected).scalar_subquery() == bindparam(
+            "expected", type_=Integer
+        )
+        all_allowed = func.coalesce(select(func.bool_and(selected.c.allowed)).scalar_subquery(), true())
+        verdict = select(and_(all_found, all_allowed).label("ok")).cte("verdict")
+        guard = and_(guard, select(verdict.c.ok).scalar_subquery())
+        checks = [
+            select(func.array_agg(selected.c.id)).scalar_subquery().label("ids"),
+            select(func.array_agg(selected.c.allowed)).scalar_subquery().label("allowed"),
+        ]
+    state = select(TimeseriesDataState.id).where(TimeseriesDataState.id == data_state, guard).cte("state")
+    existing = (
+        select(series_of.timeseries_id, series_of.id)
+        .where(
+            series_of.data_state_id == select(state.c.id).scalar_subquery(),
+            series_of.timeseries_id == any_(_array("ts", Integer)),
+        )
+        .with_for_update(read=True, key_share=True)
+        .cte("existing")
     )
+    wanted = func.unnest(_array("ts", Integer)).column_valued("t")
+    created = (
+        pg_insert(series_of)
+        .from_select(["timeseries_id", "data_state_id"], select(wanted, state.c.id))
+        .on_conflict_do_nothing()
+        .returning(series_of.timeseries_id, series_of.id)
+        .cte("created")
+    )
+    series = union_all(
+        select(existing.c.timeseries_id, existing.c.id), select(created.c.timeseries_id, created.c.id)
+    ).cte("series")
+    posted = (
+        func.unnest(_array("p", Integer), _array("t", DateTime(timezone=True)), _array("v", Float))
+        .table_valued("ts", "t", "v", with_ordinality="o")
+        .render_derived(name="r")
+    )
+    points = pg_insert(TimeseriesData).from_select(
+        ["series_id", "timestamp", "value"],
+        select(series.c.id, posted.c.t, posted.c.v)
+        .select_from(posted.join(series, series.c.timeseries_id == posted.c.ts))
+        .order_by(posted.c.o),
+    )
+    if overwrite:
+        points = points.on_conflict_do_update(
+            index_elements=["series_id", "timestamp"], set_={"value": points.excluded.value}
+        )
+    else:
+        points = points.on_conflict_do_nothing()
+    written = points.returning(literal_column("1")).cte("written")
+    span = [cast(bindparam(name), DateTime(timezone=True)) for name in ("lo", "hi")]
+    noted = (
+        insert(DirtySpan)
+        .from_select(
+            ["series_id", "lo", "hi"],
+            select(series.c.id, *span).where(series.c.timeseries_id == any_(_array("changed", Integer))),
+        )
+        .cte("noted")
+    )
+    found = exists().where(TimeseriesDataState.id == data_state)
+    return select(
+        found.label("found"),
+        select(func.count()).select_from(series).scalar_subquery().label("series"),
+        *checks,
+    ).add_cte(written, noted)
 
 
-def _array(integers: Iterable[int]) -> str:
+_SMALL_WRITES = Shapes()
+
+
+def _array_text(integers: Iterable[int]) -> str:
     return "{" + ",".join(map(str, integers)) + "}"
 
 
 @dataclass(frozen=True, slots=True)
 class Check:
-    """The timeseries a small write must check itself: the prepared selection (request.py), its
-    values, and the wanted ids in request order."""
+    """The timeseries a small write must check itself: the caller, the wanted ids in request
+    order, and the values of selection.timeseries_query's placeholders."""
 
-    selection: Prepared
-    values: dict[str, Any]
+    caller: Caller
     wanted: list[int]
+    values: dict[str, Any]
 
 
 async def write_small(
@@ -233,7 +270,7 @@ async def write_small(
     overwrite: bool = False,
     check: Check | None = None,
 ) -> None:
-    """A small write in one statement, plain SQL on the driver connection: the data state
+    """A small write in one statement, prepared once per shape and run on the driver connection: the data state
     checked, the series found (locked) or created, the points inserted and their span noted for
     the rollups. Here the batch's rows carry timeseries ids, not series ids.
 
@@ -249,36 +286,43 @@ async def write_small(
         rows = list(rows_of(list(batch.chunks)))
     except Unprocessable as exc:  # reported after the checks that come first
         bad_point, rows = exc, []
-    if overwrite:  # one row per key, the last posted wins (ON CONFLICT DO UPDATE needs unique keys)
-        rows = list({(s, u): (s, u, v) for s, u, v in rows}.values())
+    if overwrite:
+        rows = _unique_keys(rows)
     lo, hi = batch.bounds() if rows else (None, None)
     # Arrays as PostgreSQL array text: psycopg inspects each list to choose its type otherwise.
     # Floats are finite (checked when parsed) and repr() gives their shortest exact decimal.
     params: dict[str, Any] = {
         "ds": data_state_id,
-        "ts": _array(timeseries_ids),
-        "p": _array(row[0] for row in rows),
+        "ts": _array_text(timeseries_ids),
+        "p": _array_text(row[0] for row in rows),
         "t": "{" + ",".join(f'"{instant(row[1]).isoformat()}"' for row in rows) + "}",
         "v": "{" + ",".join(repr(row[2]) for row in rows) + "}",
         "lo": lo,
         "hi": hi,
-        "changed": _array(batch.spans if rows else ()),
+        "changed": _array_text(batch.spans if rows else ()),
     }
     params["write"] = bad_point is None and state_in_range
-    if check is not None:
+    if check is None:
+        shape: tuple[Any, ...] = (overwrite,)
+        statement = _SMALL_WRITES.get(shape, lambda: _small_write(overwrite, None))
+    else:
         params |= check.values | {"expected": len(check.wanted)}
-    statement = _small_write(overwrite, check.selection.sql if check is not None else None)
-    for _ in range(_ATTEMPTS):
+        caller = sql_caller(check.caller)
+        shape = (overwrite, caller.is_admin)
+        statement = _SMALL_WRITES.get(
+            shape, lambda: _small_write(overwrite, timeseries_query(Timeseries.id, False, caller))
+        )
+    assert statement is not None
+    for _ in range(ATTEMPTS):
         try:
-            result = await fetch_one(session, statement, params)
+            (result,) = await statement.rows(session, params)
         except (DBAPIError, psycopg.Error) as exc:
             if not _must_retry(exc):
                 raise
             continue  # aborted to break a deadlock: nothing was written, again
-        assert result is not None
-        found, series = result[0], result[1]
+        found, series = result["found"], result["series"]
         if check is not None:
-            check_selected(check.wanted, dict(zip(result[2] or (), result[3] or (), strict=True)))
+            check_selected(check.wanted, dict(zip(result["ids"] or (), result["allowed"] or (), strict=True)))
         if not found or not state_in_range:
             raise unknown_state
         if bad_point is not None:
@@ -300,7 +344,7 @@ async def delete(session: Reader, series_ids: list[int], start: datetime, end: d
         await connection.execute(_DELETE, {"s": series_ids, "start": start, "end": end})
         await rollups.points_changed(connection, series_ids, start, end)
 
-    await _retried(connection, attempt)
+    await retried(connection, attempt)
 
 
 _DELETE = text(

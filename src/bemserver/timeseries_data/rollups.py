@@ -19,18 +19,19 @@ from functools import partial
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bemserver.db.engine import Reader
 from bemserver.timeseries_data.parallel import side_by_side
 
 
 @dataclass(frozen=True, slots=True)
-class Level:
+class RollupLevel:
     table: str
     seconds: int  # cell width; cells are aligned on the Unix epoch
 
 
-QUARTERS = Level("timeseries_data_quarters", 900)
-HOURS = Level("timeseries_data_hours", 3600)
-DAYS = Level("timeseries_data_days", 86400)
+QUARTERS = RollupLevel("timeseries_data_quarters", 900)
+HOURS = RollupLevel("timeseries_data_hours", 3600)
+DAYS = RollupLevel("timeseries_data_days", 86400)
 LEVELS = (DAYS, HOURS, QUARTERS)  # coarsest first: the first whose cells fit a grid is used
 
 _NOTE = text(
@@ -49,9 +50,17 @@ async def points_changed(
     await connection.execute(_NOTE, {"series": list(series_ids), "lo": start, "hi": end})
 
 
+async def refresh_on(connection: Reader, series_ids: list[int]) -> None:
+    """Bring the rollups of these series up to date on the caller's connection: in its
+    transaction, if any (then seeing its own writes, and holding the series' refresh locks until
+    it ends)."""
+    if series_ids:
+        await connection.execute(_REFRESH, {"series": sorted(set(series_ids))})
+
+
 async def _refresh_on_own_connection(engine: AsyncEngine, series_ids: list[int]) -> None:
     async with engine.begin() as connection:
-        await connection.execute(_REFRESH, {"series": series_ids})
+        await refresh_on(connection, series_ids)
 
 
 async def refresh(engine: AsyncEngine, series_ids: list[int]) -> None:

@@ -13,12 +13,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bemserver.db.engine import Reader
 from bemserver.timeseries_data.formats import json_key, json_number, json_timestamp
-from bemserver.timeseries_data.rollups import DAYS, refresh
+from bemserver.timeseries_data.rollups import DAYS
+from bemserver.timeseries_data.selection import SeriesColumn
 
-_STATS = f"""
+_STATS = text(f"""
 WITH days AS (
     SELECT series_id, count, micros, decimals, fsum, min, max, m2,
         bool_and(m2 IS NOT NULL) OVER series AS exact,
@@ -53,13 +54,7 @@ LEFT JOIN LATERAL (
     WHERE series_id = s.id AND NOT t.exact AND t.n > 1
 ) AS points ON true
 ORDER BY s.p
-"""
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    label: str
-    series_id: int | None
+""")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +68,10 @@ class Stats:
     stddev: float | None
 
 
-async def series_stats(session: AsyncSession, engine: AsyncEngine, columns: list[Column]) -> list[Stats]:
-    ids = [column.series_id for column in columns]
-    await refresh(engine, [series for series in ids if series is not None])
-    await session.execute(text("SELECT set_config('extra_float_digits', '1', true)"))
-    rows = await session.execute(text(_STATS), {"ids": ids})
+async def series_stats(connection: Reader, columns: list[SeriesColumn]) -> list[Stats]:
+    """Stats of each column's series (none: count 0), from the daily rollups, which the caller
+    brings up to date first (rollups.refresh or refresh_on)."""
+    rows = await connection.execute(_STATS, {"ids": [column.series_id for column in columns]})
     return [Stats(*row[1:]) for row in rows]
 
 
@@ -85,7 +79,7 @@ def _timestamp(moment: datetime | None, tz: ZoneInfo) -> str:
     return "null" if moment is None else f'"{json_timestamp(moment, tz)}"'
 
 
-def render(columns: list[Column], stats: list[Stats], timezone: str) -> bytes:
+def render(columns: list[SeriesColumn], stats: list[Stats], timezone: str) -> bytes:
     """{"stats": {"<label>": {first_timestamp, last_timestamp, count, min, max, avg, stddev}}}."""
     tz = ZoneInfo(timezone)
     parts = []

@@ -1,0 +1,121 @@
+"""Timeseries data as numbers, for Python code (analyses, background jobs): no HTTP involved.
+
+`bucketed` answers what GET /timeseries_data/aggregate answers, as columns of numbers on the same
+bucket grid, from the same query (aggregate.py; rollups used the same way). `points` answers what
+GET /timeseries_data/ answers, `stats` what GET /timeseries_data/stats answers. Both check the selection as the routes do (a system task passes an
+admin caller) and run on the given connection or session, in its transaction if it has one:
+they see its own uncommitted writes.
+
+Numbers are floats, counts ints (floats once converted); an empty bucket is None (0 for a count).
+Where the JSON answer shows null for an infinite sum or average (beyond the float range), these
+give the infinity; a converted value beyond the float range is None, as in both answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bemserver.auth.caller import Caller
+from bemserver.db.engine import Reader
+from bemserver.timeseries_data import aggregate
+from bemserver.timeseries_data.aggregate import Aggregation
+from bemserver.timeseries_data.buckets import BucketUnit
+from bemserver.timeseries_data.export import column_points
+from bemserver.timeseries_data.params import unit_targets
+from bemserver.timeseries_data.rollups import refresh_on
+from bemserver.timeseries_data.selection import Key, Selection, resolve
+from bemserver.timeseries_data.stats import Stats, series_stats
+
+Number = float | int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Bucketing:
+    """The bucket grid covering [start, end): buckets of `width` `unit`s (width 1 for calendar
+    units) whose bounds fall on `timezone`'s wall clock, as the aggregate routes' parameters."""
+
+    start: datetime
+    end: datetime
+    width: int = 1
+    unit: BucketUnit = BucketUnit.HOUR
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True, slots=True)
+class Buckets:
+    """Bucket k covers [starts[k], starts[k + 1]) (the last one ends at `end`); times are aware,
+    in the grid's timezone. `values` has one column per timeseries (by id, or by name), in the
+    selection's order, each holding one number per bucket."""
+
+    starts: list[datetime]
+    end: datetime
+    values: dict[Key, list[Number]]
+
+
+@dataclass(frozen=True, slots=True)
+class Points:
+    """A timeseries' points, in time order: aware timestamps (in the connection's TimeZone: UTC on
+    the app's engines) and their values."""
+
+    timestamps: list[datetime]
+    values: list[float]
+
+
+async def bucketed(
+    connection: Reader,
+    caller: Caller,
+    selection: Selection,
+    grid: Bucketing,
+    aggregation: Aggregation = Aggregation.AVG,
+    *,
+    convert_to: Sequence[str] | None = None,
+) -> Buckets:
+    """The aggregate of each bucket of each selected timeseries (ids as ints, or names). `convert_to`: one unit per
+    requested timeseries ('' = none), as the routes' parameter. Errors (http.errors): 404/403
+    campaign, 422 unknown timeseries, data state, bucket width, too many buckets or units, 403."""
+    aggregate.check_bucket_width(grid.width, grid.unit)
+    targets = unit_targets(selection.timeseries, convert_to)
+    resolved = await resolve(connection, caller, selection)
+    columns = resolved.columns(targets, unitless=aggregation is Aggregation.COUNT)
+    made = aggregate.bucket_grid(grid.start, grid.end, grid.timezone, grid.width, grid.unit, len(columns))
+    query = aggregate.Query(columns, made, aggregation, grid.timezone)
+    level = aggregate.source_level(made)
+    if level is not None:
+        await refresh_on(connection, [column.series_id for column in columns if column.series_id is not None])
+    values = await aggregate.numbers(connection, query, level)
+    tz = ZoneInfo(grid.timezone)
+    return Buckets(
+        [made.start(k).astimezone(tz) for k in range(made.count)],
+        made.end.astimezone(tz),
+        {resolved.key(ts): column for ts, column in zip(resolved.timeseries, values, strict=True)},
+    )
+
+
+async def points(
+    connection: Reader,
+    caller: Caller,
+    selection: Selection,
+    start: datetime,
+    end: datetime,
+    *,
+    convert_to: Sequence[str] | None = None,
+) -> dict[Key, Points]:
+    """The points in [start, end) of each selected timeseries (empty for one without any)."""
+    targets = unit_targets(selection.timeseries, convert_to)
+    resolved = await resolve(connection, caller, selection)
+    found = {}
+    for ts, column in zip(resolved.timeseries, resolved.columns(targets), strict=True):
+        found[resolved.key(ts)] = Points(*await column_points(connection, column, start, end))
+    return found
+
+
+async def stats(connection: Reader, caller: Caller, selection: Selection) -> dict[Key, Stats]:
+    """Each selected timeseries' stats over all its points (count 0 and None for one without)."""
+    resolved = await resolve(connection, caller, selection)
+    columns = resolved.columns()
+    await refresh_on(connection, [column.series_id for column in columns if column.series_id is not None])
+    found = await series_stats(connection, columns)
+    return {resolved.key(ts): item for ts, item in zip(resolved.timeseries, found, strict=True)}
