@@ -10,7 +10,10 @@ import sys
 import pytest
 from sqlalchemy import text
 
-from bemserver.jobs import enqueue_mail
+from bemserver.jobs import enqueue, enqueue_mail
+from bemserver.jobs.app import make_app
+from bemserver.jobs.retry import DEFAULT_RETRY
+from bemserver.jobs.worker import requeue_stalled_jobs
 from tests.jobs.conftest import FAST, MailServer, eventually
 
 pytestmark = pytest.mark.usefixtures("empty_queue")
@@ -65,3 +68,35 @@ async def test_a_worker_killed_during_a_delivery_does_not_lose_the_mail(
 
     await eventually(done)
     assert [message["Subject"] for message in mail_server.received] == ["Alarm"]
+
+
+async def dead_workers_job(engine, attempts: int) -> int:
+    """A job in progress on a worker whose last heartbeat is a minute old."""
+    async with engine.begin() as connection:
+        worker_id = await connection.scalar(
+            text(
+                "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - interval '1 minute') RETURNING id"
+            )
+        )
+        job_id = await enqueue(connection, "send_mail", to=["a@b.org"], subject="s", body="b")
+        await connection.execute(
+            text(
+                "UPDATE procrastinate_jobs SET status = 'doing', worker_id = :worker, attempts = :attempts WHERE id = :id"
+            ),
+            {"worker": worker_id, "attempts": attempts, "id": job_id},
+        )
+    return job_id
+
+
+async def test_the_jobs_of_dead_workers_are_requeued_until_out_of_attempts(engine, database_url: str):
+    requeued = await dead_workers_job(engine, attempts=0)
+    exhausted = await dead_workers_job(engine, attempts=DEFAULT_RETRY.max_attempts - 1)
+    app = make_app(database_url)
+    async with app.open_async():
+        assert await requeue_stalled_jobs(app, stalled_timeout=30) == 1
+        assert await requeue_stalled_jobs(app, stalled_timeout=30) == 0
+    async with engine.connect() as connection:
+        rows = dict((await connection.execute(text("SELECT id, status::text FROM procrastinate_jobs"))).all())
+        workers = await connection.scalar(text("SELECT count(*) FROM procrastinate_workers"))
+    assert rows == {requeued: "todo", exhausted: "failed"}
+    assert workers == 0  # the dead workers are forgotten

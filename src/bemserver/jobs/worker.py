@@ -3,7 +3,7 @@
 A worker sends a heartbeat every `heartbeat_interval` seconds. A worker whose heartbeat is older
 than `stalled_timeout` seconds is dead (killed, or its machine lost): every running worker looks
 for such workers' jobs every `heartbeat_interval` seconds and puts them back in the queue, so
-that the jobs of a killed worker run again without anyone stepping in.
+that the jobs of a killed worker run again without anyone stepping in (each time counts as an attempt).
 """
 
 from __future__ import annotations
@@ -15,8 +15,11 @@ import threading
 from collections.abc import Iterator
 
 from procrastinate import App
+from procrastinate.jobs import Job, Status
 
 from bemserver.jobs.app import make_app
+from bemserver.jobs.registry import TASKS
+from bemserver.jobs.retry import Backoff
 from bemserver.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -30,13 +33,24 @@ GRACEFUL_STOP = 10.0
 RESTART_DELAY = 5.0  # the embedded worker starts again this long after a failure
 
 
+def _attempts_left(job: Job) -> bool:
+    """Whether the job may run again: a job that keeps killing its worker fails in the end."""
+    declaration = TASKS.get(job.task_name)
+    retry = declaration.retry if declaration else None
+    return not isinstance(retry, Backoff) or job.attempts + 1 < retry.max_attempts
+
+
 async def requeue_stalled_jobs(app: App, stalled_timeout: float) -> int:
-    """Put the jobs of dead workers back in the queue; how many."""
+    """Put the jobs of dead workers back in the queue (those out of attempts fail); how many."""
     requeued = 0
     for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_timeout):
         try:
+            if not _attempts_left(job):
+                await app.job_manager.finish_job(job, status=Status.FAILED, delete_job=False)
+                logger.error("Job %s (%s) of a dead worker failed: no attempt left", job.id, job.task_name)
+                continue
             await app.job_manager.retry_job(job)
-        except Exception:  # another worker requeued it first, or it has just finished
+        except Exception:  # another worker took care of it first, or it has just finished
             continue
         requeued += 1
         logger.warning("Job %s (%s) of a dead worker put back in the queue", job.id, job.task_name)
