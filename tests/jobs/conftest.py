@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bemserver.jobs import run_worker
@@ -65,13 +66,28 @@ class MailServer:
         self.port = free_port()
         self.handler = Handler()
         self.controller: Controller | None = None
+        self.login: tuple[str, str] | None = None  # when set, clients must log in with it
+        self.logins: list[str] = []  # the user names that logged in
+
+    def _authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        valid = (
+            isinstance(data, LoginPassword) and (data.login.decode(), data.password.decode()) == self.login
+        )
+        if valid:
+            self.logins.append(data.login.decode())
+        return AuthResult(success=valid, handled=False)
 
     @property
     def received(self) -> list[Message]:
         return self.handler.received
 
     def start(self) -> None:
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        auth: dict[str, Any] = {}
+        if self.login:
+            auth = {"authenticator": self._authenticate, "auth_required": True, "auth_require_tls": False}
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **auth)
         self.controller.start()
 
     def stop(self) -> None:

@@ -7,11 +7,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bemserver.jobs import enqueue, enqueue_mail
-from bemserver.jobs.mail import build_message, smtp_port
+from bemserver.jobs.mail import build_message, smtp_options, smtp_port
 from tests.conftest import make_settings
 from tests.jobs.conftest import MailServer, eventually
 
-pytestmark = pytest.mark.usefixtures("empty_queue")
+pytestmark = [
+    pytest.mark.usefixtures("empty_queue"),
+    # aiosmtpd warns that a login without TLS is unsafe: the tests' server is on the loopback.
+    pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning"),
+]
 
 
 async def job_rows(engine: AsyncEngine) -> list[tuple[str, int]]:
@@ -128,6 +132,47 @@ async def test_a_recipient_refused_for_good_is_not_retried(engine, mail_server: 
         return await job_rows(engine) == [("failed", 1)]  # one attempt, no retry
 
     await eventually(failed)
+
+
+async def test_a_mail_server_that_asks_for_a_login(engine, mail_server: MailServer, start_worker):
+    mail_server.login = ("bems", "s3cret")
+    mail_server.start()
+    settings = mail_server.settings(smtp_user="bems", smtp_password="s3cret")
+    async with engine.begin() as connection:
+        await enqueue_mail(connection, settings, to="ops@example.org", subject="logged in", body="b")
+    await start_worker(settings)
+    await eventually(lambda: mail_server.received)
+    assert mail_server.logins == ["bems"]
+
+
+async def test_a_refused_login_is_retried(engine, mail_server: MailServer, start_worker):
+    mail_server.login = ("bems", "s3cret")
+    mail_server.start()
+    settings = mail_server.settings(smtp_user="bems", smtp_password="wrong")
+    async with engine.begin() as connection:
+        await enqueue_mail(connection, settings, to="ops@example.org", subject="s", body="b")
+    await start_worker(settings)
+
+    async def waiting_for_a_retry() -> bool:
+        return await job_rows(engine) == [("todo", 1)]
+
+    await eventually(waiting_for_a_retry)
+    assert mail_server.received == []
+
+
+def test_smtp_security_options():
+    plain = smtp_options(make_settings(smtp_host="h"))
+    assert (plain["use_tls"], plain["start_tls"]) == (False, False)  # no STARTTLS, even if offered
+    starttls = smtp_options(make_settings(smtp_host="h", smtp_security="starttls"))
+    assert (starttls["use_tls"], starttls["start_tls"], starttls["port"]) == (False, True, 587)
+    tls = smtp_options(make_settings(smtp_host="h", smtp_security="tls", smtp_user="u", smtp_password="p"))
+    assert (tls["use_tls"], tls["start_tls"], tls["port"], tls["username"], tls["password"]) == (
+        True,
+        False,
+        465,
+        "u",
+        "p",
+    )
 
 
 def test_default_ports_follow_the_security():

@@ -44,6 +44,20 @@ async def enqueue_mail(
     return await enqueue(connection, "send_mail", to=recipients, subject=subject, body=body)
 
 
+def smtp_options(settings: Settings) -> dict[str, Any]:
+    """aiosmtplib's connection options. With `none`, no STARTTLS even if the server offers it."""
+    security = settings.smtp_security
+    return {
+        "hostname": settings.smtp_host,
+        "port": smtp_port(settings),
+        "username": settings.smtp_user,
+        "password": settings.smtp_password,
+        "use_tls": security == "tls",
+        "start_tls": security == "starttls",
+        "timeout": TIMEOUT,
+    }
+
+
 def build_message(
     settings: Settings, job_id: int | None, to: list[str], subject: str, body: str
 ) -> EmailMessage:
@@ -78,18 +92,8 @@ async def send_mail(context: JobContext, *, to: list[str], subject: str, body: s
         logger.warning("Mail is off (BEMSERVER_SMTP_HOST unset): e-mail %r to %s dropped", subject, to)
         return
     message = build_message(settings, context.job.id, to, subject, body)
-    security = settings.smtp_security
-    options: dict[str, Any] = {
-        "hostname": settings.smtp_host,
-        "port": smtp_port(settings),
-        "username": settings.smtp_user,
-        "password": settings.smtp_password,
-        "use_tls": security == "tls",
-        "start_tls": security == "starttls",
-        "timeout": TIMEOUT,
-    }
     try:
-        await aiosmtplib.send(message, **options)
+        await aiosmtplib.send(message, **smtp_options(settings))
     except aiosmtplib.SMTPException as exc:
         if _permanent(exc):
             raise GiveUp(f"The mail server refused the e-mail for good: {exc}") from exc
