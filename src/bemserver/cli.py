@@ -1,4 +1,4 @@
-"""The `bemserver` command: serve, db upgrade, users create, --version."""
+"""The `bemserver` command: serve, worker, db upgrade, users create, --version."""
 
 from __future__ import annotations
 
@@ -125,15 +125,19 @@ def serve(
         os.environ["BEMSERVER_DATABASE_URL"] = url
         os.environ["BEMSERVER_DATA_DIR"] = str(settings.data_dir)
         typer.echo(f"BEMServer {__version__} on http://{host}:{port}/ (API documentation at /)")
-        uvicorn.run(
-            "bemserver.cli:app_from_environment",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level=settings.log_level.lower(),
-            access_log=False,
-        )
+        # Background jobs: one worker in a thread of this process, whatever --workers says.
+        from bemserver.jobs import embedded_worker
+
+        with embedded_worker(settings, url):
+            uvicorn.run(
+                "bemserver.cli:app_from_environment",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                log_level=settings.log_level.lower(),
+                access_log=False,
+            )
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:
@@ -147,6 +151,29 @@ def app_from_environment():  # type: ignore[no-untyped-def]
     settings = Settings()
     assert settings.database_url, "BEMSERVER_DATABASE_URL must be set"
     return create_app(settings, settings.database_url)
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int | None,
+        typer.Option(min=1, max=100, help="Jobs run at once (default: BEMSERVER_WORKER_CONCURRENCY)."),
+    ] = None,
+) -> None:
+    """Run background jobs (e-mail...) until SIGINT or SIGTERM; `serve` runs one already."""
+    import asyncio
+    import logging
+
+    from bemserver.jobs import run_worker
+
+    settings = _settings()
+    logging.basicConfig(level=settings.log_level.upper())
+    signal.signal(signal.SIGTERM, _exit_on_signal)  # until the worker takes the signals over
+    with database(settings) as url:
+        _migrate(url)
+        typer.echo(f"BEMServer {__version__} worker running (stop with Ctrl+C or SIGTERM)")
+        asyncio.run(run_worker(settings, url, concurrency=concurrency, install_signal_handlers=True))
+    typer.echo("Worker stopped.")
 
 
 @db_app.command("upgrade")

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 AuthMethod = Literal["Bearer", "Basic"]
+SmtpSecurity = Literal["none", "starttls", "tls"]
 
 
 def _split(value: object) -> object:
@@ -35,6 +36,15 @@ class Settings(BaseSettings):
     admin_password: str | None = None
     db_pool_size: int = 10
     max_body_size: int = Field(256 * 1024 * 1024, gt=0)
+    # Background jobs (bemserver.jobs) and the e-mail they send.
+    embedded_worker: bool = True
+    worker_concurrency: int = Field(4, ge=1, le=100)
+    smtp_host: str | None = None
+    smtp_port: int | None = Field(None, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "bemserver@localhost"
+    smtp_security: SmtpSecurity = "none"
 
     _split_auth = field_validator("auth_methods", "cors_origins", mode="before")(_split)
 

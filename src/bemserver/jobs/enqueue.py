@@ -1,0 +1,47 @@
+"""Enqueue a job on the caller's connection, inside the caller's transaction.
+
+The job row is written by procrastinate's own SQL function (`procrastinate_defer_jobs_v1`), on
+the connection that writes the data causing the job: both commit together, and a rollback
+enqueues nothing. Workers hear of the job through the NOTIFY that its insertion sends, which
+PostgreSQL delivers at commit.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import psycopg
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from bemserver.jobs.registry import declared_tasks
+
+Target = AsyncSession | AsyncConnection | psycopg.AsyncConnection[Any]
+
+_DEFER = (
+    "SELECT (procrastinate_defer_jobs_v1(ARRAY[ROW({queue}, {task}, 0, NULL, NULL, "
+    "CAST({args} AS jsonb), NULL)::procrastinate_job_to_defer_v1]))[1]"
+)
+_DEFER_SQLALCHEMY = text(_DEFER.format(queue=":queue", task=":task", args=":args"))
+_DEFER_PSYCOPG = _DEFER.format(queue="%(queue)s", task="%(task)s", args="%(args)s")
+
+
+async def enqueue(connection: Target, task_name: str, /, **args: Any) -> int:
+    """Queue one run of the declared task `task_name` with these keyword arguments (JSON
+    values); returns the job's id. It is done when the caller's transaction commits.
+
+    `connection` is a SQLAlchemy AsyncSession or AsyncConnection, or a psycopg AsyncConnection.
+    """
+    declaration = declared_tasks().get(task_name)
+    if declaration is None:
+        raise LookupError(f"No task named {task_name!r}")
+    params = {"queue": declaration.queue, "task": task_name, "args": json.dumps(args)}
+    if isinstance(connection, psycopg.AsyncConnection):
+        cursor = await connection.execute(_DEFER_PSYCOPG, params)  # type: ignore[arg-type]
+        row = await cursor.fetchone()
+        job_id = row[0] if row else None
+    else:
+        job_id = await connection.scalar(_DEFER_SQLALCHEMY, params)
+    assert isinstance(job_id, int)
+    return job_id

@@ -1,0 +1,66 @@
+"""The task registry: every task the workers know, declared by the domains with `@task`.
+
+A declaration only records the function; each procrastinate App (app.py) registers all of them
+afresh, so that tests and processes can build as many Apps as they need.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from procrastinate.retry import BaseRetryStrategy
+
+from bemserver.jobs.retry import DEFAULT_RETRY
+
+# Modules whose import declares tasks: a domain adds its own here.
+TASK_MODULES = ("bemserver.jobs.mail",)
+
+DEFAULT_QUEUE = "default"
+
+Function = TypeVar("Function", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class TaskDeclaration:
+    name: str
+    function: Callable[..., Any]
+    retry: BaseRetryStrategy | None
+    pass_context: bool
+    queue: str
+
+
+TASKS: dict[str, TaskDeclaration] = {}
+
+
+def task(
+    name: str,
+    *,
+    retry: BaseRetryStrategy | None = DEFAULT_RETRY,
+    pass_context: bool = False,
+    queue: str = DEFAULT_QUEUE,
+) -> Callable[[Function], Function]:
+    """Declare an async function as the task `name` (the function itself is left unchanged).
+
+    Its keyword arguments must be JSON values: they are stored in the job row. With
+    `pass_context`, the function gets procrastinate's JobContext first, whose
+    `additional_context["settings"]` holds the worker's Settings.
+    """
+
+    def declare(function: Function) -> Function:
+        known = TASKS.get(name)
+        if known is not None and known.function is not function:
+            raise RuntimeError(f"Two tasks named {name!r}")
+        TASKS[name] = TaskDeclaration(name, function, retry, pass_context, queue)
+        return function
+
+    return declare
+
+
+def declared_tasks() -> dict[str, TaskDeclaration]:
+    """Every declaration, after importing the modules that make them."""
+    for module in TASK_MODULES:
+        importlib.import_module(module)
+    return TASKS
