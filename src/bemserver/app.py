@@ -15,7 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from bemserver import __version__, permissions
 from bemserver.crud.resource import Resource
 from bemserver.crud.router import build_router
-from bemserver.db.engine import make_engine, make_sessionmaker
+from bemserver.db.database import Database
 from bemserver.docs import install_docs
 from bemserver.http.errors import install_error_handlers
 from bemserver.http.middleware import ProtocolMiddleware
@@ -52,14 +52,12 @@ _NO_TELEMETRY: dict[str, Any] = (
 
 def create_app(settings: Settings, database_url: str) -> FastAPI:
     logging.basicConfig(level=settings.log_level.upper())
-    engine = make_engine(database_url, settings.db_pool_size)
-    autocommit_engine = make_engine(database_url, settings.db_pool_size, autocommit=True)
+    database = Database(database_url, settings.db_pool_size)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        await engine.dispose()
-        await autocommit_engine.dispose()
+        await database.dispose()
 
     app = FastAPI(
         **_NO_TELEMETRY,
@@ -73,9 +71,11 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     )
     app.state.settings = settings
     app.state.secret_key = settings.resolved_secret_key()
-    app.state.engine = engine
-    app.state.autocommit_engine = autocommit_engine
-    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.database = database
+    # Aliases for code not yet converted to app.state.database.
+    app.state.engine = database.engine
+    app.state.autocommit_engine = database.autocommit_engine
+    app.state.sessionmaker = database.sessionmaker
     app.state.public_paths = PUBLIC
 
     permissions.declare_rules()
