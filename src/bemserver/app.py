@@ -1,8 +1,7 @@
-"""create_app(settings): the FastAPI application with every domain mounted."""
+"""create_app(settings): the FastAPI application with every domain (bemserver/domain.py) mounted."""
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import logging
 from collections.abc import AsyncIterator
@@ -12,8 +11,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from bemserver import __version__, permissions
-from bemserver.crud.resource import Resource
+from bemserver import __version__, domain
 from bemserver.crud.router import build_router
 from bemserver.db.database import Database
 from bemserver.docs import install_docs
@@ -22,22 +20,6 @@ from bemserver.http.middleware import ProtocolMiddleware
 from bemserver.http.openapi import install_openapi
 from bemserver.http.routing import dispatch_by_segment, flat_routes
 from bemserver.settings import Settings
-
-# Domains in the reference's tag order. Each module may define RESOURCES (declarations) and/or
-# `router` (hand-written routes); `auth.routes` is mounted only when Bearer auth is enabled.
-DOMAINS = (
-    "bemserver.about.routes",
-    "bemserver.users.resources",
-    "bemserver.users.routes",
-    "bemserver.campaigns.resources",
-    "bemserver.timeseries.resources",
-    "bemserver.timeseries_data.routes",
-    "bemserver.timeseries_data.aggregate_routes",
-    "bemserver.structure.resources",
-    "bemserver.timeseries.links",
-    "bemserver.io.sites",
-    "bemserver.io.timeseries",
-)
 
 PUBLIC = {("POST", "/auth/token"), ("GET", "/about/")}
 
@@ -78,17 +60,16 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     app.state.sessionmaker = database.sessionmaker
     app.state.public_paths = PUBLIC
 
-    permissions.declare_rules()
+    domains = domain.discover()
+    domain.declare_rules(domains)
     install_error_handlers(app)
     if "Bearer" in settings.auth_methods:
         from bemserver.auth.routes import router as auth_router
 
         _mount(app, auth_router)
     app.state.schema_pairs = []
-    for name in DOMAINS:
-        module = importlib.import_module(name)
-        resources: tuple[Resource, ...] = getattr(module, "RESOURCES", ())
-        for resource in resources:
+    for module in (module for found in domains for module in found.route_modules()):
+        for resource in getattr(module, "RESOURCES", ()):
             _mount(app, build_router(resource))
             for body in (resource.create, resource.update):
                 if body is not None:

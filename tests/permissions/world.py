@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bemserver.permissions import Audience
 from bemserver.users.models import User
+from tests.campaigns.factories import shared_campaign, shared_scope
 from tests.conftest import TestUser, Users
-from tests.factories import Maker, Row, make_row, shared_campaign, shared_scope
+from tests.factories import Maker, Row, make_row
 
 ROLES = ("admin", "campaign member", "scope-only member", "non-member", "inactive")
 
