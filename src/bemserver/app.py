@@ -16,9 +16,10 @@ from bemserver.crud.router import build_router
 from bemserver.db.database import Database
 from bemserver.docs import install_docs
 from bemserver.http.errors import install_error_handlers
+from bemserver.http.fast.dispatch import dispatch_by_segment
 from bemserver.http.middleware import ProtocolMiddleware
 from bemserver.http.openapi import install_openapi
-from bemserver.http.routing import dispatch_by_segment, flat_routes
+from bemserver.http.routing import flat_routes
 from bemserver.settings import Settings
 
 PUBLIC = {("POST", "/auth/token"), ("GET", "/about/")}

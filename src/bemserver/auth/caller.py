@@ -13,6 +13,7 @@ from bemserver.auth.tokens import TokenExpired, TokenInvalid, decode_token
 from bemserver.db.driver import fetch_one
 from bemserver.db.engine import Session
 from bemserver.http.errors import ApiError, Forbidden, Unauthorized
+from bemserver.http.fast.handlers import request_scoped
 from bemserver.http.fields import is_utf8
 
 
@@ -81,11 +82,13 @@ async def authenticate(request: Request, session: Session, *, refresh: bool = Fa
     return found[0]
 
 
+@request_scoped
 async def authenticated(request: Request, session: Session) -> Caller:
     """Any authenticated user, active or not (GET /tasks/ only)."""
     return await authenticate(request, session)
 
 
+@request_scoped
 async def active_caller(request: Request, session: Session) -> Caller:
     """An authenticated, active user: inactive users get 403 on everything permission-checked."""
     caller = await authenticate(request, session)
