@@ -64,12 +64,9 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     domains = domain.discover()
     domain.declare_rules(domains)
     install_error_handlers(app)
-    if "Bearer" in settings.auth_methods:
-        from bemserver.auth.routes import router as auth_router
-
-        _mount(app, auth_router)
     app.state.schema_pairs = []
-    for module in (module for found in domains for module in found.route_modules()):
+    served = [found for found in domains if found.enabled is None or found.enabled(settings)]
+    for module in (module for found in served for module in found.route_modules()):
         for resource in getattr(module, "RESOURCES", ()):
             _mount(app, build_router(resource))
             for body in (resource.create, resource.update):

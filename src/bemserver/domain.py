@@ -11,6 +11,7 @@ A domain package declares in its `__init__.py`, by module name so that nothing l
         factories="tests.campaigns.factories",    # the test factories of its resources
     )
 
+`enabled`, a function of the Settings, serves the routes only under a condition.
 A package whose routes fall at two places of the tag order declares `DOMAINS = (...)` instead.
 The app, Alembic and the tests iterate `discover()`: adding a domain edits no central list.
 """
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -33,6 +34,8 @@ class Domain:
     routes: tuple[str, ...] = ()
     rules: str | None = None
     factories: str | None = None
+    # Whether the app serves its routes, given the Settings (always if None).
+    enabled: Callable[[Any], bool] | None = None
 
     def route_modules(self) -> Iterator[ModuleType]:
         for name in self.routes:
