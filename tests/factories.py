@@ -2,9 +2,9 @@
 
 Every resource the app mounts needs one factory, keyed by its path, in the test-factory module
 its domain declares (`Domain.factories`, e.g. tests/campaigns/factories.py); this module holds
-the registry and loads those modules. A factory gets a `Maker`
-(an admin HTTP client plus helpers) and a number `n` (different numbers must give different rows,
-so that unique constraints hold) and returns the JSON body of a valid POST to the resource. It may
+the registry and loads those modules. A factory gets a `Maker` (an admin HTTP client plus
+helpers) and a number `n` (different numbers must give different rows, so that unique constraints
+hold) and returns the JSON body of a valid POST to the resource. It may
 create the parent rows it needs with `maker.create(...)`, or share one parent between calls with
 `maker.once(...)`. A resource without POST registers with `creates=True`: its factory makes the row
 itself (through another route or SQL) and returns it as GET would.

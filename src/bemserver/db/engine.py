@@ -15,22 +15,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from bemserver.db.database import Database, make_engine, make_sessionmaker, normalize_url
-
-__all__ = [
-    "READ_ONLY_METHODS",
-    "Connection",
-    "Reader",
-    "Session",
-    "autocommit_scope",
-    "database_of",
-    "make_engine",
-    "make_sessionmaker",
-    "normalize_url",
-    "request_connection",
-    "request_session",
-    "session_scope",
-]
+from bemserver.db.database import Database
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 
