@@ -2,7 +2,8 @@
 
 Roles: an admin, a campaign member (in a group linked to the campaign), a scope-only member (in a
 group linked to the scope), a non-member, and an inactive user who is a member of both. The rows
-under test are made by tests/factories.py, whose rows all live in that shared campaign and scope.
+under test are made by the domains' test factories (tests/factories.py), whose rows all live in
+that shared campaign and scope.
 """
 
 from __future__ import annotations
