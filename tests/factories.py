@@ -1,8 +1,10 @@
 """How to make a valid row of each declared resource, for the generic tests in tests/conventions/.
 
-Every resource the app mounts needs one factory here, keyed by its path. A factory gets a `Maker`
-(an admin HTTP client plus helpers) and a number `n` (different numbers must give different rows,
-so that unique constraints hold) and returns the JSON body of a valid POST to the resource. It may
+Every resource the app mounts needs one factory, keyed by its path, in the test-factory module
+its domain declares (`Domain.factories`, e.g. tests/campaigns/factories.py); this module holds
+the registry and loads those modules. A factory gets a `Maker` (an admin HTTP client plus
+helpers) and a number `n` (different numbers must give different rows, so that unique constraints
+hold) and returns the JSON body of a valid POST to the resource. It may
 create the parent rows it needs with `maker.create(...)`, or share one parent between calls with
 `maker.once(...)`. A resource without POST registers with `creates=True`: its factory makes the row
 itself (through another route or SQL) and returns it as GET would.
@@ -17,12 +19,14 @@ itself (through another route or SQL) and returns it as GET would.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from bemserver import domain
 from tests.conftest import Users
 
 Row = dict[str, Any]
@@ -90,177 +94,11 @@ async def valid_body(maker: Maker, path: str, n: int) -> Row:
     return await FACTORIES[path].make(maker, n)
 
 
-# -- users and groups ----------------------------------------------------------------------------
+def load_factories() -> None:
+    """Import every discovered domain's factory module (each registers its factories)."""
+    for found in domain.discover():
+        if found.factories is not None:
+            importlib.import_module(found.factories)
 
 
-@factory("/users/")
-async def user(maker: Maker, n: int) -> Row:
-    return {"name": f"User {n}", "email": f"user{n}@factory.test", "password": f"password {n}"}
-
-
-@factory("/user_groups/")
-async def user_group(maker: Maker, n: int) -> Row:
-    return {"name": f"Group {n}"}
-
-
-@factory("/users_by_user_groups/")
-async def user_by_user_group(maker: Maker, n: int) -> Row:
-    group = await maker.create("/user_groups/", name=f"Membership group {n}")
-    return {"user_id": maker.users.active.id, "user_group_id": group["id"]}
-
-
-# -- campaigns and scopes: rows of the shared "campaign" and "scope" -----------------------------
-
-
-async def shared_campaign(maker: Maker) -> Row:
-    return await maker.once("campaign", "/campaigns/", name="Campaign", timezone="UTC")
-
-
-async def shared_scope(maker: Maker) -> Row:
-    campaign = await shared_campaign(maker)
-    return await maker.once("scope", "/campaign_scopes/", name="Scope", campaign_id=campaign["id"])
-
-
-@factory("/campaigns/")
-async def campaign(maker: Maker, n: int) -> Row:
-    return {"name": f"Campaign {n}", "timezone": "Europe/Paris", "start_time": "2020-01-01T00:00:00+00:00"}
-
-
-@factory("/campaign_scopes/")
-async def campaign_scope(maker: Maker, n: int) -> Row:
-    return {"name": f"Scope {n}", "campaign_id": (await shared_campaign(maker))["id"]}
-
-
-@factory("/user_groups_by_campaigns/")
-async def user_group_by_campaign(maker: Maker, n: int) -> Row:
-    group = await maker.create("/user_groups/", name=f"Campaign group {n}")
-    return {"campaign_id": (await shared_campaign(maker))["id"], "user_group_id": group["id"]}
-
-
-@factory("/user_groups_by_campaign_scopes/")
-async def user_group_by_campaign_scope(maker: Maker, n: int) -> Row:
-    group = await maker.create("/user_groups/", name=f"Scope group {n}")
-    return {"campaign_scope_id": (await shared_scope(maker))["id"], "user_group_id": group["id"]}
-
-
-# -- the building model, under the shared campaign: one shared site > building > storey > space ----
-
-
-ELEMENT_PATHS = {
-    "site": "sites",
-    "building": "buildings",
-    "storey": "storeys",
-    "space": "spaces",
-    "zone": "zones",
-}
-ELEMENT_PARENTS = {
-    "site": "campaign",
-    "building": "site",
-    "storey": "building",
-    "space": "storey",
-    "zone": "campaign",
-}
-
-
-async def shared_element(maker: Maker, element: str) -> Row:
-    """The shared row of an element type ("site" ... "zone"), under the shared parents."""
-    body = await element_body(maker, element, element.capitalize())
-    return await maker.once(element, f"/{ELEMENT_PATHS[element]}/", **body)
-
-
-async def element_body(maker: Maker, element: str, name: str) -> Row:
-    """A new element of that type under the shared parent (campaign, site, building or storey)."""
-    above = ELEMENT_PARENTS[element]
-    parent = await (shared_campaign(maker) if above == "campaign" else shared_element(maker, above))
-    return {"name": name, f"{above}_id": parent["id"]}
-
-
-@factory("/structural_element_properties/")
-async def structural_element_property(maker: Maker, n: int) -> Row:
-    return {
-        "name": f"Property {n}",
-        "value_type": "integer",
-        "unit_symbol": "m",
-        "description": f"Length {n}",
-    }
-
-
-def _register_element_factories(element: str) -> None:
-    async def make_element(maker: Maker, n: int) -> Row:
-        return await element_body(maker, element, f"{element.capitalize()} {n}")
-
-    async def make_enabled_property(maker: Maker, n: int) -> Row:
-        made = await maker.create("/structural_element_properties/", name=f"{element} property {n}")
-        return {"structural_element_property_id": made["id"]}
-
-    async def make_property_value(maker: Maker, n: int) -> Row:
-        """A value on a new element, for one shared integer property enabled for this element type."""
-        owner = await maker.create(
-            f"/{ELEMENT_PATHS[element]}/", **await element_body(maker, element, f"Valued {n}")
-        )
-        defined = await maker.once(
-            f"{element} valued property",
-            "/structural_element_properties/",
-            name=f"{element} size",
-            value_type="integer",
-        )
-        enabled = await maker.once(
-            f"{element} enabled property",
-            f"/{element}_properties/",
-            structural_element_property_id=defined["id"],
-        )
-        return {f"{element}_id": owner["id"], f"{element}_property_id": enabled["id"], "value": str(n)}
-
-    factory(f"/{ELEMENT_PATHS[element]}/")(make_element)
-    factory(f"/{element}_properties/")(make_enabled_property)
-    factory(f"/{element}_property_data/")(make_property_value)
-
-
-for _element in ELEMENT_PATHS:
-    _register_element_factories(_element)
-
-
-# -- timeseries metadata, in the shared campaign and scope ----------------------------------------
-
-
-@factory("/timeseries_properties/")
-async def timeseries_property(maker: Maker, n: int) -> Row:
-    return {"name": f"TS property {n}", "value_type": "float", "unit_symbol": "W", "description": f"P {n}"}
-
-
-@factory("/timeseries_data_states/")
-async def timeseries_data_state(maker: Maker, n: int) -> Row:
-    return {"name": f"State {n}"}
-
-
-@factory("/timeseries/")
-async def timeseries(maker: Maker, n: int) -> Row:
-    campaign, scope = await shared_campaign(maker), await shared_scope(maker)
-    return {
-        "name": f"Timeseries {n}",
-        "unit_symbol": "°C",
-        "description": f"Temperature {n}",
-        "campaign_id": campaign["id"],
-        "campaign_scope_id": scope["id"],
-    }
-
-
-@factory("/timeseries_property_data/")
-async def timeseries_property_data(maker: Maker, n: int) -> Row:
-    """A value on a new timeseries of the shared scope, for one shared float property."""
-    owner = await maker.create("/timeseries/", **await timeseries(maker, 1000 + n))
-    prop = await maker.once("ts property", "/timeseries_properties/", name="Accuracy", value_type="float")
-    return {"timeseries_id": owner["id"], "property_id": prop["id"], "value": f"{n}.5"}
-
-
-def _register_timeseries_link_factory(element: str) -> None:
-    async def make_link(maker: Maker, n: int) -> Row:
-        """A new timeseries of the shared scope linked to the shared element of that type."""
-        owner = await maker.create("/timeseries/", **await timeseries(maker, 2000 + n))
-        return {"timeseries_id": owner["id"], f"{element}_id": (await shared_element(maker, element))["id"]}
-
-    factory(f"/timeseries_by_{ELEMENT_PATHS[element]}/")(make_link)
-
-
-for _element in ELEMENT_PATHS:
-    _register_timeseries_link_factory(_element)
+load_factories()

@@ -1,8 +1,7 @@
-"""create_app(settings): the FastAPI application with every domain mounted."""
+"""create_app(settings): the FastAPI application with every domain (bemserver/domain.py) mounted."""
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import logging
 from collections.abc import AsyncIterator
@@ -12,32 +11,16 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from bemserver import __version__, permissions
-from bemserver.crud.resource import Resource
+from bemserver import __version__, domain
 from bemserver.crud.router import build_router
-from bemserver.db.engine import make_engine, make_sessionmaker
+from bemserver.db.database import Database
 from bemserver.docs import install_docs
 from bemserver.http.errors import install_error_handlers
+from bemserver.http.fast.dispatch import dispatch_by_segment
 from bemserver.http.middleware import ProtocolMiddleware
 from bemserver.http.openapi import install_openapi
-from bemserver.http.routing import dispatch_by_segment, flat_routes
+from bemserver.http.routing import flat_routes
 from bemserver.settings import Settings
-
-# Domains in the reference's tag order. Each module may define RESOURCES (declarations) and/or
-# `router` (hand-written routes); `auth.routes` is mounted only when Bearer auth is enabled.
-DOMAINS = (
-    "bemserver.about.routes",
-    "bemserver.users.resources",
-    "bemserver.users.routes",
-    "bemserver.campaigns.resources",
-    "bemserver.timeseries.resources",
-    "bemserver.timeseries_data.routes",
-    "bemserver.timeseries_data.aggregate_routes",
-    "bemserver.structure.resources",
-    "bemserver.timeseries.links",
-    "bemserver.io.sites",
-    "bemserver.io.timeseries",
-)
 
 PUBLIC = {("POST", "/auth/token"), ("GET", "/about/")}
 
@@ -52,14 +35,12 @@ _NO_TELEMETRY: dict[str, Any] = (
 
 def create_app(settings: Settings, database_url: str) -> FastAPI:
     logging.basicConfig(level=settings.log_level.upper())
-    engine = make_engine(database_url, settings.db_pool_size)
-    autocommit_engine = make_engine(database_url, settings.db_pool_size, autocommit=True)
+    database = Database(database_url, settings.db_pool_size)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        await engine.dispose()
-        await autocommit_engine.dispose()
+        await database.dispose()
 
     app = FastAPI(
         **_NO_TELEMETRY,
@@ -73,22 +54,20 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     )
     app.state.settings = settings
     app.state.secret_key = settings.resolved_secret_key()
-    app.state.engine = engine
-    app.state.autocommit_engine = autocommit_engine
-    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.database = database
+    # Aliases for code not yet converted to app.state.database.
+    app.state.engine = database.engine
+    app.state.autocommit_engine = database.autocommit_engine
+    app.state.sessionmaker = database.sessionmaker
     app.state.public_paths = PUBLIC
 
-    permissions.declare_rules()
+    domains = domain.discover()
+    domain.declare_rules(domains)
     install_error_handlers(app)
-    if "Bearer" in settings.auth_methods:
-        from bemserver.auth.routes import router as auth_router
-
-        _mount(app, auth_router)
     app.state.schema_pairs = []
-    for name in DOMAINS:
-        module = importlib.import_module(name)
-        resources: tuple[Resource, ...] = getattr(module, "RESOURCES", ())
-        for resource in resources:
+    served = [found for found in domains if found.enabled is None or found.enabled(settings)]
+    for module in (module for found in served for module in found.route_modules()):
+        for resource in getattr(module, "RESOURCES", ()):
             _mount(app, build_router(resource))
             for body in (resource.create, resource.update):
                 if body is not None:

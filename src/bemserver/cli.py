@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from bemserver import __version__
 from bemserver.settings import Settings
+
+if TYPE_CHECKING:
+    from bemserver.db.database import Database
+
+T = TypeVar("T")
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="BEMServer: building energy management server."
@@ -82,6 +88,20 @@ def _migrate(url: str) -> None:
         _fail(f"Database migration failed: {str(exc).splitlines()[0]}")
 
 
+def _with_database(url: str, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run `work` on a Database of `url` (the one requests use), then close its connections."""
+    from bemserver.db.database import Database
+
+    async def run() -> T:
+        database = Database(url, pool_size=1)
+        try:
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"bemserver {__version__}")
@@ -106,7 +126,7 @@ def serve(
     """Apply pending migrations, then serve the API."""
     import uvicorn
 
-    from bemserver.db.bootstrap import ensure_first_admin
+    from bemserver.users.accounts import ensure_first_admin
 
     settings = _settings()
     # uvicorn re-raises SIGTERM after its shutdown: turn it into SystemExit so that the embedded
@@ -114,7 +134,7 @@ def serve(
     signal.signal(signal.SIGTERM, _exit_on_signal)
     with database(settings) as url:
         _migrate(url)
-        created = ensure_first_admin(settings, url)
+        created = _with_database(url, lambda database: ensure_first_admin(database, settings))
         if created:
             typer.echo("=" * 64)
             typer.echo("First administrator created (shown only this once):")
@@ -192,13 +212,10 @@ def users_create(
     admin: Annotated[bool, typer.Option("--admin", help="Make the user an administrator.")] = False,
 ) -> None:
     """Create a user account."""
-    from sqlalchemy import create_engine, insert, pool
     from sqlalchemy.exc import IntegrityError
 
-    from bemserver.auth.passwords import hash_password
-    from bemserver.db.engine import normalize_url
     from bemserver.http.fields import is_valid_email
-    from bemserver.users.models import User
+    from bemserver.users.accounts import create_user
 
     if not 1 <= len(name) <= 80:
         _fail("The name must have 1 to 80 characters.")
@@ -210,18 +227,15 @@ def users_create(
         _fail("The password must have 1 to 80 characters.")
     with database(_settings()) as url:
         _migrate(url)
-        engine = create_engine(normalize_url(url), poolclass=pool.NullPool)
+
+        async def create(database: Database) -> None:
+            async with database.unit_of_work() as session:
+                await create_user(session, name, email, password, is_admin=admin)
+
         try:
-            with engine.begin() as connection:
-                connection.execute(
-                    insert(User).values(
-                        name=name, email=email, password=hash_password(password), is_admin=admin
-                    )
-                )
+            _with_database(url, create)
         except IntegrityError:
             _fail(f"A user with email {email} already exists.")
-        finally:
-            engine.dispose()
     typer.echo(f"User {email} created{' (admin)' if admin else ''}.")
 
 

@@ -4,7 +4,9 @@ Each table has one Rule: for a non-admin caller, which rows they may read, and w
 create, update or delete. Rules are SQL boolean expressions, so a list costs one query whatever
 its length, and an item read tells 404 (absent) from 403 (not allowed) in one round trip.
 Admins bypass every rule. A table without a rule cannot be served: deny by default.
-This is the only module that joins the membership tables.
+This module keeps the vocabulary (rule, everyone, own, in_my_groups, campaign_member,
+scope_member, readable_through, writable_through); each domain writes its rules with it, in its
+own `rules.py`. It is the only module that joins the membership tables (bemserver/memberships.py).
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Integer, Select, bindparam, false, select, true
 
+from bemserver import domain
 from bemserver.auth.caller import Caller
-from bemserver.campaigns.models import UserGroupByCampaign, UserGroupByCampaignScope
-from bemserver.users.models import UserByUserGroup
+from bemserver.memberships import UserByUserGroup, UserGroupByCampaign, UserGroupByCampaignScope
 
 Audience = Literal["everyone", "campaign", "scope", "own", "groups", "nobody"]
 
@@ -47,8 +49,19 @@ def own(user_id_column: Any) -> Access:
     return Access(lambda caller: user_id_column == caller.id, "own")
 
 
+def group_ids_of_user(user_id: Any) -> Select[Any]:
+    return select(UserByUserGroup.user_group_id).where(UserByUserGroup.user_id == user_id)
+
+
+def scope_ids_of_user(user_id: Any) -> Select[Any]:
+    """The campaign scopes linked to a group of that user."""
+    return select(UserGroupByCampaignScope.campaign_scope_id).where(
+        UserGroupByCampaignScope.user_group_id.in_(group_ids_of_user(user_id))
+    )
+
+
 def group_ids_of(caller: Caller) -> Select[Any]:
-    return select(UserByUserGroup.user_group_id).where(UserByUserGroup.user_id == caller.id)
+    return group_ids_of_user(caller.id)
 
 
 def campaign_ids_of(caller: Caller) -> Select[Any]:
@@ -58,9 +71,7 @@ def campaign_ids_of(caller: Caller) -> Select[Any]:
 
 
 def campaign_scope_ids_of(caller: Caller) -> Select[Any]:
-    return select(UserGroupByCampaignScope.campaign_scope_id).where(
-        UserGroupByCampaignScope.user_group_id.in_(group_ids_of(caller))
-    )
+    return scope_ids_of_user(caller.id)
 
 
 def in_my_groups(user_group_id_column: Any) -> Access:
@@ -171,75 +182,14 @@ def audience_of(model: type[Any], operation: str) -> Audience:
 
 
 def declare_rules() -> None:
-    """The rule table, domain by domain. Called once at app start."""
-    if RULES:
-        return
-    from bemserver.campaigns import models as c
-    from bemserver.structure import models as s
-    from bemserver.timeseries import models as t
-    from bemserver.users import models as u
-
-    # users and groups
-    rule(u.User, own(u.User.id), update=own(u.User.id))
-    rule(u.UserGroup, in_my_groups(u.UserGroup.id))
-    rule(u.UserByUserGroup, own(u.UserByUserGroup.user_id))
-
-    # campaigns and scopes
-    rule(c.Campaign, campaign_member(c.Campaign.id))
-    rule(c.CampaignScope, scope_member(c.CampaignScope.id))
-    rule(c.UserGroupByCampaign, in_my_groups(c.UserGroupByCampaign.user_group_id))
-    rule(c.UserGroupByCampaignScope, in_my_groups(c.UserGroupByCampaignScope.user_group_id))
-
-    # structure: readable by campaign members, written by admins
-    for shared in (
-        s.StructuralElementProperty,
-        s.SiteProperty,
-        s.BuildingProperty,
-        s.StoreyProperty,
-        s.SpaceProperty,
-        s.ZoneProperty,
-    ):
-        rule(shared, everyone)
-    rule(s.Site, campaign_member(s.Site.campaign_id))
-    rule(s.Zone, campaign_member(s.Zone.campaign_id))
-    rule(s.Building, readable_through(s.Building.site_id, s.Site))
-    rule(s.Storey, readable_through(s.Storey.building_id, s.Building))
-    rule(s.Space, readable_through(s.Space.storey_id, s.Storey))
-    rule(s.SitePropertyData, readable_through(s.SitePropertyData.site_id, s.Site))
-    rule(s.BuildingPropertyData, readable_through(s.BuildingPropertyData.building_id, s.Building))
-    rule(s.StoreyPropertyData, readable_through(s.StoreyPropertyData.storey_id, s.Storey))
-    rule(s.SpacePropertyData, readable_through(s.SpacePropertyData.space_id, s.Space))
-    rule(s.ZonePropertyData, readable_through(s.ZonePropertyData.zone_id, s.Zone))
-
-    # timeseries: readable by members of the timeseries' campaign scope, written by admins
-    rule(t.TimeseriesProperty, everyone)
-    rule(t.TimeseriesDataState, everyone)
-    rule(t.Timeseries, scope_member(t.Timeseries.campaign_scope_id))
-    for through_timeseries in (
-        t.TimeseriesPropertyData,
-        t.TimeseriesByDataState,
-        t.TimeseriesBySite,
-        t.TimeseriesByBuilding,
-        t.TimeseriesByStorey,
-        t.TimeseriesBySpace,
-        t.TimeseriesByZone,
-    ):
-        rule(through_timeseries, readable_through(through_timeseries.timeseries_id, t.Timeseries))
+    """Every discovered domain's rules (each domain's rules.py), once. Called at app start."""
+    domain.declare_rules(domain.discover())
 
 
-def timeseries_data_filter(caller: Caller) -> ColumnElement[bool]:
-    """Reading or writing points of a timeseries needs membership of its campaign scope."""
-    from bemserver.timeseries.models import Timeseries
+def __getattr__(name: str) -> Any:
+    """Names that moved to bemserver.timeseries.rules, for code not yet converted."""
+    if name in ("timeseries_data_filter", "timeseries_of_user"):
+        from bemserver.timeseries import rules
 
-    return read_filter(Timeseries, caller)
-
-
-def timeseries_of_user(user_id: int) -> ColumnElement[bool]:
-    """The /timeseries/ `user_id` filter: timeseries in a campaign scope linked to a group of that user."""
-    from bemserver.timeseries.models import Timeseries
-
-    groups = select(UserByUserGroup.user_group_id).where(UserByUserGroup.user_id == user_id)
-    scopes = select(UserGroupByCampaignScope.campaign_scope_id).where(
-        UserGroupByCampaignScope.user_group_id.in_(groups)
-    )
-    return Timeseries.campaign_scope_id.in_(scopes)
+        return getattr(rules, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

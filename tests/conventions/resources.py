@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from bemserver.app import DOMAINS
+from bemserver import domain
 from bemserver.crud import Resource
 from tests.factories import FACTORIES, PENDING
 
 
 def mounted_resources() -> list[Resource]:
-    found = []
-    for name in DOMAINS:
-        found.extend(getattr(importlib.import_module(name), "RESOURCES", ()))
-    return found
+    return [resource for found in domain.discover() for resource in found.resources()]
 
 
 RESOURCES = mounted_resources()
@@ -60,7 +56,7 @@ def need_factory(resource: Resource) -> None:
     if resource.path not in FACTORIES:
         if resource.path in PENDING:
             pytest.skip(f"no factory yet for {resource.path} (tests/factories.py PENDING)")
-        pytest.fail(f"no factory for {resource.path}: add one to tests/factories.py")
+        pytest.fail(f"no factory for {resource.path}: add one to its domain's test factories")
 
 
 def required_fields(model: Any) -> list[str]:

@@ -8,7 +8,7 @@ def test_every_mounted_resource_has_a_factory():
     missing = sorted(
         resource.path for resource in RESOURCES if resource.path not in FACTORIES.keys() | PENDING
     )
-    assert not missing, f"add a factory to tests/factories.py for: {', '.join(missing)}"
+    assert not missing, f"add a factory to its domain's tests/<domain>/factories.py for: {', '.join(missing)}"
 
 
 def test_pending_lists_only_mounted_resources_without_factory():

@@ -1,4 +1,4 @@
-"""Lean routes (http/lean.py) answer exactly as FastAPI's own handling of the same declaration.
+"""Lean routes (http/fast/handlers.py) answer exactly as FastAPI's own handling of the same declaration.
 
 Each request below is sent twice: once through the lean handler, once through the handler FastAPI
 builds from the route's signature (swapped in for the occasion). Status, body and the headers a

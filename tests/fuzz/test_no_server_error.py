@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from bemserver.app import create_app
-from bemserver.db.engine import make_sessionmaker, normalize_url
+from bemserver.db.database import make_sessionmaker, normalize_url
 from tests.conftest import Users, make_settings
 from tests.helpers import create
 
@@ -49,8 +49,10 @@ def fuzz_app(database_url: str) -> Iterator[Any]:
     """The app on the test database, without a connection pool: schemathesis calls it from its own
     event loop (one per request), and pooled asyncio connections cannot move between loops."""
     app = create_app(make_settings(), database_url)
-    engine = create_async_engine(normalize_url(database_url), poolclass=NullPool)
-    app.state.engine, app.state.sessionmaker = engine, make_sessionmaker(engine)
+    database = app.state.database
+    database.engine = create_async_engine(normalize_url(database_url), poolclass=NullPool)
+    database.sessionmaker = make_sessionmaker(database.engine)
+    app.state.engine = database.engine
     yield app
 
 

@@ -2,7 +2,8 @@
 
 Roles: an admin, a campaign member (in a group linked to the campaign), a scope-only member (in a
 group linked to the scope), a non-member, and an inactive user who is a member of both. The rows
-under test are made by tests/factories.py, whose rows all live in that shared campaign and scope.
+under test are made by the domains' test factories (tests/factories.py), whose rows all live in
+that shared campaign and scope.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bemserver.permissions import Audience
 from bemserver.users.models import User
+from tests.campaigns.factories import shared_campaign, shared_scope
 from tests.conftest import TestUser, Users
-from tests.factories import Maker, Row, make_row, shared_campaign, shared_scope
+from tests.factories import Maker, Row, make_row
 
 ROLES = ("admin", "campaign member", "scope-only member", "non-member", "inactive")
 

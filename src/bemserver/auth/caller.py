@@ -13,8 +13,8 @@ from bemserver.auth.tokens import TokenExpired, TokenInvalid, decode_token
 from bemserver.db.driver import fetch_one
 from bemserver.db.engine import Session
 from bemserver.http.errors import ApiError, Forbidden, Unauthorized
+from bemserver.http.fast.handlers import request_scoped
 from bemserver.http.fields import is_utf8
-from bemserver.users.models import User
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,8 +25,14 @@ class Caller:
     is_active: bool
 
 
-# The lookup runs on every authenticated request: plain SQL on the driver connection.
-_BY_EMAIL = f"SELECT id, email, is_admin, is_active, password FROM {User.__tablename__} WHERE email = %s"
+SYSTEM = Caller(id=0, email="system", is_admin=True, is_active=True)
+"""The caller of work that no request starts (background jobs, CLI commands): an admin, and no
+user (ids start at 1)."""
+
+# The lookup runs on every authenticated request: plain SQL on the driver connection. It names
+# the users domain's table, whose model sits a layer above (tests/auth checks the name).
+USERS_TABLE = "users"
+_BY_EMAIL = f"SELECT id, email, is_admin, is_active, password FROM {USERS_TABLE} WHERE email = %s"
 
 
 async def _load(session: Session, email: str) -> tuple[Caller, str] | None:
@@ -76,11 +82,13 @@ async def authenticate(request: Request, session: Session, *, refresh: bool = Fa
     return found[0]
 
 
+@request_scoped
 async def authenticated(request: Request, session: Session) -> Caller:
     """Any authenticated user, active or not (GET /tasks/ only)."""
     return await authenticate(request, session)
 
 
+@request_scoped
 async def active_caller(request: Request, session: Session) -> Caller:
     """An authenticated, active user: inactive users get 403 on everything permission-checked."""
     caller = await authenticate(request, session)

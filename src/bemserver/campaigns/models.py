@@ -1,4 +1,4 @@
-"""Tables for campaigns, scopes and their user-group links."""
+"""Tables for campaigns and scopes (their user-group links are in bemserver/memberships.py)."""
 
 from datetime import datetime
 
@@ -6,6 +6,9 @@ from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bemserver.db.base import Base, IdMixin
+from bemserver.memberships import UserGroupByCampaign, UserGroupByCampaignScope
+
+__all__ = ["Campaign", "CampaignScope", "UserGroupByCampaign", "UserGroupByCampaignScope"]
 
 
 class Campaign(IdMixin, Base):
@@ -23,17 +26,3 @@ class CampaignScope(IdMixin, Base):
     name: Mapped[str] = mapped_column(String(80))
     description: Mapped[str | None] = mapped_column(String(500))
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
-
-
-class UserGroupByCampaign(IdMixin, Base):
-    __tablename__ = "user_groups_by_campaigns"
-    __table_args__ = (UniqueConstraint("campaign_id", "user_group_id"),)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
-    user_group_id: Mapped[int] = mapped_column(ForeignKey("user_groups.id", ondelete="CASCADE"), index=True)
-
-
-class UserGroupByCampaignScope(IdMixin, Base):
-    __tablename__ = "user_groups_by_campaign_scopes"
-    __table_args__ = (UniqueConstraint("campaign_scope_id", "user_group_id"),)
-    campaign_scope_id: Mapped[int] = mapped_column(ForeignKey("campaign_scopes.id", ondelete="CASCADE"))
-    user_group_id: Mapped[int] = mapped_column(ForeignKey("user_groups.id", ondelete="CASCADE"), index=True)

@@ -10,14 +10,14 @@ from starlette.responses import Response
 
 from bemserver import permissions
 from bemserver.auth.caller import Caller, CurrentCaller, active_caller
-from bemserver.crud.lean import ListArgs, ListQuery
 from bemserver.crud.resource import Resource
 from bemserver.crud.store import Store
-from bemserver.db.engine import Session, autocommit_scope
+from bemserver.db.engine import Connection, Session, database_of
 from bemserver.http.errors import Conflict, Forbidden
 from bemserver.http.etag import IfMatch, check_if_match, etag_of, with_etag
+from bemserver.http.fast.handlers import lean, lean_endpoint
+from bemserver.http.fast.queries import ListArgs, ListQuery
 from bemserver.http.fields import ItemId
-from bemserver.http.lean import lean, lean_endpoint
 from bemserver.http.openapi import error_responses
 from bemserver.http.pagination import MAX_PAGE, pagination_header
 from bemserver.http.responses import JSONBytes
@@ -26,7 +26,7 @@ from bemserver.http.responses import JSONBytes
 def _list_args_dependency(resource: Resource) -> Callable[..., ListArgs]:
     """A dependency whose signature declares exactly this resource's query arguments.
 
-    It documents them in OpenAPI; requests are parsed by ListQuery (see crud/lean.py)."""
+    It documents them in OpenAPI; requests are parsed by ListQuery (see http/fast/queries.py)."""
     params = []
     if resource.filters is not None:
         params.append(
@@ -99,9 +99,9 @@ def build_router(resource: Resource) -> APIRouter:
         ListArgsDep = Annotated[ListArgs, Depends(_list_args_dependency(resource))]
 
         async def list_items(
-            request: Request, session: Session, caller: CurrentCaller, args: ListArgsDep
+            request: Request, connection: Connection, caller: CurrentCaller, args: ListArgsDep
         ) -> Response:
-            items, total = await store.list(session, caller, args.filters, args.sort, args.page)
+            items, total = await store.list(connection, caller, args.filters, args.sort, args.page)
             headers = None
             if args.page is not None and total is not None:
                 headers = {"X-Pagination": pagination_header(total, *args.page)}
@@ -116,12 +116,13 @@ def build_router(resource: Resource) -> APIRouter:
             response_model=None,
             responses={200: {"model": list[resource.read]}, **error_responses(401, 403, 422)},
         )
-        list_query = ListQuery(resource)
+        list_query = ListQuery(resource.plural, resource.filters, bool(resource.sort), resource.paginate)
 
         async def run_list(request: Request) -> Response:
-            async with autocommit_scope(request) as session:
-                caller = await active_caller(request, session)
-                return await list_items(request, session, caller, list_query.parse(request.query_params))
+            async with database_of(request).reader() as connection:
+                caller = await active_caller(request, connection)
+                args = list_query.parse(request.query_params)
+                return await list_items(request, connection, caller, args)
 
         lean(router.routes[-1], run_list)
 
@@ -156,9 +157,9 @@ def build_router(resource: Resource) -> APIRouter:
     if resource.get:
 
         async def get_item(
-            request: Request, session: Session, caller: CurrentCaller, item_id: ItemId
+            request: Request, connection: Connection, caller: CurrentCaller, item_id: ItemId
         ) -> Response:
-            item = store.public(await store.load(session, caller, item_id))
+            item = store.public(await store.load(connection, caller, item_id))
             return respond(request, store.body(item))
 
         router.add_api_route(

@@ -1,16 +1,10 @@
-"""Start-up work: reach the database, migrate it, create the first admin."""
+"""Start-up check: the database is reachable and recent enough."""
 
 from __future__ import annotations
 
-import secrets
-
 import psycopg
-from sqlalchemy import create_engine, func, insert, pool, select
 
-from bemserver.auth.passwords import hash_password
-from bemserver.db.engine import normalize_url
-from bemserver.settings import Settings
-from bemserver.users.models import User
+from bemserver.db.database import normalize_url
 
 
 class DatabaseUnreachable(RuntimeError):
@@ -27,26 +21,3 @@ def check_connection(database_url: str) -> None:
         raise DatabaseUnreachable(f"Cannot connect to the database: {first_line}") from None
     if version < 150000:
         raise DatabaseUnreachable(f"PostgreSQL 15 or later is required (server is {version})")
-
-
-def ensure_first_admin(settings: Settings, database_url: str) -> tuple[str, str] | None:
-    """On a database with no user, create the first admin. Returns (email, password) if generated."""
-    engine = create_engine(normalize_url(database_url), poolclass=pool.NullPool)
-    try:
-        with engine.begin() as connection:
-            if connection.scalar(select(func.count()).select_from(User)):
-                return None
-            email = settings.admin_email or "admin@localhost"
-            password = settings.admin_password or secrets.token_urlsafe(12)
-            connection.execute(
-                insert(User).values(
-                    name="Admin",
-                    email=email,
-                    password=hash_password(password),
-                    is_admin=True,
-                    is_active=True,
-                )
-            )
-            return None if settings.admin_password else (email, password)
-    finally:
-        engine.dispose()

@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from bemserver.db.engine import normalize_url
+from bemserver.db.database import normalize_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from starlette.routing import BaseRoute, Router
-
 
 def flat_routes(app: Any) -> Iterator[Any]:
     """Every route (path_format, path_regex, methods...), included routers flattened."""
@@ -38,56 +36,3 @@ def allowed_methods(app: Any, scope: Any) -> set[str]:
 
 def allow_header(methods: set[str]) -> str:
     return ", ".join(sorted(methods))
-
-
-def _first_segment(path: str) -> str:
-    return path[1:].split("/", 1)[0]
-
-
-class SegmentDispatch:
-    """Routes a request among the routes of its first path segment only.
-
-    The router tries its routes one after the other: a route near the end of the API's two
-    hundred cost about 0.2 ms of matching. Here each first segment ("users", "timeseries_data")
-    has a router of its own holding that segment's routes, in the app's order, so the matching,
-    405, redirect and 404 logic is the router's own on the routes that could match anyway. Paths
-    of no known segment, requests under a root path, and every request when a route's first
-    segment is a parameter (it could match anything) go to the app's router as before. Rebuilt
-    when routes are added.
-    """
-
-    def __init__(self, router: Router) -> None:
-        self.router = router
-        self.fallback = router.middleware_stack
-        self._size = -1
-        self._by_segment: dict[str, Router] = {}
-
-    def _routers(self) -> dict[str, Router]:
-        routes = self.router.routes
-        if len(routes) != self._size:
-            self._size = len(routes)
-            grouped: dict[str, list[BaseRoute]] = {}
-            for route in routes:
-                path = getattr(route, "path", None)
-                if not isinstance(path, str) or "{" in _first_segment(path) or not path.startswith("/"):
-                    grouped = {}
-                    break
-                grouped.setdefault(_first_segment(path), []).append(route)
-            self._by_segment = {
-                segment: Router(routes=members, redirect_slashes=self.router.redirect_slashes)
-                for segment, members in grouped.items()
-            }
-        return self._by_segment
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and not scope.get("root_path"):
-            sub = self._routers().get(_first_segment(scope["path"]))
-            if sub is not None:
-                scope.setdefault("router", self.router)
-                await sub.app(scope, receive, send)
-                return
-        await self.fallback(scope, receive, send)
-
-
-def dispatch_by_segment(app: Any) -> None:
-    app.router.middleware_stack = SegmentDispatch(app.router)

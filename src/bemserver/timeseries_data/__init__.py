@@ -1,1 +1,10 @@
 """The timeseries data engine: ingest, raw reads, aggregates, stats, deletes (JSON and CSV)."""
+
+from bemserver.domain import Domain
+
+DOMAIN = Domain(
+    "timeseries_data",
+    position=50,
+    models=("bemserver.timeseries_data.models", "bemserver.timeseries_data.rollup_models"),
+    routes=("bemserver.timeseries_data.routes", "bemserver.timeseries_data.aggregate_routes"),
+)

@@ -1,9 +1,12 @@
-"""Tables for users, groups and memberships."""
+"""Tables for users and groups (their membership table is in bemserver/memberships.py)."""
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bemserver.db.base import Base, IdMixin
+from bemserver.memberships import UserByUserGroup
+
+__all__ = ["User", "UserByUserGroup", "UserGroup"]
 
 
 class User(IdMixin, Base):
@@ -18,10 +21,3 @@ class User(IdMixin, Base):
 class UserGroup(IdMixin, Base):
     __tablename__ = "user_groups"
     name: Mapped[str] = mapped_column(String(80), unique=True)
-
-
-class UserByUserGroup(IdMixin, Base):
-    __tablename__ = "users_by_user_groups"
-    __table_args__ = (UniqueConstraint("user_id", "user_group_id"),)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    user_group_id: Mapped[int] = mapped_column(ForeignKey("user_groups.id", ondelete="CASCADE"), index=True)

@@ -1,4 +1,4 @@
-"""POST /auth/token and POST /auth/token/refresh."""
+"""POST /auth/token and POST /auth/token/refresh: a user account's login (Bearer auth only)."""
 
 from typing import Annotated, Literal
 

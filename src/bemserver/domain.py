@@ -1,0 +1,79 @@
+"""Domains that declare themselves: what a package of the API brings, found without a central list.
+
+A domain package declares in its `__init__.py`, by module name so that nothing loads early:
+
+    DOMAIN = Domain(
+        "campaigns",
+        position=30,                              # its place in the API reference's tag order
+        models=("bemserver.campaigns.models",),   # SQLAlchemy tables (Alembic, tests)
+        routes=("bemserver.campaigns.resources",),  # modules defining RESOURCES and/or `router`
+        rules="bemserver.campaigns.rules",        # a module whose rules() declares its permission rules
+        factories="tests.campaigns.factories",    # the test factories of its resources
+    )
+
+`enabled`, a function of the Settings, serves the routes only under a condition.
+A package whose routes fall at two places of the tag order declares `DOMAINS = (...)` instead.
+The app, Alembic and the tests iterate `discover()`: adding a domain edits no central list.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Domain:
+    name: str
+    position: int
+    models: tuple[str, ...] = ()
+    routes: tuple[str, ...] = ()
+    rules: str | None = None
+    factories: str | None = None
+    # Whether the app serves its routes, given the Settings (always if None).
+    enabled: Callable[[Any], bool] | None = None
+
+    def route_modules(self) -> Iterator[ModuleType]:
+        for name in self.routes:
+            yield importlib.import_module(name)
+
+    def resources(self) -> list[Any]:
+        """The Resource declarations of its route modules, in order."""
+        return [resource for module in self.route_modules() for resource in getattr(module, "RESOURCES", ())]
+
+
+def discover(package: str = "bemserver") -> list[Domain]:
+    """Every Domain declared by a subpackage of `package`, in tag order."""
+    root = importlib.import_module(package)
+    found: list[Domain] = []
+    for info in pkgutil.iter_modules(root.__path__, f"{package}."):
+        if info.ispkg:
+            module = importlib.import_module(info.name)
+            single = getattr(module, "DOMAIN", None)
+            found.extend([single] if isinstance(single, Domain) else getattr(module, "DOMAINS", ()))
+    positions = [domain.position for domain in found]
+    if len(set(positions)) != len(positions):
+        raise RuntimeError(f"Two domains at one position: {sorted(positions)}")
+    return sorted(found, key=lambda domain: domain.position)
+
+
+def load_models(domains: list[Domain]) -> None:
+    """Import every domain's tables, so that Base.metadata knows them all."""
+    for domain in domains:
+        for name in domain.models:
+            importlib.import_module(name)
+
+
+_RULED: set[str] = set()
+
+
+def declare_rules(domains: list[Domain]) -> None:
+    """Each domain's permission rules, declared once per process."""
+    for domain in domains:
+        if domain.rules is not None and domain.name not in _RULED:
+            importlib.import_module(domain.rules).rules()
+            _RULED.add(domain.name)

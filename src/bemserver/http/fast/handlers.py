@@ -1,0 +1,123 @@
+"""Lean request handling for the API's most frequent routes.
+
+A lean route is declared to FastAPI as usual, so OpenAPI documents it from its endpoint's
+signature, but requests run through a plain `handler(request)`: it opens the database scope,
+resolves the caller, and validates the path and the query string in one Pydantic call each.
+FastAPI's per-request dependency solving, which validates parameters one at a time, cost as much
+as the rest of a small request. The results are the same: checks in the same order (401/403 from
+the dependencies, then the parameters), and RequestValidationError located as FastAPI locates it.
+
+What an endpoint receives is what it declares: `Connection` (db/engine.py) an autocommit
+connection, `Session` a unit of work. (A lean route's `Session` on a read, or on a route whose
+writes are declared `autocommit`, is a connection all the same: kept for code not yet converted.)
+A route marked lean whose parameters are of other kinds stops the app at start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import request_response
+
+from bemserver.db.engine import (
+    READ_ONLY_METHODS,
+    database_of,
+    request_connection,
+    request_session,
+    session_scope,
+)
+from bemserver.http.fast.queries import Params
+
+Handler = Callable[[Request], Awaitable[Response]]
+Dependency = TypeVar("Dependency", bound=Callable[..., Awaitable[Any]])
+
+# Dependencies that a lean handler resolves itself, as `await dependency(request, session)`.
+_REQUEST_SCOPED: set[Callable[..., Awaitable[Any]]] = set()
+
+
+def request_scoped(dependency: Dependency) -> Dependency:
+    """Mark a dependency of signature (request, session) -> value (the caller, say) as one that
+    lean routes may declare."""
+    _REQUEST_SCOPED.add(dependency)
+    return dependency
+
+
+def lean(route: APIRoute, handler: Handler) -> None:
+    """Run `route` through `handler` (its documentation unchanged)."""
+    route.app = request_response(handler)
+
+
+class NotLean(RuntimeError):
+    """A route marked for the fast path cannot run on it."""
+
+    def __init__(self, route: APIRoute, reason: str) -> None:
+        methods = ",".join(sorted(route.methods))
+        super().__init__(f"{methods} {route.path} cannot run leanly: {reason}")
+
+
+def lean_endpoint(route: APIRoute, *, autocommit: bool = False) -> None:
+    """Run a hand-written route leanly. Its parameters must be of the kinds handled here (the
+    request, a Session or Connection, request-scoped dependencies such as the caller, path and
+    query parameters): otherwise NotLean. `autocommit`: a `Session` parameter receives a
+    connection, the route's writes being each one statement or grouped in an explicit
+    `driver.transaction()` (see Database.reader)."""
+    dependant = route.dependant
+    for kind, params in (
+        ("a body", dependant.body_params),
+        ("header parameters", dependant.header_params),
+        ("cookie parameters", dependant.cookie_params),
+    ):
+        if params:
+            raise NotLean(route, f"it takes {kind}")
+    scope_name, connection_only = None, False
+    scoped: list[tuple[str, Callable[..., Awaitable[Any]]]] = []
+    for dependency in dependant.dependencies:
+        if dependency.call is request_session or dependency.call is request_connection:
+            scope_name, connection_only = dependency.name, dependency.call is request_connection
+        elif dependency.call in _REQUEST_SCOPED:
+            scoped.append((dependency.name, dependency.call))  # type: ignore[arg-type]
+        else:
+            raise NotLean(route, f"its dependency {dependency.name!r} is not request-scoped")
+    endpoint, request_name = dependant.call, dependant.request_param_name
+    assert endpoint is not None
+    path = Params(f"{endpoint.__name__}_path", dependant.path_params, "path")
+    query = Params(f"{endpoint.__name__}_query", dependant.query_params, "query")
+    always_connection = connection_only or autocommit
+
+    async def handler(request: Request) -> Response:
+        if always_connection or request.method in READ_ONLY_METHODS:
+            scope = database_of(request).reader()
+        else:
+            scope = session_scope(request)
+        async with scope as session:
+            kwargs: dict[str, Any] = {}
+            if request_name:
+                kwargs[request_name] = request
+            if scope_name:
+                kwargs[scope_name] = session
+            for name, call in scoped:
+                kwargs[name] = await call(request, session)
+            errors: list[Any] = []
+            kwargs |= path.parse(request.path_params, errors)
+            kwargs |= query.parse(request.query_params, errors)
+            if errors:
+                raise RequestValidationError(errors)
+            response = await endpoint(**kwargs)
+            if not isinstance(response, Response):
+                raise TypeError(f"{endpoint.__name__} must return a Response to run leanly")
+            return response
+
+    lean(route, handler)
+
+
+def lean_routes(routes: list[Any], *, autocommit: frozenset[str] = frozenset()) -> None:
+    """lean_endpoint on every route of a router (NotLean if one cannot); routes of the
+    `autocommit` methods run in autocommit mode (see lean_endpoint)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            lean_endpoint(route, autocommit=bool(route.methods & autocommit))
