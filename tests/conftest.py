@@ -93,7 +93,7 @@ def app(database_url: str) -> Any:
 
 @pytest.fixture(scope="session")
 def engine(app: Any) -> AsyncEngine:
-    return app.state.engine
+    return app.state.database.engine
 
 
 @pytest.fixture(scope="session")
@@ -117,7 +117,7 @@ async def client_for(database_url: str) -> AsyncIterator[Any]:
     yield build
     for other, http in opened:
         await http.aclose()
-        await other.state.engine.dispose()
+        await other.state.database.dispose()
 
 
 @dataclass

@@ -55,10 +55,6 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     app.state.settings = settings
     app.state.secret_key = settings.resolved_secret_key()
     app.state.database = database
-    # Aliases for code not yet converted to app.state.database.
-    app.state.engine = database.engine
-    app.state.autocommit_engine = database.autocommit_engine
-    app.state.sessionmaker = database.sessionmaker
     app.state.public_paths = PUBLIC
 
     domains = domain.discover()

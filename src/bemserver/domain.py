@@ -9,6 +9,7 @@ A domain package declares in its `__init__.py`, by module name so that nothing l
         routes=("bemserver.campaigns.resources",),  # modules defining RESOURCES and/or `router`
         rules="bemserver.campaigns.rules",        # a module whose rules() declares its permission rules
         factories="tests.campaigns.factories",    # the test factories of its resources
+        tasks=(),                                 # modules declaring background tasks (@task)
     )
 
 `enabled`, a function of the Settings, serves the routes only under a condition.
@@ -34,6 +35,7 @@ class Domain:
     routes: tuple[str, ...] = ()
     rules: str | None = None
     factories: str | None = None
+    tasks: tuple[str, ...] = ()
     # Whether the app serves its routes, given the Settings (always if None).
     enabled: Callable[[Any], bool] | None = None
 

@@ -184,12 +184,3 @@ def audience_of(model: type[Any], operation: str) -> Audience:
 def declare_rules() -> None:
     """Every discovered domain's rules (each domain's rules.py), once. Called at app start."""
     domain.declare_rules(domain.discover())
-
-
-def __getattr__(name: str) -> Any:
-    """Names that moved to bemserver.timeseries.rules, for code not yet converted."""
-    if name in ("timeseries_data_filter", "timeseries_of_user"):
-        from bemserver.timeseries import rules
-
-        return getattr(rules, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

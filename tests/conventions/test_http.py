@@ -75,7 +75,7 @@ async def test_an_unexpected_error_is_a_bare_500(database_url):
     transport = httpx.ASGITransport(app=failing_app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         response = await http.get("/boom")
-    await failing_app.state.engine.dispose()
+    await failing_app.state.database.dispose()
     assert response.status_code == 500
     assert response.json() == {"code": 500, "status": "Internal Server Error"}
 

@@ -52,7 +52,6 @@ def fuzz_app(database_url: str) -> Iterator[Any]:
     database = app.state.database
     database.engine = create_async_engine(normalize_url(database_url), poolclass=NullPool)
     database.sessionmaker = make_sessionmaker(database.engine)
-    app.state.engine = database.engine
     yield app
 
 

@@ -1,7 +1,7 @@
 """Background jobs: one durable job queue in PostgreSQL (procrastinate), and the e-mail it sends.
 
-- A domain declares a task with `@task("name")` (registry.py) in a module listed in
-  `registry.TASK_MODULES`, and enqueues it with `enqueue(connection, "name", **args)` on its own
+- A domain declares a task with `@task("name")` (registry.py) in a module listed in the
+  `tasks` of its Domain declaration (bemserver/domain.py), and enqueues it with `enqueue(connection, "name", **args)` on its own
   connection, in its own transaction.
 - `enqueue_mail(connection, settings, to=..., subject=..., body=...)` queues one e-mail.
 - `run_worker(settings, database_url)` runs a worker until cancelled; `bemserver serve` runs one

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from procrastinate import App, PsycopgConnector
 
-from bemserver.db.engine import normalize_url
+from bemserver.db.database import normalize_url
 from bemserver.jobs.registry import declared_tasks
 
 

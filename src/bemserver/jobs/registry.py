@@ -15,8 +15,8 @@ from procrastinate.retry import BaseRetryStrategy
 
 from bemserver.jobs.retry import DEFAULT_RETRY
 
-# Modules whose import declares tasks: a domain adds its own here.
-TASK_MODULES = ("bemserver.jobs.mail",)
+# The queue's own tasks; a domain lists its task modules in its Domain declaration (`tasks`).
+BUILTIN_TASK_MODULES = ("bemserver.jobs.mail",)
 
 DEFAULT_QUEUE = "default"
 
@@ -60,7 +60,10 @@ def task(
 
 
 def declared_tasks() -> dict[str, TaskDeclaration]:
-    """Every declaration, after importing the modules that make them."""
-    for module in TASK_MODULES:
+    """Every declaration, after importing the modules that make them (the domains' included)."""
+    from bemserver.domain import discover
+
+    modules = [*BUILTIN_TASK_MODULES, *(name for domain in discover() for name in domain.tasks)]
+    for module in modules:
         importlib.import_module(module)
     return TASKS

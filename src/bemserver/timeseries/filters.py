@@ -12,11 +12,11 @@ from typing import Annotated, Any
 from pydantic import PlainValidator, TypeAdapter, WithJsonSchema
 from sqlalchemy import ColumnElement, and_, false, select, true
 
-from bemserver import permissions
 from bemserver.crud.resource import FilterFn
 from bemserver.http.fields import is_utf8
 from bemserver.timeseries import models as t
 from bemserver.timeseries.links import TIMESERIES_LINKS
+from bemserver.timeseries.rules import timeseries_of_user
 
 # -- the `properties` argument: a JSON object of {property name: value} ---------------------------
 
@@ -82,7 +82,7 @@ def _no_event(_: int) -> ColumnElement[bool]:
 
 
 TIMESERIES_FILTERS: dict[str, FilterFn] = {
-    "user_id": permissions.timeseries_of_user,
+    "user_id": timeseries_of_user,
     **TIMESERIES_LINKS.location_filters(),  # site_id, recurse_site_id, … space_id, zone_id
     "event_id": _no_event,
     "properties": _with_property_values,

@@ -13,21 +13,15 @@ from bemserver.permissions import (
     scope_member,
 )
 from bemserver.timeseries import models as t
+from bemserver.timeseries.links import TIMESERIES_LINKS
 
 
 def rules() -> None:
     rule(t.TimeseriesProperty, everyone)
     rule(t.TimeseriesDataState, everyone)
     rule(t.Timeseries, scope_member(t.Timeseries.campaign_scope_id))
-    for through_timeseries in (
-        t.TimeseriesPropertyData,
-        t.TimeseriesByDataState,
-        t.TimeseriesBySite,
-        t.TimeseriesByBuilding,
-        t.TimeseriesByStorey,
-        t.TimeseriesBySpace,
-        t.TimeseriesByZone,
-    ):
+    links = tuple(TIMESERIES_LINKS.tables.values())
+    for through_timeseries in (t.TimeseriesPropertyData, t.TimeseriesByDataState, *links):
         rule(through_timeseries, readable_through(through_timeseries.timeseries_id, t.Timeseries))
 
 

@@ -9,9 +9,9 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from bemserver.auth.caller import CurrentCaller
-from bemserver.db.engine import Session
+from bemserver.db.engine import Connection, database_of
+from bemserver.http.fast.handlers import lean_routes
 from bemserver.http.fields import AwareDT
-from bemserver.http.lean import lean_routes
 from bemserver.http.openapi import error_responses
 from bemserver.timeseries_data import aggregate, stats
 from bemserver.timeseries_data.buckets import BucketUnit
@@ -67,7 +67,7 @@ _STATS = {
 
 async def get_aggregate(
     request: Request,
-    session: Session,
+    connection: Connection,
     caller: CurrentCaller,
     campaign_id: int | None,
     timeseries: list[Key],
@@ -82,7 +82,7 @@ async def get_aggregate(
 ) -> Response:
     aggregate.check_bucket_width(bucket_width_value, bucket_width_unit)
     targets = unit_targets(timeseries, convert_to)
-    resolved = await resolve(session, caller, Selection(timeseries, data_state, campaign_id))
+    resolved = await resolve(connection, caller, Selection(timeseries, data_state, campaign_id))
     columns = resolved.columns(targets, unitless=aggregation is aggregate.Aggregation.COUNT)
     made = aggregate.bucket_grid(
         start_time, end_time, timezone, bucket_width_value, bucket_width_unit, len(columns)
@@ -90,24 +90,24 @@ async def get_aggregate(
     fmt = accepted_format(request.headers.get("accept"))
     chunks = aggregate.csv_chunks if fmt is Format.CSV else aggregate.json_chunks
     answer = aggregate.Query(columns, made, aggregation, timezone)
-    return data_response(await streamed(chunks(request.app.state.engine, answer)), fmt)
+    return data_response(await streamed(chunks(database_of(request).engine, answer)), fmt)
 
 
 async def get_stats(
     request: Request,
-    session: Session,
+    connection: Connection,
     caller: CurrentCaller,
     campaign_id: int | None,
     timeseries: list[Key],
     data_state: DataState,
     timezone: TimezoneArg = "UTC",
 ) -> Response:
-    resolved = await resolve(session, caller, Selection(timeseries, data_state, campaign_id))
+    resolved = await resolve(connection, caller, Selection(timeseries, data_state, campaign_id))
     columns = resolved.columns()
     await refresh(
-        request.app.state.engine, [column.series_id for column in columns if column.series_id is not None]
+        database_of(request).engine, [column.series_id for column in columns if column.series_id is not None]
     )
-    found = await stats.series_stats(session, columns)
+    found = await stats.series_stats(connection, columns)
     return Response(stats.render(columns, found, timezone), media_type="application/json")
 
 

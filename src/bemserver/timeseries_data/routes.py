@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from bemserver.auth.caller import CurrentCaller
-from bemserver.db.engine import Session
-from bemserver.http.lean import lean_routes
+from bemserver.db.engine import Connection, Session, database_of
+from bemserver.http.fast.handlers import lean_routes
 from bemserver.http.openapi import error_responses
 from bemserver.http.responses import JSONBytes
 from bemserver.timeseries_data import ingest
@@ -52,7 +52,7 @@ _BODY = {
 
 async def get_data(
     request: Request,
-    session: Session,
+    connection: Connection,
     caller: CurrentCaller,
     campaign_id: int | None,
     timeseries: list[Key],
@@ -63,27 +63,27 @@ async def get_data(
     convert_to: ConvertTo = None,
 ) -> Response:
     targets = unit_targets(timeseries, convert_to)
-    resolved = await resolve(session, caller, Selection(timeseries, data_state, campaign_id))
+    resolved = await resolve(connection, caller, Selection(timeseries, data_state, campaign_id))
     columns = resolved.columns(targets)
     fmt = accepted_format(request.headers.get("accept"))
     writer = csv_chunks if fmt is Format.CSV else json_chunks
-    engine = request.app.state.engine
+    engine = database_of(request).engine
     return data_response(await streamed(writer(engine, columns, start_time, end_time, timezone)), fmt)
 
 
 async def post_data(
     request: Request,
-    session: Session,
+    connection: Connection,
     caller: CurrentCaller,
     campaign_id: int | None,
     data_state: DataState,
     overwrite: Overwrite = False,
 ) -> Response:
     if campaign_id is not None:
-        await require_readable_campaign(session, caller, campaign_id)
+        await require_readable_campaign(connection, caller, campaign_id)
     csv_text = body_format(request.headers.get("content-type")) is Format.CSV
     posted = parse_body(await request.body(), csv_text=csv_text)
-    await ingest.write(session, caller, posted, data_state, campaign_id=campaign_id, overwrite=overwrite)
+    await ingest.write(connection, caller, posted, data_state, campaign_id=campaign_id, overwrite=overwrite)
     return JSONBytes(None, status_code=201)
 
 
@@ -127,5 +127,6 @@ mount(
     ],
 )
 
-# Data writes are atomic by themselves (see ingest.py): no BEGIN and COMMIT round trips around them.
-lean_routes(router.routes, autocommit=frozenset({"POST"}))
+# Reads and POSTs take an autocommit connection: data writes are atomic by themselves (see
+# ingest.py), so no BEGIN and COMMIT round trips around them. DELETE runs in a unit of work.
+lean_routes(router.routes)

@@ -19,8 +19,9 @@ from bemserver.db.engine import Reader
 from bemserver.db.prepared import Shapes
 from bemserver.http.errors import Forbidden, NotFound, Unprocessable
 from bemserver.http.fields import is_database_id
-from bemserver.permissions import read_filter, sql_caller, timeseries_data_filter
+from bemserver.permissions import read_filter, sql_caller
 from bemserver.timeseries.models import Timeseries
+from bemserver.timeseries.rules import timeseries_data_filter
 from bemserver.timeseries_data.params import scale
 
 Key = int | str  # a timeseries id, or a name within a campaign

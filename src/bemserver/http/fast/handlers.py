@@ -8,8 +8,7 @@ as the rest of a small request. The results are the same: checks in the same ord
 the dependencies, then the parameters), and RequestValidationError located as FastAPI locates it.
 
 What an endpoint receives is what it declares: `Connection` (db/engine.py) an autocommit
-connection, `Session` a unit of work. (A lean route's `Session` on a read, or on a route whose
-writes are declared `autocommit`, is a connection all the same: kept for code not yet converted.)
+connection, `Session` the request's session (a unit of work; a read session for GET and HEAD).
 A route marked lean whose parameters are of other kinds stops the app at start-up.
 """
 
@@ -25,7 +24,6 @@ from starlette.responses import Response
 from starlette.routing import request_response
 
 from bemserver.db.engine import (
-    READ_ONLY_METHODS,
     database_of,
     request_connection,
     request_session,
@@ -60,12 +58,10 @@ class NotLean(RuntimeError):
         super().__init__(f"{methods} {route.path} cannot run leanly: {reason}")
 
 
-def lean_endpoint(route: APIRoute, *, autocommit: bool = False) -> None:
+def lean_endpoint(route: APIRoute) -> None:
     """Run a hand-written route leanly. Its parameters must be of the kinds handled here (the
     request, a Session or Connection, request-scoped dependencies such as the caller, path and
-    query parameters): otherwise NotLean. `autocommit`: a `Session` parameter receives a
-    connection, the route's writes being each one statement or grouped in an explicit
-    `driver.transaction()` (see Database.reader)."""
+    query parameters): otherwise NotLean."""
     dependant = route.dependant
     for kind, params in (
         ("a body", dependant.body_params),
@@ -87,13 +83,9 @@ def lean_endpoint(route: APIRoute, *, autocommit: bool = False) -> None:
     assert endpoint is not None
     path = Params(f"{endpoint.__name__}_path", dependant.path_params, "path")
     query = Params(f"{endpoint.__name__}_query", dependant.query_params, "query")
-    always_connection = connection_only or autocommit
 
     async def handler(request: Request) -> Response:
-        if always_connection or request.method in READ_ONLY_METHODS:
-            scope = database_of(request).reader()
-        else:
-            scope = session_scope(request)
+        scope = database_of(request).reader() if connection_only else session_scope(request)
         async with scope as session:
             kwargs: dict[str, Any] = {}
             if request_name:
@@ -115,9 +107,8 @@ def lean_endpoint(route: APIRoute, *, autocommit: bool = False) -> None:
     lean(route, handler)
 
 
-def lean_routes(routes: list[Any], *, autocommit: frozenset[str] = frozenset()) -> None:
-    """lean_endpoint on every route of a router (NotLean if one cannot); routes of the
-    `autocommit` methods run in autocommit mode (see lean_endpoint)."""
+def lean_routes(routes: list[Any]) -> None:
+    """lean_endpoint on every route of a router (NotLean if one cannot)."""
     for route in routes:
         if isinstance(route, APIRoute):
-            lean_endpoint(route, autocommit=bool(route.methods & autocommit))
+            lean_endpoint(route)
