@@ -9,7 +9,8 @@
 Chromium is Debian's (`chromium`), or the one named by BEMSERVER_CHROMIUM. When none is found, the
 session installs it: with apt-get when running as root, else with `playwright install chromium`.
 Browser test modules set `pytestmark = pytest.mark.xdist_group("browser")`: they then run on one
-xdist worker and share one server and one browser.
+xdist worker and share one server; each module starts its own browser, and holds sync tests only
+(Playwright's sync API keeps an asyncio loop running in the thread while it is started).
 """
 
 from __future__ import annotations
@@ -134,13 +135,15 @@ def chromium_executable() -> str | None:
     return found or None
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is started, the thread has a running
+# asyncio loop, so the suite's async tests (run on the same xdist worker afterwards) could not run.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright, chromium_executable: str | None) -> Iterator[Browser]:
     try:
         launched = playwright.chromium.launch(
