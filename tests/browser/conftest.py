@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 import httpx
 import psycopg
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -51,6 +51,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# Waits of actions and of expect(): generous, as the 2-core machine may be busy with the rest of the suite
+# (the explorer parses a 160-operation spec before it shows anything).
+TIMEOUT_MS = 30_000
+expect.set_options(timeout=TIMEOUT_MS)
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
 INSTALL_HINT = (
     "Chromium is needed for the browser tests: install it (Debian/Ubuntu: `apt-get install chromium`), "
@@ -293,7 +297,7 @@ def page(
     """A page in a fresh context, at the server's URL (page.goto("./")); fails the test on a console
     error or a request to another host (see page_watch), with a screenshot when the test fails."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
-    context.set_default_timeout(20_000)
+    context.set_default_timeout(TIMEOUT_MS)
     opened = context.new_page()
     opened.on("console", page_watch.on_console)
     opened.on("pageerror", page_watch.on_page_error)
