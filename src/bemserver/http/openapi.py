@@ -38,6 +38,8 @@ def install_openapi(app: FastAPI, auth_methods: list[str], version: str) -> None
             openapi_version="3.1.0",
             routes=app.routes,
             separate_input_output_schemas=False,
+            # FastAPI adds the mount prefix (root_path) here: "Try it out" then calls the right URLs.
+            servers=app.servers or None,
         )
         schemes: dict[str, Any] = {}
         if "Bearer" in auth_methods:
