@@ -36,12 +36,10 @@ class Domain:
     rules: str | None = None
     factories: str | None = None
     tasks: tuple[str, ...] = ()
-    # Whether the app serves its routes, given the Settings (always if None).
-    enabled: Callable[[Any], bool] | None = None
+    enabled: Callable[[Any], bool] | None = None  # whether the app serves its routes, given the Settings
 
     def route_modules(self) -> Iterator[ModuleType]:
-        for name in self.routes:
-            yield importlib.import_module(name)
+        return map(importlib.import_module, self.routes)
 
     def resources(self) -> list[Any]:
         """The Resource declarations of its route modules, in order."""
