@@ -1,12 +1,9 @@
 """All authorization, as SQL filters.
 
-Each table has one Rule: for a non-admin caller, which rows they may read, and which they may
-create, update or delete. Rules are SQL boolean expressions, so a list costs one query whatever
-its length, and an item read tells 404 (absent) from 403 (not allowed) in one round trip.
-Admins bypass every rule. A table without a rule cannot be served: deny by default.
-This module keeps the vocabulary (rule, everyone, own, in_my_groups, campaign_member,
-scope_member, readable_through, writable_through); each domain writes its rules with it, in its
-own `rules.py`. It is the only module that joins the membership tables (bemserver/memberships.py).
+Each table has one Rule: for a non-admin caller, which rows they may read, create, update or delete.
+Rules are SQL, so a list costs one query and an item read tells 404 from 403 in one round trip.
+Admins bypass every rule; a table without a rule cannot be served. Domains write their rules
+(rules.py) with this vocabulary; only this module joins the membership tables (memberships.py).
 """
 
 from __future__ import annotations

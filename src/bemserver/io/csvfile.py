@@ -1,19 +1,8 @@
-"""What a CSV import endpoint needs to read its request.
-
-- `UploadForm`, `CsvUpload`: declare the multipart body (its OpenAPI schema), e.g.
-      class SitesCSVUploadFile(UploadForm):
-          sites_csv: CsvUpload = None
-  and take it as `files: Annotated[SitesCSVUploadFile, File()]`; list required files in
-  `required_files` (FastAPI does not enforce them: `read_uploads` does, with the reference's errors).
-- `read_uploads(files)`: the files' bytes by field name; 422 for a text field or a missing required file.
-- `check_import_campaign(session, caller, campaign_id)`: the campaign an import writes to; 422
-  "Unknown campaign ID." (an import's answer, where other routes answer 404), 403 for a non-member.
-- `parse_csv(field, data)`: a `CsvTable` (header, rows with their line numbers). Decodes UTF-8 (BOM or
-  not), UTF-16 with BOM, else Windows-1252; detects the separator (`,` `;` tab) from the header line.
-- `table.require(columns)`, `table.error(detail, line, column)`: 422s naming file, line and column.
-- `number_text(value)`: a numeric cell with a decimal comma ("1234,5") in Python form ("1234.5").
-- `property_cell(...)`: a cell as a property value of its type, 422 naming the row's element.
-- `short(text)`: text quoted in a message, cut if long.
+"""What a CSV import endpoint needs to read its request: the multipart body (`UploadForm`,
+`CsvUpload`, `read_uploads`, which enforces `required_files` as FastAPI does not), the campaign
+(`check_import_campaign`: 422 "Unknown campaign ID." where other routes answer 404), the table
+(`parse_csv`: UTF-8, UTF-16 with BOM or Windows-1252; `,` `;` or tab) and cells, with 422s naming
+file, line and column.
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
-"""POST /io/sites: the building model of a campaign from CSV files.
+"""POST /io/sites: the building model of a campaign from up to five CSV files (docs/io.md).
 
-Up to five files (sites, buildings, storeys, spaces, zones), imported in that order in the request's
-transaction: any error stores nothing. Each row is upserted by name within its parent; the columns
-after the required ones are property names, whose non-empty cells set the element's property values.
-The CSV formats are described for users in docs/io.md.
+Imported parents first, in the request's transaction (any error stores nothing); rows upserted by
+name within their parent, the extra columns being property values.
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
-"""POST /io/timeseries: the timeseries of a campaign from a CSV file.
+"""POST /io/timeseries: the timeseries of a campaign from a CSV file (docs/io.md).
 
-Each row describes one timeseries: its campaign scope, name, description and unit, where it is (a
-site, building, storey or space, and a zone) and, in the columns after the required ones, its
-property values. Rows are upserted by name within the campaign, in the request's transaction: any
-error stores nothing. The format is described for users in docs/io.md.
+One row per timeseries, upserted by name within the campaign in the request's transaction (any
+error stores nothing); the extra columns are property values.
 """
 
 from __future__ import annotations

@@ -1,9 +1,5 @@
-"""Links of an owner (timeseries now; events, energy and weather timeseries next) to the building tree.
-
-- `OwnerLinks`: the owner's link tables, one per element type, each with `<owner>_id` and
-  `<element>_id`; it gives the owner's location list filters (`site_id`, `recurse_site_id`...).
-- `link_resources(...)`: the `/<owner>_by_<element>s/` resources, with their documents, the location
-  documents nested read-only, the same-campaign check and optional extra fields.
+"""Links of an owner (timeseries, events...) to the building tree: `OwnerLinks` (its link tables
+and location filters) and `link_resources` (the `/<owner>_by_<element>s/` resources).
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
 """The building tree, described once: site -> building -> storey -> space, and zones.
 
-Each `Element` names its table, its parent (None under a campaign) and its property tables. The rest
-follows from them: its documents (Site, SiteWrite, SitePut, SiteFilters), the nested read-only
-document of links (SiteExcludeId), the chain of documents a link to it carries, its campaign as SQL,
-its descendant list filters and the parent link permission rules inherit through. The element
-resources, the owners' links and location filters (links.py) and the CSV imports (io/) use it.
+Each `Element` names its table, its parent (None under a campaign) and its property tables; its
+documents, nested link documents, campaign SQL, list filters and permission parent follow.
 """
 
 from __future__ import annotations

@@ -1,13 +1,8 @@
 """Bucketed aggregates computed and rendered by PostgreSQL, streamed chunk by chunk.
 
-Per bucket and series, the aggregate is computed over the points of the bucket (never from other
-aggregates): count, min and max as stored; sum exact (each value taken as its shortest decimal form,
-added up as numeric, rounded once to a float); avg = that float sum / count. The same numbers come
-out whether they are read from the points or from rollups, which is what allows rollups.
-
-Source: the coarsest rollup level whose cells tile the grid (every bucket boundary on a cell
-boundary), else the points. The answer is then rendered in SQL: one JSON fragment per series, or
-the CSV lines, a chunk of buckets per query.
+Each aggregate is computed from the bucket's points, never from other aggregates: sum exact
+(shortest decimal forms added as numeric, rounded once), avg = that sum / count. So rollups give
+the same numbers, and serve whenever their cells tile the grid. PostgreSQL renders the answer.
 """
 
 from __future__ import annotations

@@ -1,14 +1,9 @@
 """Raw reads streamed in chunks: PostgreSQL renders the JSON / CSV text, Python forwards it.
 
-A read first asks, in one query over the primary key, where every CHUNK-th point of each series
-lies. Those instants cut the answer into windows holding at most CHUNK points of any series, so
-memory stays bounded whatever the answer's size. Each window is then one query returning one
-row: its whole text. Windows are independent, so two connections render them side by side
-(PostgreSQL's formatting is the bulk of the work), a few windows ahead of the one being sent, and
-Python forwards them in order.
-
-Reads run on their own connections, opened when the response starts: the request's session has
-already checked the permissions and is closed by then.
+One query over the primary key finds every CHUNK-th point of each series; those instants cut the
+answer into windows of at most CHUNK points per series (bounded memory), each rendered by one query,
+two connections side by side, a few windows ahead. Reads run on their own connections, opened
+when the response starts (the request's session has checked the permissions and is closed).
 """
 
 from __future__ import annotations

@@ -1,14 +1,8 @@
 """Rendering data answers: content negotiation, timestamps and numbers, in Python and in SQL.
 
-Shared by the raw reads and by aggregates/stats, whose text PostgreSQL renders. Two shapes:
-* raw: {"<label>": {"<timestamp>": value, ...}, ...}; missing values (None, NaN) are dropped and a
-  series without any value is left out entirely. In CSV it is the union of timestamps, one column
-  per series, empty cell = no value.
-* bucketed: one shared timestamp index, one column per series, every bucket kept (null / empty).
-
-Timestamps: JSON uses `isoformat()` in the answer's timezone ("+01:00", microseconds only when
-non-zero); CSV uses "%Y-%m-%dT%H:%M:%S%z" ("+0100", no fractional seconds).
-Numbers: floats as Python repr ("0.0", "2.1666666666666665"), ints (counts) as ints.
+Raw answers drop missing values (None, NaN) and series without any; bucketed answers keep every
+bucket (null / empty). Timestamps: JSON `isoformat()` in the answer's timezone ("+01:00",
+microseconds when non-zero), CSV "%Y-%m-%dT%H:%M:%S%z". Numbers: floats as Python repr, counts as ints.
 """
 
 from __future__ import annotations

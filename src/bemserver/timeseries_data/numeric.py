@@ -1,14 +1,9 @@
 """Timeseries data as numbers, for Python code (analyses, background jobs): no HTTP involved.
 
-`bucketed` answers what GET /timeseries_data/aggregate answers, as columns of numbers on the same
-bucket grid, from the same query (aggregate.py; rollups used the same way). `points` answers what
-GET /timeseries_data/ answers, `stats` what GET /timeseries_data/stats answers. Both check the selection as the routes do (a system task passes an
-admin caller) and run on the given connection or session, in its transaction if it has one:
-they see its own uncommitted writes.
-
-Numbers are floats, counts ints (floats once converted); an empty bucket is None (0 for a count).
-Where the JSON answer shows null for an infinite sum or average (beyond the float range), these
-give the infinity; a converted value beyond the float range is None, as in both answers.
+`bucketed`, `points` and `stats` answer what GET /timeseries_data/aggregate, / and /stats answer,
+from the same queries, with the same checks (a system task passes an admin caller), on the given
+connection or session (seeing its uncommitted writes). An empty bucket is None (0 for a count);
+where the JSON answer shows null for an infinite sum or average, these give the infinity.
 """
 
 from __future__ import annotations

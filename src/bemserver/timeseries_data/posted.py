@@ -1,11 +1,8 @@
 """Posted points: JSON or CSV bodies parsed straight into binary COPY rows, validated as a whole.
 
-A body is first checked for its shape and its labels (timeseries ids or names) without looking at
-the points (`parse_body`); the ingest service then resolves the labels to stored series and
-`Posted.batch` packs every point
-into PostgreSQL's binary COPY row format (series_id int4, timestamp int8 µs since 2000, value
-float8). The first bad timestamp or value stops everything with a 422 naming it, so a request
-writes all its points or none.
+`parse_body` checks the shape and labels; once the labels are resolved, `Posted.batch` packs the
+points (series_id int4, µs since 2000 int8, value float8). The first bad timestamp or value stops
+everything with a 422, so a request writes all its points or none.
 """
 
 from __future__ import annotations
