@@ -11,7 +11,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar
 
@@ -26,10 +26,23 @@ from bemserver.campaigns.models import Campaign
 from bemserver.db.types import valid_property_value
 from bemserver.http.errors import Forbidden, Unprocessable
 from bemserver.http.fields import is_database_id
+from bemserver.http.openapi import error_responses
+from bemserver.http.responses import JSONBytes
 
 CONTENT_ERROR = "Invalid CSV file content: "
 MAX_FILE_BYTES = 64 * 1024 * 1024
 SEPARATORS = (",", ";", "\t")  # by preference when the header line has as many of each
+
+# The keyword arguments of an import route, besides its path, operation_id and summary.
+IMPORT_ROUTE: dict[str, Any] = {
+    "status_code": 201,
+    "response_class": JSONBytes,
+    "response_model": None,
+    "responses": {
+        201: {"description": "Imported", "content": {"application/json": {"schema": {"type": "null"}}}},
+        **error_responses(401, 403, 422),
+    },
+}
 
 # -- the multipart body ---------------------------------------------------------------------------
 
@@ -84,6 +97,15 @@ async def check_import_campaign(session: AsyncSession, caller: Caller, campaign_
     if readable is None:
         raise Unprocessable(errors={"query": {"campaign_id": ["Unknown campaign ID."]}})
     if not readable:
+        raise Forbidden()
+
+
+def check_may(caller: Caller, writes: Mapping[type[Any], Sequence[str]]) -> None:
+    """403 unless the caller may do these operations on these tables. Imports are for admins only:
+    no rule lets anyone else write, so no row is checked (should one ever, rows must be)."""
+    if not all(
+        permissions.may(model, caller, operation) for model, ops in writes.items() for operation in ops
+    ):
         raise Forbidden()
 
 

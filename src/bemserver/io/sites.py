@@ -13,19 +13,18 @@ from fastapi import APIRouter, File, Query
 from pydantic import create_model
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bemserver import permissions
-from bemserver.auth.caller import Caller, CurrentCaller
+from bemserver.auth.caller import CurrentCaller
 from bemserver.db.engine import Session
-from bemserver.http.errors import Forbidden
-from bemserver.http.openapi import error_responses
 from bemserver.http.responses import JSONBytes
 from bemserver.io import sites_sql
 from bemserver.io.csvfile import (
+    IMPORT_ROUTE,
     CsvRow,
     CsvTable,
     CsvUpload,
     UploadForm,
     check_import_campaign,
+    check_may,
     parse_csv,
     property_cell,
     read_uploads,
@@ -53,15 +52,9 @@ OWN_COLUMNS = ("Name", "Description", "IFC_ID")
 
 @router.post(
     "/io/sites",
-    status_code=201,
     operation_id="import_sites_csv",
     summary="Import sites, buildings, storeys, spaces and zones from CSV files",
-    response_class=JSONBytes,
-    response_model=None,
-    responses={
-        201: {"description": "Imported", "content": {"application/json": {"schema": {"type": "null"}}}},
-        **error_responses(401, 403, 422),
-    },
+    **IMPORT_ROUTE,
 )
 async def import_sites(
     session: Session,
@@ -72,7 +65,8 @@ async def import_sites(
     contents = await read_uploads(files)
     await check_import_campaign(session, caller, campaign_id)
     elements = [element for element in tree.ELEMENTS if csv_field(element) in contents] or [tree.SITE]
-    _check_write_rights(caller, elements)
+    models = [model for element in elements for model in (element.model, element.property_data_model)]
+    check_may(caller, dict.fromkeys(models, ("create", "update")))
     tables = [
         (element, parse_csv(csv_field(element), contents[csv_field(element)]))
         for element in elements
@@ -81,18 +75,6 @@ async def import_sites(
     for element, table in tables:
         await import_elements(session, campaign_id, element, table)
     return JSONBytes(None, status_code=201)
-
-
-def _check_write_rights(caller: Caller, elements: list[Element]) -> None:
-    """403 unless the caller may create and update the elements and values of these types.
-
-    Writing the structure is for admins only: no rule lets anyone else write, so no row is checked.
-    Should a rule ever let non-admins write some rows, those written here must be checked too.
-    """
-    for element in elements:
-        for model in (element.model, element.property_data_model):
-            if not (permissions.may(model, caller, "create") and permissions.may(model, caller, "update")):
-                raise Forbidden()
 
 
 @dataclass

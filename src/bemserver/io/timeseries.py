@@ -13,19 +13,18 @@ from typing import Annotated, Any, ClassVar
 from fastapi import APIRouter, File, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bemserver import permissions
-from bemserver.auth.caller import Caller, CurrentCaller
+from bemserver.auth.caller import CurrentCaller
 from bemserver.db.engine import Session
-from bemserver.http.errors import Forbidden
-from bemserver.http.openapi import error_responses
 from bemserver.http.responses import JSONBytes
 from bemserver.io import sites_sql, timeseries_sql
 from bemserver.io.csvfile import (
+    IMPORT_ROUTE,
     CsvRow,
     CsvTable,
     CsvUpload,
     UploadForm,
     check_import_campaign,
+    check_may,
     parse_csv,
     property_cell,
     read_uploads,
@@ -61,15 +60,9 @@ def _link(place: Element) -> type[Any]:
 
 @router.post(
     "/io/timeseries",
-    status_code=201,
     operation_id="import_timeseries_csv",
     summary="Import timeseries from a CSV file",
-    response_class=JSONBytes,
-    response_model=None,
-    responses={
-        201: {"description": "Imported", "content": {"application/json": {"schema": {"type": "null"}}}},
-        **error_responses(401, 403, 422),
-    },
+    **IMPORT_ROUTE,
 )
 async def import_timeseries_csv(
     session: Session,
@@ -79,18 +72,10 @@ async def import_timeseries_csv(
 ) -> JSONBytes:
     contents = await read_uploads(files)
     await check_import_campaign(session, caller, campaign_id)
-    _check_write_rights(caller)
+    writes = {t.Timeseries: ("create", "update"), t.TimeseriesPropertyData: ("create", "update")}
+    check_may(caller, writes | {_link(place): ("create", "delete") for place in PLACES})
     await import_timeseries(session, campaign_id, parse_csv(FILE, contents[FILE]))
     return JSONBytes(None, status_code=201)
-
-
-def _check_write_rights(caller: Caller) -> None:
-    """403 unless the caller may write timeseries, their values and their links (admins only)."""
-    writes = {t.Timeseries: ("create", "update"), t.TimeseriesPropertyData: ("create", "update")}
-    writes.update({_link(place): ("create", "delete") for place in PLACES})
-    for model, operations in writes.items():
-        if not all(permissions.may(model, caller, operation) for operation in operations):
-            raise Forbidden()
 
 
 @dataclass
