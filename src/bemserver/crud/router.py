@@ -23,49 +23,23 @@ from bemserver.http.pagination import MAX_PAGE, pagination_header
 from bemserver.http.responses import JSONBytes
 
 
+def _query(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+
 def _list_args_dependency(resource: Resource) -> Callable[..., ListArgs]:
     """A dependency whose signature declares exactly this resource's query arguments.
 
     It documents them in OpenAPI; requests are parsed by ListQuery (see http/fast/queries.py)."""
     params = []
     if resource.filters is not None:
-        params.append(
-            inspect.Parameter(
-                "filters",
-                inspect.Parameter.KEYWORD_ONLY,
-                annotation=Annotated[resource.filters, Query()],
-            )
-        )
+        params.append(_query("filters", Annotated[resource.filters, Query()]))
     if resource.sort:
-        choices = ", ".join(resource.sort)
-        params.append(
-            inspect.Parameter(
-                "sort",
-                inspect.Parameter.KEYWORD_ONLY,
-                default=None,
-                annotation=Annotated[
-                    str | None,
-                    Query(description=f"Comma-separated fields, each optionally prefixed + or -: {choices}"),
-                ],
-            )
-        )
+        description = f"Comma-separated fields, each optionally prefixed + or -: {', '.join(resource.sort)}"
+        params.append(_query("sort", Annotated[str | None, Query(description=description)], None))
     if resource.paginate:
-        params.append(
-            inspect.Parameter(
-                "page",
-                inspect.Parameter.KEYWORD_ONLY,
-                default=1,
-                annotation=Annotated[int, Query(ge=1, le=MAX_PAGE)],
-            )
-        )
-        params.append(
-            inspect.Parameter(
-                "page_size",
-                inspect.Parameter.KEYWORD_ONLY,
-                default=10,
-                annotation=Annotated[int, Query(ge=1, le=100)],
-            )
-        )
+        params.append(_query("page", Annotated[int, Query(ge=1, le=MAX_PAGE)], 1))
+        params.append(_query("page_size", Annotated[int, Query(ge=1, le=100)], 10))
 
     async def list_args(**kwargs: Any) -> ListArgs:
         page = (kwargs["page"], kwargs["page_size"]) if resource.paginate else None
@@ -73,10 +47,6 @@ def _list_args_dependency(resource: Resource) -> Callable[..., ListArgs]:
 
     list_args.__signature__ = inspect.Signature(params, return_annotation=ListArgs)  # type: ignore[attr-defined]
     return list_args
-
-
-def _body_param(model: type[BaseModel]) -> Any:
-    return Annotated[model, Body()]
 
 
 def build_router(resource: Resource) -> APIRouter:
@@ -127,7 +97,7 @@ def build_router(resource: Resource) -> APIRouter:
         lean(router.routes[-1], run_list)
 
     if resource.create is not None:
-        CreateBody = _body_param(resource.create)
+        CreateBody = Annotated[resource.create, Body()]
 
         async def create_item(
             request: Request, session: Session, caller: CurrentCaller, body: CreateBody
@@ -190,7 +160,7 @@ def build_router(resource: Resource) -> APIRouter:
         return item
 
     if resource.update is not None:
-        UpdateBody = _body_param(resource.update)
+        UpdateBody = Annotated[resource.update, Body()]
 
         async def _update(
             request: Request,
