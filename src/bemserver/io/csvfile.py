@@ -44,7 +44,6 @@ IMPORT_ROUTE: dict[str, Any] = {
     },
 }
 
-# -- the multipart body ---------------------------------------------------------------------------
 
 # Any value gets through FastAPI's validation (a file or a text field); read_uploads tells them apart.
 CsvUpload = Annotated[Any, WithJsonSchema({"type": "string", "format": "binary"})]
@@ -109,9 +108,6 @@ def check_may(caller: Caller, writes: Mapping[type[Any], Sequence[str]]) -> None
         raise Forbidden()
 
 
-# -- errors ---------------------------------------------------------------------------------------
-
-
 class CsvError(Unprocessable):
     """422: "Invalid CSV file content: <file> line <n>, column <c>: <detail>".
 
@@ -129,8 +125,6 @@ class CsvError(Unprocessable):
         )
         self.file, self.detail, self.line, self.column = file, detail, line, column
 
-
-# -- decoding -------------------------------------------------------------------------------------
 
 # A well-formed UTF-8 multi-byte sequence: its presence in a file that is not valid UTF-8 means mixed
 # encodings, which no single decoding would read correctly.
@@ -177,9 +171,6 @@ def _utf8_or_cp1252(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         reason = "Neither UTF-8 nor Windows-1252 text"
         raise UnicodeDecodeError("cp1252", exc.object, exc.start, exc.end, reason) from None
-
-
-# -- parsing --------------------------------------------------------------------------------------
 
 
 def detect_separator(text: str) -> str:
@@ -276,8 +267,6 @@ def _records(file: str, text: str, separator: str) -> Iterator[tuple[int, list[s
         if cells:
             yield start, cells
 
-
-# -- cell values ----------------------------------------------------------------------------------
 
 _DECIMAL_COMMA = re.compile(r"[+-]?(\d+,\d*|,\d+)([eE][+-]?\d+)?")
 

@@ -218,9 +218,6 @@ async def _upsert(
     return ids
 
 
-# -- cells ----------------------------------------------------------------------------------------
-
-
 def _checked_length(table: CsvTable, row: CsvRow, column: str) -> str:
     value = row[column]
     if column == "Name" and not value:

@@ -31,8 +31,6 @@ from bemserver.structure.tree import (
     ids_under,
 )
 
-# -- the owner's location filters -----------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class OwnerLinks:
@@ -111,9 +109,6 @@ class LocationFilters(FilterSchema):
         return self
 
 
-# -- nested location documents --------------------------------------------------------------------
-
-
 def nested_locations(linked: Element) -> EnrichFn:
     """An enrich hook: each item with `<element>_id` gets the documents of the element's chain
     (a storey link gets `site`, `building` and `storey`), one query per list whatever its length."""
@@ -137,8 +132,6 @@ def nested_locations(linked: Element) -> EnrichFn:
 
     return enrich
 
-
-# -- the link resources ---------------------------------------------------------------------------
 
 # Tokens of a read document's layout, besides "id" and extra field names.
 LOCATIONS = "<locations>"  # the nested documents of the element's chain: site, building...

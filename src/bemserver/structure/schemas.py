@@ -20,8 +20,6 @@ Longitude = Annotated[float | None, Field(ge=-180, le=180)]
 ValueType = Literal["integer", "float", "boolean", "string"]
 PropertyValue = Annotated[str, Field(max_length=100)]
 
-# -- sites, buildings, storeys, spaces, zones ------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class ElementSchemas:
@@ -69,9 +67,6 @@ def element_schemas(
         ifc_id=(str | None, None),
     )
     return ElementSchemas(read, write, put, filters)
-
-
-# -- structural element properties -----------------------------------------------------------------
 
 
 class StructuralElementProperty(OutputSchema):

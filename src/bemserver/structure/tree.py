@@ -108,9 +108,6 @@ def parent_link(element: Element) -> tuple[Any, type[Any]] | None:
     return element.parent_column, element.parent.model
 
 
-# -- SQL ------------------------------------------------------------------------------------------
-
-
 def ids_under(element: Element, ancestor_key: str, ancestor_id: Any) -> Select[Any]:
     """Ids of the `element` rows below the given ancestor, e.g. (STOREY, "site_id", 3).
 

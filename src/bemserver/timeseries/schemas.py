@@ -25,8 +25,6 @@ def _known_unit(symbol: str) -> str:
 # A unit symbol of the registry that fits the 20-character column (length checked first).
 Unit = Annotated[str, Field(max_length=20), AfterValidator(_known_unit)]
 
-# -- timeseries properties -------------------------------------------------------------------------
-
 
 class TimeseriesProperty(OutputSchema):
     id: int
@@ -53,9 +51,6 @@ class TimeseriesPropertyFilters(FilterSchema):
     unit_symbol: str | None = None
 
 
-# -- data states -----------------------------------------------------------------------------------
-
-
 class TimeseriesDataState(OutputSchema):
     id: int
     name: str
@@ -63,9 +58,6 @@ class TimeseriesDataState(OutputSchema):
 
 class TimeseriesDataStateWrite(InputSchema):
     name: Name
-
-
-# -- timeseries ------------------------------------------------------------------------------------
 
 
 class Timeseries(OutputSchema):
@@ -110,9 +102,6 @@ TimeseriesFilters = create_model(
     ),
     properties=(PropertiesJson | None, None),
 )
-
-
-# -- property values -------------------------------------------------------------------------------
 
 
 class TimeseriesPropertyData(OutputSchema):

@@ -88,7 +88,6 @@ def source_level(grid: Grid) -> RollupLevel | None:
     return None
 
 
-# ---------------------------------------------------------------------------------------------------
 # Per bucket and series with points: sid, k (bucket index), ord (the order of k), and the sums the
 # aggregation needs: n (count), micros + decimals (exact sum, see rollup_models.py), fsum (that sum
 # rounded, when stored), lo (min), hi (max)
@@ -154,10 +153,6 @@ def _sparse(grid: Grid, level: RollupLevel | None, aggregation: Aggregation, ser
         "SELECT date_bin(CAST(:width AS interval), timestamp, CAST(:anchor AS timestamptz)) AS b,"
         f" {_fields(aggregation, sums)} {rows} GROUP BY 1) AS binned"
     )
-
-
-# ---------------------------------------------------------------------------------------------------
-# From sums to rendered cells
 
 
 def _value(aggregation: Aggregation) -> str:
@@ -233,10 +228,6 @@ def chunk_sql(
         for position, column in enumerate(columns)
         if column.series_id is not None
     )
-
-
-# ---------------------------------------------------------------------------------------------------
-# Running
 
 
 def empty_value(column: SeriesColumn, aggregation: Aggregation) -> float | int | None:

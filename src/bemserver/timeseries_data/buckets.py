@@ -41,10 +41,7 @@ def check_width(value: int, unit: BucketUnit) -> None:
         raise Unprocessable(errors={"query": {"bucket_width_value": [ONLY_FIXED]}})
 
 
-# ---------------------------------------------------------------------------------------------------
 # Local wall-clock time -> instant
-
-
 def _exists(local: datetime) -> bool:
     """Whether an aware wall-clock time exists (is not skipped by a spring-forward)."""
     return local.astimezone(UTC).astimezone(local.tzinfo).replace(tzinfo=None) == local.replace(tzinfo=None)
@@ -57,10 +54,6 @@ def _instant(naive: datetime, tz: ZoneInfo, fold: int, in_gap_fold: int) -> date
     if not _exists(local):
         local = local.replace(fold=in_gap_fold)
     return local.astimezone(UTC)
-
-
-# ---------------------------------------------------------------------------------------------------
-# Grids
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,9 +171,7 @@ def grid(start: datetime, end: datetime, timezone: str, value: int, unit: Bucket
     return calendar_grid(start, end, tz, unit, limit)
 
 
-# ---------------------------------------------------------------------------------------------------
 # Bucket starts as local ISO 8601 text
-
 _CHECK_SECONDS = 3600  # a zone's offset is read once an hour of buckets (no zone changes it twice in an hour)
 
 

@@ -72,10 +72,6 @@ async def _begin(connection: AsyncConnection, timezone: str) -> None:
     )
 
 
-# ---------------------------------------------------------------------------------------------------
-# Windows
-
-
 def _bounds_query(columns: Sequence[SeriesColumn]) -> TextClause:
     """(position, instant) of the 1st, (CHUNK+1)-th, (2·CHUNK+1)-th... point of each series."""
     branches = " UNION ALL ".join(
@@ -108,10 +104,6 @@ async def _bounds(
 
 def _windows(opening: list[datetime], end: datetime) -> list[tuple[datetime, datetime]]:
     return list(zip(opening, [*opening[1:], end], strict=False))
-
-
-# ---------------------------------------------------------------------------------------------------
-# Rendering windows side by side
 
 
 Job = tuple[TextClause, dict[str, Any]]
@@ -174,10 +166,6 @@ async def _rendered(engine: AsyncEngine, timezone: str, jobs: list[Job]) -> Asyn
                 result.exception()
 
 
-# ---------------------------------------------------------------------------------------------------
-# JSON
-
-
 def _json_window(column: SeriesColumn, position: int) -> TextClause:
     line = f"""'"' || {sql_json_timestamp("timestamp", "x")} || '":' || {sql_number("v")}"""
     return text(
@@ -221,10 +209,6 @@ async def json_chunks(
                 current = position
             yield (head + body).encode()
     yield b"{}" if current is None else b"}}"
-
-
-# ---------------------------------------------------------------------------------------------------
-# CSV
 
 
 def _csv_window(columns: Sequence[SeriesColumn]) -> TextClause:
@@ -277,10 +261,6 @@ async def csv_chunks(
         yield header.encode()
 
 
-# ---------------------------------------------------------------------------------------------------
-# Numbers
-
-
 async def column_points(
     connection: Reader, column: SeriesColumn, start: datetime, end: datetime
 ) -> tuple[list[datetime], list[float]]:
@@ -295,9 +275,6 @@ async def column_points(
     )
     rows = (await connection.execute(query, _params([column]) | {"start": start, "end": end})).all()
     return [row[0] for row in rows], [row[1] for row in rows]
-
-
-# ---------------------------------------------------------------------------------------------------
 
 
 async def streamed(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:

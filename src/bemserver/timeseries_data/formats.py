@@ -26,10 +26,6 @@ class Format(StrEnum):
     CSV = "csv"
 
 
-# ---------------------------------------------------------------------------------------------------
-# Content negotiation
-
-
 def media_type(header: str | None) -> str:
     """The bare media type of a Content-Type value, lowercased: 'text/csv; charset=utf-8' -> 'text/csv'."""
     return (header or "").split(";", 1)[0].strip().lower()
@@ -98,10 +94,6 @@ def data_response(chunks: Iterable[bytes] | object, fmt: Format) -> StreamingRes
     return StreamingResponse(chunks, media_type=media_type)  # type: ignore[arg-type]
 
 
-# ---------------------------------------------------------------------------------------------------
-# Scalars
-
-
 def json_timestamp(moment: datetime, tz: tzinfo) -> str:
     return moment.astimezone(tz).isoformat()
 
@@ -148,7 +140,6 @@ def csv_header(labels: Sequence[str]) -> str:
     return ",".join(_csv_cell(cell) for cell in ["Datetime", *labels]) + "\n"
 
 
-# ---------------------------------------------------------------------------------------------------
 # SQL-side rendering (PostgreSQL formats, Python only forwards bytes).
 # The timestamp expressions render a timestamptz column in the session's TimeZone, which the caller
 # sets for the transaction with `SELECT set_config('TimeZone', :tz, true)`.

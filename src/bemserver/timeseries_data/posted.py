@@ -82,10 +82,6 @@ def rows_of(chunks: list[bytes]) -> Iterator[tuple[int, int, float]]:
             yield series_id, micros, value
 
 
-# ---------------------------------------------------------------------------------------------------
-# Scalars
-
-
 # datetime.fromisoformat (3.11) skips any one character before the zone: "00:00:00xZ" parses.
 _JUNK_BEFORE_ZONE = re.compile(r"[^0-9][Z+-][0-9:.]*\s*$")
 
@@ -132,10 +128,6 @@ def parse_value(raw: Any, where: str) -> float:
     raise Unprocessable(f"Invalid values: {_shown(raw)} {where}")
 
 
-# ---------------------------------------------------------------------------------------------------
-# Bodies
-
-
 @dataclass(slots=True)
 class Posted:
     """A parsed body: its labels (timeseries ids or names, as posted), at most how many points it
@@ -179,10 +171,6 @@ def python_points(document: Mapping[Any, Mapping[datetime | str, float | None]])
     return Posted(list(data), sum(len(points) for points in data.values()), document=data)
 
 
-# ---------------------------------------------------------------------------------------------------
-# Labels
-
-
 def id_labels(labels: list[str]) -> list[int]:
     """Timeseries ids of the by-id routes: integers, else 'Wrong timeseries ID type'."""
     ids = []
@@ -193,10 +181,7 @@ def id_labels(labels: list[str]) -> list[int]:
     return ids
 
 
-# ---------------------------------------------------------------------------------------------------
 # JSON: {"<label>": {"<timestamp>": value, ...}, ...}
-
-
 def read_json(body: bytes) -> dict[str, dict[str, Any]]:
     """The parsed body, checked for its shape and non-empty labels."""
     try:
@@ -240,10 +225,7 @@ def _json_chunks(data: dict[str, dict[str, Any]], series_of: dict[str, int], bat
         yield b"".join(rows)
 
 
-# ---------------------------------------------------------------------------------------------------
 # CSV: "Datetime,<label>,..." then one line per timestamp; an empty cell is no value
-
-
 @dataclass(slots=True)
 class CsvBody:
     labels: list[str]

@@ -90,10 +90,6 @@ class Resolved:
         return columns
 
 
-# ---------------------------------------------------------------------------------------------------
-# Campaign
-
-
 async def require_readable_campaign(connection: Reader, caller: Caller, campaign_id: int) -> None:
     """404 for an unknown campaign, 403 for one the caller may not read."""
     row = (
@@ -105,10 +101,6 @@ async def require_readable_campaign(connection: Reader, caller: Caller, campaign
         raise NotFound()
     if not row.allowed:
         raise Forbidden()
-
-
-# ---------------------------------------------------------------------------------------------------
-# Timeseries
 
 
 def _storable(value: object) -> bool:
@@ -170,9 +162,6 @@ async def select_timeseries(
     check_selected(wanted, {value: row["allowed"] for value, row in rows.items()})
     return [SelectedTimeseries(rows[v]["id"], rows[v]["name"], rows[v]["unit_symbol"]) for v in wanted]
 
-
-# ---------------------------------------------------------------------------------------------------
-# Stored series of a data state
 
 _UNKNOWN_STATE = {"query": {"data_state": "Unknown data state ID"}}
 
