@@ -5,7 +5,6 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
-from pydantic import BaseModel
 from starlette.responses import Response
 
 from bemserver import permissions
@@ -47,6 +46,21 @@ def _list_args_dependency(resource: Resource) -> Callable[..., ListArgs]:
 
     list_args.__signature__ = inspect.Signature(params, return_annotation=ListArgs)  # type: ignore[attr-defined]
     return list_args
+
+
+def _if_match(endpoint: Callable[..., Any], etag: bool) -> Callable[..., Any]:
+    """The endpoint as is for a resource with ETags; else without its If-Match header (None)."""
+    if etag:
+        return endpoint
+    signature = inspect.signature(endpoint)
+
+    async def without(**kwargs: Any) -> Response:
+        return await endpoint(**kwargs, if_match=None)  # type: ignore[no-any-return]
+
+    parameters = [parameter for parameter in signature.parameters.values() if parameter.name != "if_match"]
+    without.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    without.__name__ = without.__qualname__ = endpoint.__name__
+    return without
 
 
 def build_router(resource: Resource) -> APIRouter:
@@ -162,13 +176,13 @@ def build_router(resource: Resource) -> APIRouter:
     if resource.update is not None:
         UpdateBody = Annotated[resource.update, Body()]
 
-        async def _update(
+        async def update_item(
             request: Request,
             session: Session,
-            caller: Caller,
+            caller: CurrentCaller,
+            if_match: IfMatch,
             item_id: ItemId,
-            body: BaseModel,
-            if_match: str | None,
+            body: UpdateBody,
         ) -> Response:
             current = await _writable(session, caller, item_id, "update", if_match)
             values = body.model_dump()
@@ -180,32 +194,9 @@ def build_router(resource: Resource) -> APIRouter:
             await store.update(session, item_id, values)
             return respond(request, store.body(await store.fetch(session, item_id)))
 
-        if etag:
-
-            async def update_item(
-                request: Request,
-                session: Session,
-                caller: CurrentCaller,
-                if_match: IfMatch,
-                item_id: ItemId,
-                body: UpdateBody,
-            ) -> Response:
-                return await _update(request, session, caller, item_id, body, if_match)
-
-        else:
-
-            async def update_item(  # type: ignore[misc]
-                request: Request,
-                session: Session,
-                caller: CurrentCaller,
-                item_id: ItemId,
-                body: UpdateBody,
-            ) -> Response:
-                return await _update(request, session, caller, item_id, body, None)
-
         router.add_api_route(
             item_path,
-            update_item,
+            _if_match(update_item, etag),
             methods=["PUT"],
             operation_id=f"update_{resource.name}",
             summary=f"Update an existing {resource.name.replace('_', ' ')}",
@@ -218,30 +209,16 @@ def build_router(resource: Resource) -> APIRouter:
 
     if resource.delete:
 
-        async def _delete(
-            session: Session, caller: Caller, item_id: ItemId, if_match: str | None
+        async def delete_item(
+            session: Session, caller: CurrentCaller, if_match: IfMatch, item_id: ItemId
         ) -> Response:
             await _writable(session, caller, item_id, "delete", if_match)
             await store.delete(session, item_id)
             return Response(status_code=204)
 
-        if etag:
-
-            async def delete_item(
-                session: Session, caller: CurrentCaller, if_match: IfMatch, item_id: ItemId
-            ) -> Response:
-                return await _delete(session, caller, item_id, if_match)
-
-        else:
-
-            async def delete_item(  # type: ignore[misc]
-                session: Session, caller: CurrentCaller, item_id: ItemId
-            ) -> Response:
-                return await _delete(session, caller, item_id, None)
-
         router.add_api_route(
             item_path,
-            delete_item,
+            _if_match(delete_item, etag),
             methods=["DELETE"],
             status_code=204,
             operation_id=f"delete_{resource.name}",
