@@ -23,11 +23,8 @@ Audience = Literal["everyone", "campaign", "scope", "own", "groups", "nobody"]
 
 @dataclass(frozen=True)
 class Access:
-    """A row filter for one operation, tagged with the audience it lets through.
-
-    The tag is declarative metadata (documentation, the permission-matrix test); only `where`
-    decides. Access through a parent (`inherits`) has the audience of that parent's rule.
-    """
+    """A row filter for one operation (`where` decides), tagged with the audience it lets through
+    for documentation and the permission-matrix test (`inherits`: that of the parent's rule)."""
 
     where: Callable[[Caller], ColumnElement[bool]]
     audience: Audience | None = None

@@ -285,11 +285,8 @@ EXPECTED = {"integer": "an integer", "float": "a number", "boolean": "true or fa
 def property_cell(
     table: CsvTable, row: CsvRow, column: str, value_type: str, limit: int, subject: str
 ) -> str | None:
-    """The cell as a property value of that type, or None for an empty cell (left unchanged).
-
-    Numbers may have a decimal comma, booleans any case. A bad value is a 422 naming `subject`, the
-    row's element as its messages name it (`Site "Main"`).
-    """
+    """The cell as a property value of that type (decimal comma, booleans in any case), None if
+    empty (left unchanged); a bad value is a 422 naming `subject` (`Site "Main"`)."""
     value = row[column]
     if not value.strip():
         return None

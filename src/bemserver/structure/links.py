@@ -232,15 +232,11 @@ def link_resources(
     paginate: bool = True,
     update: bool = False,
 ) -> tuple[Resource, ...]:
-    """The `/<plural>_by_<element>s/` resources, in the tree's order.
-
-    `name` ("event", the owner's by default) names operations (`create_event_by_site`) and, in
-    CamelCase, components and tags (`EventBySite`); `plural` (`events`, `name` by default) starts
-    the paths. `layout` orders the read document; `extra` declares the fields it names beyond
-    "id", LOCATIONS, OWNER_ID and ELEMENT_ID; `enrich` adds their nested documents. Association
-    links (timeseries, events) have no ETag and no PUT; energy and weather links have both
-    (`etag=True, update=True`: the PUT body is the POST body).
-    """
+    """The `/<plural>_by_<element>s/` resources, in the tree's order. `name` (the owner's by
+    default) names operations (`create_event_by_site`), components and tags (`EventBySite`);
+    `plural` (`name` by default) starts the paths. `layout` orders the read document, `extra`
+    declares its other fields, `enrich` adds their nested documents. `update`: a PUT whose body is
+    the POST body (energy and weather links, with `etag`; association links have neither)."""
     name = name or links.owner
     plural = plural or name
     extra = extra or {}

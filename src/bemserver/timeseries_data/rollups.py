@@ -61,10 +61,7 @@ async def _refresh_on_own_connection(engine: AsyncEngine, series_ids: list[int])
 
 
 async def refresh(engine: AsyncEngine, series_ids: list[int]) -> None:
-    """Bring the rollups of these series up to date (committed before returning).
-
-    After a bulk load this is seconds of work for the first reader: the series are split in two
-    halves refreshed side by side, on two connections (each series is locked by one refresh at a
-    time in the database, so concurrent readers never refresh the same series twice)."""
+    """Bring the rollups of these series up to date (committed before returning), in two halves
+    side by side (seconds after a bulk load); a series is locked by one refresh at a time."""
     async with side_by_side(sorted(set(series_ids)), partial(_refresh_on_own_connection, engine)) as tasks:
         await asyncio.gather(*tasks)
