@@ -1,10 +1,8 @@
 """The statements that write and delete points (the ingest service chooses among them).
 
-Rows come packed in PostgreSQL's binary COPY format (posted.py): inserted from arrays, COPY'd
-straight into the table (undone by a savepoint when an instant is already stored), or COPY'd into
-a per-connection staging table merged into the table. A small write can also be one statement
-that finds or creates the series and checks the data state (write_small). Deadlocks between
-concurrent writers are retried (retried).
+Packed rows (posted.py) are inserted from arrays, COPY'd into the table (undone by a savepoint when
+an instant is already stored) or into a staging table merged into it; `write_small` does a small
+write in one statement. Deadlocks between concurrent writers are retried (`retried`).
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
 """Selecting timeseries for a data operation: by id, or by name within a campaign, in a data state.
-
-A `Selection` says what is asked; `resolve` checks it, in the reference's order: the campaign
-(404, 403) for names, then unknown timeseries (422), permission (403), unknown data state (422).
-Duplicates are dropped; the request order is kept.
+`resolve` checks in the reference's order: the campaign (404, 403) for names, unknown timeseries
+(422), permission (403), unknown data state (422); duplicates dropped, request order kept.
 """
 
 from __future__ import annotations
