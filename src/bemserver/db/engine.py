@@ -1,9 +1,8 @@
 """The request's side of the Database (db/database.py): its session or connection as dependencies.
 
-The app keeps its Database at `app.state.database`. GET and HEAD requests only read, and run in
-autocommit mode: at READ COMMITTED every statement sees its own snapshot anyway, and this saves
-the BEGIN and COMMIT round trips (a third of the database time of a small list). So a GET must
-not write, nor use a server-side cursor or rely on one snapshot for several statements.
+GET and HEAD run in autocommit (at READ COMMITTED each statement has its own snapshot anyway): no
+BEGIN and COMMIT round trips, a third of a small list's database time. So a GET must not write, nor
+use a server-side cursor or rely on one snapshot for several statements.
 """
 
 from __future__ import annotations

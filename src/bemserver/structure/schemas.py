@@ -141,12 +141,7 @@ def element_property_schemas(element: str) -> ElementPropertySchemas:
         structural_element_property_id=(int, ...),
     )
     property_write = create_model(f"{title}PropertyWrite", __base__=ElementPropertyWrite)
-    property_nested = create_model(
-        f"{title}PropertyExcludeId",
-        __base__=OutputSchema,
-        structural_element_property=nested_property,
-        structural_element_property_id=(int, ...),
-    )
+    property_nested = exclude_id(property_read)
     data_read = create_model(
         f"{title}PropertyData",
         __base__=OutputSchema,

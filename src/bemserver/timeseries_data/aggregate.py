@@ -217,14 +217,14 @@ def chunk_sql(
 ) -> str:
     """For the columns with a stored series, in the chunk [:k0, :k1): rows (position, cells) in
     `fmt`, or without one rows (position, k, value) of the non-empty buckets."""
-    if fmt is None:
-        return " UNION ALL ".join(
-            f"(SELECT {position} AS position, k, value FROM ({_valued(query, level, position, column)}) AS valued)"
-            for position, column in enumerate(columns)
-            if column.series_id is not None
-        )
+
+    def branch(position: int, column: SeriesColumn) -> str:
+        if fmt is None:
+            return f"SELECT {position} AS position, k, value FROM ({_valued(query, level, position, column)}) AS valued"
+        return _branch(query, level, fmt, position, column)
+
     return " UNION ALL ".join(
-        f"({_branch(query, level, fmt, position, column)})"
+        f"({branch(position, column)})"
         for position, column in enumerate(columns)
         if column.series_id is not None
     )
