@@ -54,22 +54,14 @@ def scope_ids_of_user(user_id: Any) -> Select[Any]:
     )
 
 
-def group_ids_of(caller: Caller) -> Select[Any]:
-    return group_ids_of_user(caller.id)
-
-
 def campaign_ids_of(caller: Caller) -> Select[Any]:
     return select(UserGroupByCampaign.campaign_id).where(
-        UserGroupByCampaign.user_group_id.in_(group_ids_of(caller))
+        UserGroupByCampaign.user_group_id.in_(group_ids_of_user(caller.id))
     )
 
 
-def campaign_scope_ids_of(caller: Caller) -> Select[Any]:
-    return scope_ids_of_user(caller.id)
-
-
 def in_my_groups(user_group_id_column: Any) -> Access:
-    return Access(lambda caller: user_group_id_column.in_(group_ids_of(caller)), "groups")
+    return Access(lambda caller: user_group_id_column.in_(group_ids_of_user(caller.id)), "groups")
 
 
 def campaign_member(campaign_id_column: Any) -> Access:
@@ -77,7 +69,7 @@ def campaign_member(campaign_id_column: Any) -> Access:
 
 
 def scope_member(campaign_scope_id_column: Any) -> Access:
-    return Access(lambda caller: campaign_scope_id_column.in_(campaign_scope_ids_of(caller)), "scope")
+    return Access(lambda caller: campaign_scope_id_column.in_(scope_ids_of_user(caller.id)), "scope")
 
 
 def readable_through(fk_column: Any, parent: type[Any]) -> Access:
