@@ -88,17 +88,13 @@ def element(name: str) -> Element:
     return BY_NAME[name]
 
 
-def children(parent: Element) -> tuple[Element, ...]:
-    return tuple(element for element in ELEMENTS if element.parent is parent)
-
-
 def descendants(top: Element) -> tuple[Element, ...]:
     """The elements strictly below `top`, parents first (BUILDING, STOREY, SPACE for SITE)."""
     return tuple(element for element in ELEMENTS if top in element.ancestors)
 
 
 # Elements with children: /timeseries/ (and /events/) have a recurse_<element>_id filter for each.
-WITH_CHILDREN = tuple(element for element in ELEMENTS if children(element))
+WITH_CHILDREN = tuple(element for element in ELEMENTS if any(child.parent is element for child in ELEMENTS))
 
 
 def parent_link(element: Element) -> tuple[Any, type[Any]] | None:

@@ -116,8 +116,6 @@ def fixed_grid(start: datetime, end: datetime, tz: ZoneInfo, seconds: int) -> Fi
 
 
 # Calendar periods: the local date a period starts on, and the next one's.
-
-
 def _period_start(day: date, unit: BucketUnit) -> date:
     if unit is BucketUnit.WEEK:
         return day - timedelta(days=day.weekday())

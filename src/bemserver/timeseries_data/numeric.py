@@ -41,9 +41,8 @@ class Bucketing:
 
 @dataclass(frozen=True, slots=True)
 class Buckets:
-    """Bucket k covers [starts[k], starts[k + 1]) (the last one ends at `end`); times are aware,
-    in the grid's timezone. `values` has one column per timeseries (by id, or by name), in the
-    selection's order, each holding one number per bucket."""
+    """Bucket k covers [starts[k], starts[k + 1]) (the last one ends at `end`), in the grid's
+    timezone; `values`: per timeseries (by id, or by name), in order, one number per bucket."""
 
     starts: list[datetime]
     end: datetime
@@ -52,8 +51,7 @@ class Buckets:
 
 @dataclass(frozen=True, slots=True)
 class Points:
-    """A timeseries' points, in time order: aware timestamps (in the connection's TimeZone: UTC on
-    the app's engines) and their values."""
+    """A timeseries' points in time order (timestamps in the connection's TimeZone: UTC here)."""
 
     timestamps: list[datetime]
     values: list[float]

@@ -47,8 +47,8 @@ def _shown(value: Any) -> str:
 
 
 class Batch:
-    """Packed points, produced chunk by chunk as the body is parsed (so that COPY can start while
-    the rest is still being parsed), and per series the [first, last] µs span of its points."""
+    """Packed points, chunk by chunk as parsed (COPY starts before the end), and per series the
+    [first, last] µs span of its points."""
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
         self.chunks = chunks

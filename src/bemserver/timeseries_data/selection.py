@@ -27,8 +27,7 @@ Key = int | str  # a timeseries id, or a name within a campaign
 
 @dataclass(frozen=True, slots=True)
 class Selection:
-    """Timeseries ids, or names when `campaign_id` is given (as requested: duplicates may
-    repeat), and the data state whose points are read or written."""
+    """Timeseries ids, or names when `campaign_id` is given (duplicates may repeat), in a data state."""
 
     timeseries: Sequence[Key]
     data_state: int
