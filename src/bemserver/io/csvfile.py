@@ -216,6 +216,13 @@ class CsvTable:
             raise self.error(f"Missing columns: {missing}", self.header_line)
         return [name for name in self.columns if name not in required]
 
+    def properties(self, columns: list[str], found: dict[str, Any]) -> dict[str, Any]:
+        """`found`, the properties named by the extra `columns`; 422 for a column it lacks."""
+        for column in columns:
+            if column not in found:
+                raise self.error(f'Unknown property: "{column}"', self.header_line, column)
+        return found
+
 
 def parse_csv(file: str, data: bytes) -> CsvTable:
     """Decode and split a CSV file. Blank lines and rows of empty cells are skipped; columns without a

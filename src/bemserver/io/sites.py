@@ -90,7 +90,8 @@ async def import_elements(session: AsyncSession, campaign_id: int, element: Elem
     """Upsert the elements of one type, and their property values, from their file."""
     parent_columns = [ancestor.title for ancestor in element.ancestors]
     property_columns = table.require([*parent_columns, *OWN_COLUMNS])
-    properties = await _properties(session, element, table, property_columns)
+    found = await sites_sql.enabled_properties(session, element.property_model, property_columns)
+    properties = table.properties(property_columns, found)
     value_limit = element.property_data_model.__table__.c.value.type.length
     parent_ids = await _parent_ids(session, campaign_id, element, table)
     rows: dict[sites_sql.Key, ElementRow] = {}
@@ -122,17 +123,6 @@ async def import_elements(session: AsyncSession, campaign_id: int, element: Elem
         f"{element.name}_property_id",
         [(ids[key], pid, value) for key, e in rows.items() for pid, value in e.values.items()],
     )
-
-
-async def _properties(
-    session: AsyncSession, element: Element, table: CsvTable, columns: list[str]
-) -> dict[str, tuple[int, str]]:
-    """{column: (<element>_properties id, value type)}; 422 for a column that is no property of the type."""
-    found = await sites_sql.enabled_properties(session, element.property_model, columns)
-    for column in columns:
-        if column not in found:
-            raise table.error(f'Unknown property: "{column}"', table.header_line, column)
-    return found
 
 
 async def _parent_ids(

@@ -92,7 +92,8 @@ class Described:
 
 async def import_timeseries(session: AsyncSession, campaign_id: int, table: CsvTable) -> None:
     property_columns = table.require(REQUIRED)
-    properties = await _properties(session, table, property_columns)
+    found = await timeseries_sql.properties_named(session, property_columns)
+    properties = table.properties(property_columns, found)
     scope_ids = await _scope_ids(session, campaign_id, table)
     place_ids = await _place_ids(session, campaign_id, table)
     described: dict[str, Described] = {}
@@ -115,17 +116,6 @@ async def import_timeseries(session: AsyncSession, campaign_id: int, table: CsvT
         (ids[name], pid, value) for name, item in described.items() for pid, value in item.values.items()
     ]
     await sites_sql.upsert_values(session, t.TimeseriesPropertyData, "timeseries_id", "property_id", values)
-
-
-async def _properties(
-    session: AsyncSession, table: CsvTable, columns: list[str]
-) -> dict[str, tuple[int, str]]:
-    """{column: (timeseries property id, value type)}; 422 for a column that is no timeseries property."""
-    found = await timeseries_sql.properties_named(session, columns)
-    for column in columns:
-        if column not in found:
-            raise table.error(f'Unknown property: "{column}"', table.header_line, column)
-    return found
 
 
 async def _scope_ids(session: AsyncSession, campaign_id: int, table: CsvTable) -> dict[str, int]:
