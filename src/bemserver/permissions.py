@@ -115,9 +115,8 @@ def rule_of(model: type[Any]) -> Rule:
         raise RuntimeError(f"No permission rule for {model.__name__}: access denied by default") from None
 
 
-# Callers whose id is the statement's :caller_id placeholder, for statements prepared once and run
-# with each request's values (db/prepared.py): rules compare the caller's id in SQL only, and
-# branch in Python on is_admin alone.
+# Callers whose id is the :caller_id placeholder, for statements prepared once (db/prepared.py):
+# rules use the caller's id in SQL only, and branch in Python on is_admin alone.
 _CALLER_ID = bindparam("caller_id", type_=Integer)
 _SQL_CALLERS = {
     admin: Caller(_CALLER_ID, "", admin, True)  # type: ignore[arg-type]

@@ -17,12 +17,7 @@ from sqlalchemy.ext.asyncio import (
 
 def normalize_url(url: str) -> str:
     """Use the psycopg 3 driver whatever PostgreSQL URL form was given."""
-    for prefix in (
-        "postgresql+psycopg://",
-        "postgresql+psycopg2://",
-        "postgresql://",
-        "postgres://",
-    ):
+    for prefix in ("postgresql+psycopg://", "postgresql+psycopg2://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     raise ValueError(f"Not a PostgreSQL URL: {url!r}")

@@ -140,11 +140,7 @@ def csv_header(labels: Sequence[str]) -> str:
     return ",".join(_csv_cell(cell) for cell in ["Datetime", *labels]) + "\n"
 
 
-# SQL-side rendering (PostgreSQL formats, Python only forwards bytes).
-# The timestamp expressions render a timestamptz column in the session's TimeZone, which the caller
-# sets for the transaction with `SELECT set_config('TimeZone', :tz, true)`.
-
-
+# SQL-side rendering: timestamps in the session's TimeZone (set by the caller for the transaction).
 # Since 1973 every zone's UTC offset is a whole number of minutes, so one to_char() call renders
 # the offset; older instants (local mean time, e.g. Paris +00:09:21) take the exact, slower form.
 _WHOLE_MINUTE_OFFSETS_SINCE = "'1973-01-01 00:00:00+00'"

@@ -173,9 +173,8 @@ SELECT 0 AS found, NULL::int AS timeseries_id, NULL::int AS id WHERE EXISTS (SEL
 UNION ALL SELECT 1, timeseries_id, id FROM existing
 """)
 
-# The same, creating the missing series and locking them all FOR KEY SHARE until the transaction
-# ends: the points table has no foreign key (it would slow COPY down threefold), so this is what
-# keeps a concurrent delete of the timeseries from leaving orphan points behind.
+# The same, creating the missing series and locking them all FOR KEY SHARE: the points table has no
+# foreign key (3 times slower COPY), so this keeps a concurrent delete from leaving orphan points.
 _STATE_SERIES_CREATED = text("""
 WITH state AS (SELECT id FROM timeseries_data_states WHERE id = :ds),
 existing AS (
