@@ -159,5 +159,4 @@ class TestDocumentationPage:
                 assert (await http.get(urljoin("http://t/api/v0/", url))).status_code == 200, url
             spec = (await http.get("/api/v0/api-spec.json")).json()
             assert spec["servers"] == [{"url": "/api/v0"}]  # what "Try it out" prefixes to the paths
-        await api.state.engine.dispose()
-        await api.state.autocommit_engine.dispose()
+        await api.state.database.dispose()

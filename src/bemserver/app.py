@@ -88,12 +88,8 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
 
 
 def _mount(app: FastAPI, router: APIRouter) -> None:
-    """Add the router's routes to the app's own list.
-
-    include_router() would keep one wrapper per router, and FastAPI 0.16x tries the wrappers one
-    after the other on every request: about 1 ms of matching for a route of the last of 40 routers,
-    a third of that once flat. (Routers here have no prefix nor dependencies of their own to apply.)
-    """
+    """Add the router's routes to the app's own list: FastAPI 0.16x tries include_router()'s
+    wrappers one by one (1 ms of matching for the last of 40 routers, a third of that once flat)."""
     app.router.routes.extend(router.routes)
     mark_changed = getattr(app.router, "_mark_routes_changed", None)
     if mark_changed is not None:

@@ -36,9 +36,10 @@ def _fail(message: str) -> None:
 
 @contextmanager
 def database(settings: Settings) -> Iterator[str]:
-    """The configured database, or the embedded one (started here, stopped on exit)."""
+    """The configured database, or the embedded one (started here, stopped on exit), migrated."""
     from bemserver.db.bootstrap import DatabaseUnreachable, check_connection
     from bemserver.db.embedded import DataDirBusy, EmbeddedPostgres
+    from bemserver.db.migrate import upgrade
 
     embedded = None
     if settings.database_url:
@@ -58,6 +59,10 @@ def database(settings: Settings) -> Iterator[str]:
             check_connection(url)
         except (DatabaseUnreachable, ValueError) as exc:
             _fail(str(exc))
+        try:
+            upgrade(url)
+        except Exception as exc:
+            _fail(f"Database migration failed: {str(exc).splitlines()[0]}")
         yield url
     finally:
         if embedded is not None:
@@ -77,15 +82,6 @@ def _settings() -> Settings:
         )
         _fail(f"Invalid configuration: {problems}")
         raise  # unreachable: _fail exits
-
-
-def _migrate(url: str) -> None:
-    from bemserver.db.migrate import upgrade
-
-    try:
-        upgrade(url)
-    except Exception as exc:
-        _fail(f"Database migration failed: {str(exc).splitlines()[0]}")
 
 
 def _with_database(url: str, work: Callable[[Database], Awaitable[T]]) -> T:
@@ -133,7 +129,6 @@ def serve(
     # PostgreSQL is stopped by the `database` context manager instead of being orphaned.
     signal.signal(signal.SIGTERM, _exit_on_signal)
     with database(settings) as url:
-        _migrate(url)
         created = _with_database(url, lambda database: ensure_first_admin(database, settings))
         if created:
             typer.echo("=" * 64)
@@ -181,7 +176,6 @@ def worker(
     ] = None,
 ) -> None:
     """Run background jobs (e-mail...) until SIGINT or SIGTERM; `serve` runs one already."""
-    import asyncio
     import logging
 
     from bemserver.jobs import run_worker
@@ -190,7 +184,6 @@ def worker(
     logging.basicConfig(level=settings.log_level.upper())
     signal.signal(signal.SIGTERM, _exit_on_signal)  # until the worker takes the signals over
     with database(settings) as url:
-        _migrate(url)
         typer.echo(f"BEMServer {__version__} worker running (stop with Ctrl+C or SIGTERM)")
         asyncio.run(run_worker(settings, url, concurrency=concurrency, install_signal_handlers=True))
     typer.echo("Worker stopped.")
@@ -199,9 +192,8 @@ def worker(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply pending migrations (idempotent)."""
-    with database(_settings()) as url:
-        _migrate(url)
-    typer.echo("Database is up to date.")
+    with database(_settings()):
+        typer.echo("Database is up to date.")
 
 
 @users_app.command("create")
@@ -226,7 +218,6 @@ def users_create(
     if not password or len(password) > 80:
         _fail("The password must have 1 to 80 characters.")
     with database(_settings()) as url:
-        _migrate(url)
 
         async def create(database: Database) -> None:
             async with database.unit_of_work() as session:

@@ -1,20 +1,10 @@
-"""Domains that declare themselves: what a package of the API brings, found without a central list.
+"""Domains that declare themselves, so that adding one edits no central list.
 
-A domain package declares in its `__init__.py`, by module name so that nothing loads early:
-
-    DOMAIN = Domain(
-        "campaigns",
-        position=30,                              # its place in the API reference's tag order
-        models=("bemserver.campaigns.models",),   # SQLAlchemy tables (Alembic, tests)
-        routes=("bemserver.campaigns.resources",),  # modules defining RESOURCES and/or `router`
-        rules="bemserver.campaigns.rules",        # a module whose rules() declares its permission rules
-        factories="tests.campaigns.factories",    # the test factories of its resources
-        tasks=(),                                 # modules declaring background tasks (@task)
-    )
-
-`enabled`, a function of the Settings, serves the routes only under a condition.
-A package whose routes fall at two places of the tag order declares `DOMAINS = (...)` instead.
-The app, Alembic and the tests iterate `discover()`: adding a domain edits no central list.
+A domain package's `__init__.py` declares `DOMAIN = Domain("campaigns", position=30, models=(...),
+routes=(...), rules=..., factories=..., tasks=(...))`, modules named as text so nothing loads early
+(position: its place in the tag order; routes: modules with RESOURCES and/or `router`; rules: a
+module whose rules() declares its permission rules). A package whose routes fall at two places of
+the tag order declares `DOMAINS = (...)`. The app, Alembic and the tests iterate `discover()`.
 """
 
 from __future__ import annotations
@@ -36,12 +26,10 @@ class Domain:
     rules: str | None = None
     factories: str | None = None
     tasks: tuple[str, ...] = ()
-    # Whether the app serves its routes, given the Settings (always if None).
-    enabled: Callable[[Any], bool] | None = None
+    enabled: Callable[[Any], bool] | None = None  # whether the app serves its routes, given the Settings
 
     def route_modules(self) -> Iterator[ModuleType]:
-        for name in self.routes:
-            yield importlib.import_module(name)
+        return map(importlib.import_module, self.routes)
 
     def resources(self) -> list[Any]:
         """The Resource declarations of its route modules, in order."""

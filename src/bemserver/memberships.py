@@ -1,7 +1,5 @@
 """The membership tables: who is in which user group, and which groups see which campaign or scope.
-
-They belong to the users and campaigns domains (which export them), and are the permissions
-layer's vocabulary (permissions.py): they sit here, below both, so that no module imports upward.
+Used by the users and campaigns domains and by permissions.py: here, below all, nothing imports upward.
 """
 
 from sqlalchemy import ForeignKey, UniqueConstraint

@@ -1,12 +1,9 @@
 """All authorization, as SQL filters.
 
-Each table has one Rule: for a non-admin caller, which rows they may read, and which they may
-create, update or delete. Rules are SQL boolean expressions, so a list costs one query whatever
-its length, and an item read tells 404 (absent) from 403 (not allowed) in one round trip.
-Admins bypass every rule. A table without a rule cannot be served: deny by default.
-This module keeps the vocabulary (rule, everyone, own, in_my_groups, campaign_member,
-scope_member, readable_through, writable_through); each domain writes its rules with it, in its
-own `rules.py`. It is the only module that joins the membership tables (bemserver/memberships.py).
+Each table has one Rule: for a non-admin caller, which rows they may read, create, update or delete.
+Rules are SQL, so a list costs one query and an item read tells 404 from 403 in one round trip.
+Admins bypass every rule; a table without a rule cannot be served. Domains write their rules
+(rules.py) with this vocabulary; only this module joins the membership tables (memberships.py).
 """
 
 from __future__ import annotations
@@ -26,11 +23,8 @@ Audience = Literal["everyone", "campaign", "scope", "own", "groups", "nobody"]
 
 @dataclass(frozen=True)
 class Access:
-    """A row filter for one operation, tagged with the audience it lets through.
-
-    The tag is declarative metadata (documentation, the permission-matrix test); only `where`
-    decides. Access through a parent (`inherits`) has the audience of that parent's rule.
-    """
+    """A row filter for one operation (`where` decides), tagged with the audience it lets through
+    for documentation and the permission-matrix test (`inherits`: that of the parent's rule)."""
 
     where: Callable[[Caller], ColumnElement[bool]]
     audience: Audience | None = None
@@ -60,22 +54,14 @@ def scope_ids_of_user(user_id: Any) -> Select[Any]:
     )
 
 
-def group_ids_of(caller: Caller) -> Select[Any]:
-    return group_ids_of_user(caller.id)
-
-
 def campaign_ids_of(caller: Caller) -> Select[Any]:
     return select(UserGroupByCampaign.campaign_id).where(
-        UserGroupByCampaign.user_group_id.in_(group_ids_of(caller))
+        UserGroupByCampaign.user_group_id.in_(group_ids_of_user(caller.id))
     )
 
 
-def campaign_scope_ids_of(caller: Caller) -> Select[Any]:
-    return scope_ids_of_user(caller.id)
-
-
 def in_my_groups(user_group_id_column: Any) -> Access:
-    return Access(lambda caller: user_group_id_column.in_(group_ids_of(caller)), "groups")
+    return Access(lambda caller: user_group_id_column.in_(group_ids_of_user(caller.id)), "groups")
 
 
 def campaign_member(campaign_id_column: Any) -> Access:
@@ -83,7 +69,7 @@ def campaign_member(campaign_id_column: Any) -> Access:
 
 
 def scope_member(campaign_scope_id_column: Any) -> Access:
-    return Access(lambda caller: campaign_scope_id_column.in_(campaign_scope_ids_of(caller)), "scope")
+    return Access(lambda caller: campaign_scope_id_column.in_(scope_ids_of_user(caller.id)), "scope")
 
 
 def readable_through(fk_column: Any, parent: type[Any]) -> Access:
@@ -129,9 +115,8 @@ def rule_of(model: type[Any]) -> Rule:
         raise RuntimeError(f"No permission rule for {model.__name__}: access denied by default") from None
 
 
-# Callers whose id is the statement's :caller_id placeholder, for statements prepared once and run
-# with each request's values (db/prepared.py): rules compare the caller's id in SQL only, and
-# branch in Python on is_admin alone.
+# Callers whose id is the :caller_id placeholder, for statements prepared once (db/prepared.py):
+# rules use the caller's id in SQL only, and branch in Python on is_admin alone.
 _CALLER_ID = bindparam("caller_id", type_=Integer)
 _SQL_CALLERS = {
     admin: Caller(_CALLER_ID, "", admin, True)  # type: ignore[arg-type]

@@ -62,12 +62,12 @@ def parse_unit(symbol: str) -> pint.Unit:
         raise UnitError("Undefined unit.") from exc
 
 
-def _validate(symbol: str) -> str:
-    parse_unit(symbol)
+def known_unit(symbol: str) -> str:
+    parse_unit(symbol)  # raises UnitError (a ValueError): "Undefined unit."
     return symbol
 
 
-UnitSymbol = Annotated[str, AfterValidator(_validate)]
+UnitSymbol = Annotated[str, AfterValidator(known_unit)]
 
 
 @lru_cache(maxsize=1024)

@@ -83,12 +83,6 @@ async def authenticate(request: Request, session: Session, *, refresh: bool = Fa
 
 
 @request_scoped
-async def authenticated(request: Request, session: Session) -> Caller:
-    """Any authenticated user, active or not (GET /tasks/ only)."""
-    return await authenticate(request, session)
-
-
-@request_scoped
 async def active_caller(request: Request, session: Session) -> Caller:
     """An authenticated, active user: inactive users get 403 on everything permission-checked."""
     caller = await authenticate(request, session)
@@ -97,5 +91,4 @@ async def active_caller(request: Request, session: Session) -> Caller:
     return caller
 
 
-AnyCaller = Annotated[Caller, Depends(authenticated)]
 CurrentCaller = Annotated[Caller, Depends(active_caller)]

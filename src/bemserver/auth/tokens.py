@@ -29,11 +29,8 @@ def encode_token(secret: str, email: str, kind: TokenType, lifetime: int | None)
 
 @lru_cache(maxsize=4096)
 def _verified(secret: str, token: str) -> tuple[object, object, object]:
-    """(email, type, exp) of a token whose signature checks out; raises TokenInvalid otherwise.
-
-    Cached: a client sends the same access token with every request for its whole lifetime, and
-    only the expiry depends on the time (checked by the caller). Failures are not cached.
-    """
+    """(email, type, exp) of a token whose signature checks out, else TokenInvalid. Cached (not the
+    failures): a client sends one token with every request, and the caller checks the expiry."""
     try:
         claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": [], "verify_exp": False})
     except jwt.PyJWTError as exc:

@@ -34,14 +34,10 @@ class Hooks:
 
 @dataclass(frozen=True)
 class Resource:
-    """Small declaration from which the router factory builds all routes of one resource.
-
-    `read` gives the output fields in order; `create`/`update` are request bodies (None switches
-    the operation off). `filters` is a Pydantic model of list query arguments whose names follow
-    the conventions: `x` equality, `in_x` substring, `x_min`/`x_max` bounds; `custom_filters`
-    overrides a name with an expression. `refs` maps a filter to the model whose readability is
-    checked first (403 rather than an empty list). `immutable` fields may not change on PUT.
-    """
+    """What the router factory builds one resource's routes from. `create`/`update`: request
+    bodies (None: no such operation). `filters`: list arguments, `x` equality, `in_x` substring,
+    `x_min`/`x_max` bounds, unless `custom_filters` names it; `refs`: a filter's model, checked
+    readable first (403 rather than an empty list). `immutable` fields may not change on PUT."""
 
     path: str
     model: type[Any]

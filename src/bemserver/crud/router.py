@@ -5,7 +5,6 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
-from pydantic import BaseModel
 from starlette.responses import Response
 
 from bemserver import permissions
@@ -23,49 +22,23 @@ from bemserver.http.pagination import MAX_PAGE, pagination_header
 from bemserver.http.responses import JSONBytes
 
 
+def _query(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+
 def _list_args_dependency(resource: Resource) -> Callable[..., ListArgs]:
     """A dependency whose signature declares exactly this resource's query arguments.
 
     It documents them in OpenAPI; requests are parsed by ListQuery (see http/fast/queries.py)."""
     params = []
     if resource.filters is not None:
-        params.append(
-            inspect.Parameter(
-                "filters",
-                inspect.Parameter.KEYWORD_ONLY,
-                annotation=Annotated[resource.filters, Query()],
-            )
-        )
+        params.append(_query("filters", Annotated[resource.filters, Query()]))
     if resource.sort:
-        choices = ", ".join(resource.sort)
-        params.append(
-            inspect.Parameter(
-                "sort",
-                inspect.Parameter.KEYWORD_ONLY,
-                default=None,
-                annotation=Annotated[
-                    str | None,
-                    Query(description=f"Comma-separated fields, each optionally prefixed + or -: {choices}"),
-                ],
-            )
-        )
+        description = f"Comma-separated fields, each optionally prefixed + or -: {', '.join(resource.sort)}"
+        params.append(_query("sort", Annotated[str | None, Query(description=description)], None))
     if resource.paginate:
-        params.append(
-            inspect.Parameter(
-                "page",
-                inspect.Parameter.KEYWORD_ONLY,
-                default=1,
-                annotation=Annotated[int, Query(ge=1, le=MAX_PAGE)],
-            )
-        )
-        params.append(
-            inspect.Parameter(
-                "page_size",
-                inspect.Parameter.KEYWORD_ONLY,
-                default=10,
-                annotation=Annotated[int, Query(ge=1, le=100)],
-            )
-        )
+        params.append(_query("page", Annotated[int, Query(ge=1, le=MAX_PAGE)], 1))
+        params.append(_query("page_size", Annotated[int, Query(ge=1, le=100)], 10))
 
     async def list_args(**kwargs: Any) -> ListArgs:
         page = (kwargs["page"], kwargs["page_size"]) if resource.paginate else None
@@ -75,8 +48,19 @@ def _list_args_dependency(resource: Resource) -> Callable[..., ListArgs]:
     return list_args
 
 
-def _body_param(model: type[BaseModel]) -> Any:
-    return Annotated[model, Body()]
+def _if_match(endpoint: Callable[..., Any], etag: bool) -> Callable[..., Any]:
+    """The endpoint as is for a resource with ETags; else without its If-Match header (None)."""
+    if etag:
+        return endpoint
+    signature = inspect.signature(endpoint)
+
+    async def without(**kwargs: Any) -> Response:
+        return await endpoint(**kwargs, if_match=None)  # type: ignore[no-any-return]
+
+    parameters = [parameter for parameter in signature.parameters.values() if parameter.name != "if_match"]
+    without.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    without.__name__ = without.__qualname__ = endpoint.__name__
+    return without
 
 
 def build_router(resource: Resource) -> APIRouter:
@@ -127,7 +111,7 @@ def build_router(resource: Resource) -> APIRouter:
         lean(router.routes[-1], run_list)
 
     if resource.create is not None:
-        CreateBody = _body_param(resource.create)
+        CreateBody = Annotated[resource.create, Body()]
 
         async def create_item(
             request: Request, session: Session, caller: CurrentCaller, body: CreateBody
@@ -190,15 +174,15 @@ def build_router(resource: Resource) -> APIRouter:
         return item
 
     if resource.update is not None:
-        UpdateBody = _body_param(resource.update)
+        UpdateBody = Annotated[resource.update, Body()]
 
-        async def _update(
+        async def update_item(
             request: Request,
             session: Session,
-            caller: Caller,
+            caller: CurrentCaller,
+            if_match: IfMatch,
             item_id: ItemId,
-            body: BaseModel,
-            if_match: str | None,
+            body: UpdateBody,
         ) -> Response:
             current = await _writable(session, caller, item_id, "update", if_match)
             values = body.model_dump()
@@ -210,32 +194,9 @@ def build_router(resource: Resource) -> APIRouter:
             await store.update(session, item_id, values)
             return respond(request, store.body(await store.fetch(session, item_id)))
 
-        if etag:
-
-            async def update_item(
-                request: Request,
-                session: Session,
-                caller: CurrentCaller,
-                if_match: IfMatch,
-                item_id: ItemId,
-                body: UpdateBody,
-            ) -> Response:
-                return await _update(request, session, caller, item_id, body, if_match)
-
-        else:
-
-            async def update_item(  # type: ignore[misc]
-                request: Request,
-                session: Session,
-                caller: CurrentCaller,
-                item_id: ItemId,
-                body: UpdateBody,
-            ) -> Response:
-                return await _update(request, session, caller, item_id, body, None)
-
         router.add_api_route(
             item_path,
-            update_item,
+            _if_match(update_item, etag),
             methods=["PUT"],
             operation_id=f"update_{resource.name}",
             summary=f"Update an existing {resource.name.replace('_', ' ')}",
@@ -248,30 +209,16 @@ def build_router(resource: Resource) -> APIRouter:
 
     if resource.delete:
 
-        async def _delete(
-            session: Session, caller: Caller, item_id: ItemId, if_match: str | None
+        async def delete_item(
+            session: Session, caller: CurrentCaller, if_match: IfMatch, item_id: ItemId
         ) -> Response:
             await _writable(session, caller, item_id, "delete", if_match)
             await store.delete(session, item_id)
             return Response(status_code=204)
 
-        if etag:
-
-            async def delete_item(
-                session: Session, caller: CurrentCaller, if_match: IfMatch, item_id: ItemId
-            ) -> Response:
-                return await _delete(session, caller, item_id, if_match)
-
-        else:
-
-            async def delete_item(  # type: ignore[misc]
-                session: Session, caller: CurrentCaller, item_id: ItemId
-            ) -> Response:
-                return await _delete(session, caller, item_id, None)
-
         router.add_api_route(
             item_path,
-            delete_item,
+            _if_match(delete_item, etag),
             methods=["DELETE"],
             status_code=204,
             operation_id=f"delete_{resource.name}",

@@ -35,8 +35,6 @@ class Store:
             raise RuntimeError(f"{resource.path}: table has no id column")
         self._shapes = Shapes()
 
-    # -- output ------------------------------------------------------------------------------
-
     def shape(self, item: Item) -> Item:
         """Fields in schema order, nulls left out (reference behaviour for model resources)."""
         return {name: item[name] for name in self.fields if item.get(name) is not None}
@@ -48,8 +46,6 @@ class Store:
 
     def body(self, items: list[Item] | Item) -> bytes:
         return dumps(items)
-
-    # -- filtering and sorting ----------------------------------------------------------------
 
     def filter_params(self, values: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """The statement parameters of the filters given, and whether their SQL depends only on
@@ -120,8 +116,6 @@ class Store:
             rows = await prepared.rows(session, {"caller_id": caller.id, "ref_id": value})
             if rows and not rows[0]["readable"]:
                 raise Forbidden()
-
-    # -- reads --------------------------------------------------------------------------------
 
     def _list_statement(
         self, clauses: list[ColumnElement[bool]], sort: str | None, paginated: bool, caller: Caller
@@ -237,8 +231,6 @@ class Store:
     async def lock(self, session: AsyncSession, item_id: int) -> None:
         """Lock the item's row until the end of the transaction (before checking and writing it)."""
         await session.execute(select(self.table.c.id).where(self.table.c.id == item_id).with_for_update())
-
-    # -- writes -------------------------------------------------------------------------------
 
     async def insert(self, session: AsyncSession, caller: Caller, values: Item) -> int:
         new_id: int = await session.scalar(insert(self.table).values(**values).returning(self.table.c.id))

@@ -1,9 +1,8 @@
 """The request's side of the Database (db/database.py): its session or connection as dependencies.
 
-The app keeps its Database at `app.state.database`. GET and HEAD requests only read, and run in
-autocommit mode: at READ COMMITTED every statement sees its own snapshot anyway, and this saves
-the BEGIN and COMMIT round trips (a third of the database time of a small list). So a GET must
-not write, nor use a server-side cursor or rely on one snapshot for several statements.
+GET and HEAD run in autocommit (at READ COMMITTED each statement has its own snapshot anyway): no
+BEGIN and COMMIT round trips, a third of a small list's database time. So a GET must not write, nor
+use a server-side cursor or rely on one snapshot for several statements.
 """
 
 from __future__ import annotations
@@ -33,13 +32,6 @@ async def session_scope(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-@asynccontextmanager
-async def autocommit_scope(request: Request) -> AsyncIterator[AsyncConnection]:
-    """The request's reader connection (see Database.reader)."""
-    async with database_of(request).reader() as connection:
-        yield connection
-
-
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's session as a FastAPI dependency (see session_scope)."""
     async with session_scope(request) as session:
@@ -48,15 +40,13 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 async def request_connection(request: Request) -> AsyncIterator[AsyncConnection]:
     """The request's autocommit connection as a FastAPI dependency (see Database.reader)."""
-    async with autocommit_scope(request) as connection:
+    async with database_of(request).reader() as connection:
         yield connection
 
 
 # What code that runs in either kind of scope accepts: a session, or a reader connection.
 Reader = AsyncSession | AsyncConnection
 
-# Endpoint annotations: a session (a unit of work; a read session for GET and HEAD), or an
-# autocommit connection. On a lean route (http/fast/), `Session` is kept for code not yet
-# converted: reads and autocommit writes then receive a connection all the same.
+# Endpoint annotations: the request's session (see session_scope), or an autocommit connection.
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
 Connection = Annotated[AsyncConnection, Depends(request_connection, scope="function")]

@@ -1,11 +1,8 @@
 """Statements built and compiled once per shape, then run as plain SQL with per-request values.
 
-Building a SQLAlchemy statement and executing it costs about 0.5 ms of Python per request, more
-than PostgreSQL spends answering a small list. The frequent reads (lists, item loads, the
-permission checks they carry) have few shapes: which filters are present, the sort, whether the
-caller is an admin. Each shape is built once with named placeholders (`bindparam(name)`, no
-value), compiled to SQL, and then run on the driver connection with the request's values;
-psycopg prepares it server-side after a few uses.
+Building and executing a SQLAlchemy statement costs about 0.5 ms of Python, more than PostgreSQL
+spends on a small list; the frequent reads have few shapes (filters present, sort, admin or not),
+so each is compiled once with named placeholders and run on the driver connection.
 """
 
 from __future__ import annotations

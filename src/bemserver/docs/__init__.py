@@ -1,8 +1,5 @@
-"""Interactive API explorer at /: Swagger UI 5, which reads OpenAPI 3.1, shipped inside the package.
-
-The page and its assets (assets/swagger-ui/, vendored from the npm package swagger-ui-dist, see its
-README.md) need nothing from the internet. Every URL in the page is relative, so it also works when
-the API is mounted under a prefix (e.g. /api/v0/).
+"""Interactive API explorer at /: Swagger UI 5 (OpenAPI 3.1), vendored in assets/swagger-ui/ (see its
+README.md) so it needs no internet; its URLs are relative, so it works under a prefix (/api/v0/).
 """
 
 from pathlib import Path

@@ -6,7 +6,7 @@ import json
 import re
 from datetime import UTC, datetime
 from importlib import resources
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, WithJsonSchema
 
@@ -57,8 +57,6 @@ Timezone = Annotated[
     AfterValidator(_valid_timezone),
     WithJsonSchema({"type": "string", "format": "iana-tz", "enum": list(TIMEZONES)}),
 ]
-
-SortDirection = Literal["+", "-"]
 
 _ATOM = r"[^@\s,;:<>()\[\]\"\x00-\x1f\x7f]"
 _LABEL = r"[^@\s,;:<>()\[\]\".\x00-\x1f\x7f]+"

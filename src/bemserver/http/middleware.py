@@ -9,11 +9,8 @@ from bemserver.http.routing import allow_header, allowed_methods
 
 
 class ProtocolMiddleware:
-    """X-BEMServer-Version on every response (our own version; /about/ reports the API's).
-
-    HEAD runs the GET route and drops the body, keeping the headers (ETag, X-Pagination...).
-    OPTIONS (other than a CORS preflight, left to the CORS middleware) answers 204 with Allow.
-    """
+    """X-BEMServer-Version on every response (ours; /about/ reports the API's); HEAD runs the GET
+    route without its body; OPTIONS (not a CORS preflight) answers 204 with Allow."""
 
     def __init__(self, app: Any, version: str, max_body_size: int) -> None:
         self.app = app

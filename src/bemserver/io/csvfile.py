@@ -1,19 +1,8 @@
-"""What a CSV import endpoint needs to read its request.
-
-- `UploadForm`, `CsvUpload`: declare the multipart body (its OpenAPI schema), e.g.
-      class SitesCSVUploadFile(UploadForm):
-          sites_csv: CsvUpload = None
-  and take it as `files: Annotated[SitesCSVUploadFile, File()]`; list required files in
-  `required_files` (FastAPI does not enforce them: `read_uploads` does, with the reference's errors).
-- `read_uploads(files)`: the files' bytes by field name; 422 for a text field or a missing required file.
-- `check_import_campaign(session, caller, campaign_id)`: the campaign an import writes to; 422
-  "Unknown campaign ID." (an import's answer, where other routes answer 404), 403 for a non-member.
-- `parse_csv(field, data)`: a `CsvTable` (header, rows with their line numbers). Decodes UTF-8 (BOM or
-  not), UTF-16 with BOM, else Windows-1252; detects the separator (`,` `;` tab) from the header line.
-- `table.require(columns)`, `table.error(detail, line, column)`: 422s naming file, line and column.
-- `number_text(value)`: a numeric cell with a decimal comma ("1234,5") in Python form ("1234.5").
-- `property_cell(...)`: a cell as a property value of its type, 422 naming the row's element.
-- `short(text)`: text quoted in a message, cut if long.
+"""What a CSV import endpoint needs to read its request: the multipart body (`UploadForm`,
+`CsvUpload`, `read_uploads`, which enforces `required_files` as FastAPI does not), the campaign
+(`check_import_campaign`: 422 "Unknown campaign ID." where other routes answer 404), the table
+(`parse_csv`: UTF-8, UTF-16 with BOM or Windows-1252; `,` `;` or tab) and cells, with 422s naming
+file, line and column.
 """
 
 from __future__ import annotations
@@ -22,7 +11,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar
 
@@ -37,12 +26,24 @@ from bemserver.campaigns.models import Campaign
 from bemserver.db.types import valid_property_value
 from bemserver.http.errors import Forbidden, Unprocessable
 from bemserver.http.fields import is_database_id
+from bemserver.http.openapi import error_responses
+from bemserver.http.responses import JSONBytes
 
 CONTENT_ERROR = "Invalid CSV file content: "
 MAX_FILE_BYTES = 64 * 1024 * 1024
 SEPARATORS = (",", ";", "\t")  # by preference when the header line has as many of each
 
-# -- the multipart body ---------------------------------------------------------------------------
+# The keyword arguments of an import route, besides its path, operation_id and summary.
+IMPORT_ROUTE: dict[str, Any] = {
+    "status_code": 201,
+    "response_class": JSONBytes,
+    "response_model": None,
+    "responses": {
+        201: {"description": "Imported", "content": {"application/json": {"schema": {"type": "null"}}}},
+        **error_responses(401, 403, 422),
+    },
+}
+
 
 # Any value gets through FastAPI's validation (a file or a text field); read_uploads tells them apart.
 CsvUpload = Annotated[Any, WithJsonSchema({"type": "string", "format": "binary"})]
@@ -98,7 +99,13 @@ async def check_import_campaign(session: AsyncSession, caller: Caller, campaign_
         raise Forbidden()
 
 
-# -- errors ---------------------------------------------------------------------------------------
+def check_may(caller: Caller, writes: Mapping[type[Any], Sequence[str]]) -> None:
+    """403 unless the caller may do these operations on these tables. Imports are for admins only:
+    no rule lets anyone else write, so no row is checked (should one ever, rows must be)."""
+    if not all(
+        permissions.may(model, caller, operation) for model, ops in writes.items() for operation in ops
+    ):
+        raise Forbidden()
 
 
 class CsvError(Unprocessable):
@@ -118,8 +125,6 @@ class CsvError(Unprocessable):
         )
         self.file, self.detail, self.line, self.column = file, detail, line, column
 
-
-# -- decoding -------------------------------------------------------------------------------------
 
 # A well-formed UTF-8 multi-byte sequence: its presence in a file that is not valid UTF-8 means mixed
 # encodings, which no single decoding would read correctly.
@@ -168,9 +173,6 @@ def _utf8_or_cp1252(data: bytes) -> tuple[str, str]:
         raise UnicodeDecodeError("cp1252", exc.object, exc.start, exc.end, reason) from None
 
 
-# -- parsing --------------------------------------------------------------------------------------
-
-
 def detect_separator(text: str) -> str:
     """The separator used most often in the header line (outside quotes); a comma if none is."""
     counts = dict.fromkeys(SEPARATORS, 0)
@@ -213,6 +215,13 @@ class CsvTable:
         if missing:
             raise self.error(f"Missing columns: {missing}", self.header_line)
         return [name for name in self.columns if name not in required]
+
+    def properties(self, columns: list[str], found: dict[str, Any]) -> dict[str, Any]:
+        """`found`, the properties named by the extra `columns`; 422 for a column it lacks."""
+        for column in columns:
+            if column not in found:
+                raise self.error(f'Unknown property: "{column}"', self.header_line, column)
+        return found
 
 
 def parse_csv(file: str, data: bytes) -> CsvTable:
@@ -266,8 +275,6 @@ def _records(file: str, text: str, separator: str) -> Iterator[tuple[int, list[s
             yield start, cells
 
 
-# -- cell values ----------------------------------------------------------------------------------
-
 _DECIMAL_COMMA = re.compile(r"[+-]?(\d+,\d*|,\d+)([eE][+-]?\d+)?")
 
 
@@ -285,11 +292,8 @@ EXPECTED = {"integer": "an integer", "float": "a number", "boolean": "true or fa
 def property_cell(
     table: CsvTable, row: CsvRow, column: str, value_type: str, limit: int, subject: str
 ) -> str | None:
-    """The cell as a property value of that type, or None for an empty cell (left unchanged).
-
-    Numbers may have a decimal comma, booleans any case. A bad value is a 422 naming `subject`, the
-    row's element as its messages name it (`Site "Main"`).
-    """
+    """The cell as a property value of that type (decimal comma, booleans in any case), None if
+    empty (left unchanged); a bad value is a 422 naming `subject` (`Site "Main"`)."""
     value = row[column]
     if not value.strip():
         return None

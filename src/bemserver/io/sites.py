@@ -1,9 +1,7 @@
-"""POST /io/sites: the building model of a campaign from CSV files.
+"""POST /io/sites: the building model of a campaign from up to five CSV files (docs/io.md).
 
-Up to five files (sites, buildings, storeys, spaces, zones), imported in that order in the request's
-transaction: any error stores nothing. Each row is upserted by name within its parent; the columns
-after the required ones are property names, whose non-empty cells set the element's property values.
-The CSV formats are described for users in docs/io.md.
+Imported parents first, in the request's transaction (any error stores nothing); rows upserted by
+name within their parent, the extra columns being property values.
 """
 
 from __future__ import annotations
@@ -15,19 +13,18 @@ from fastapi import APIRouter, File, Query
 from pydantic import create_model
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bemserver import permissions
-from bemserver.auth.caller import Caller, CurrentCaller
+from bemserver.auth.caller import CurrentCaller
 from bemserver.db.engine import Session
-from bemserver.http.errors import Forbidden
-from bemserver.http.openapi import error_responses
 from bemserver.http.responses import JSONBytes
 from bemserver.io import sites_sql
 from bemserver.io.csvfile import (
+    IMPORT_ROUTE,
     CsvRow,
     CsvTable,
     CsvUpload,
     UploadForm,
     check_import_campaign,
+    check_may,
     parse_csv,
     property_cell,
     read_uploads,
@@ -55,15 +52,9 @@ OWN_COLUMNS = ("Name", "Description", "IFC_ID")
 
 @router.post(
     "/io/sites",
-    status_code=201,
     operation_id="import_sites_csv",
     summary="Import sites, buildings, storeys, spaces and zones from CSV files",
-    response_class=JSONBytes,
-    response_model=None,
-    responses={
-        201: {"description": "Imported", "content": {"application/json": {"schema": {"type": "null"}}}},
-        **error_responses(401, 403, 422),
-    },
+    **IMPORT_ROUTE,
 )
 async def import_sites(
     session: Session,
@@ -74,7 +65,8 @@ async def import_sites(
     contents = await read_uploads(files)
     await check_import_campaign(session, caller, campaign_id)
     elements = [element for element in tree.ELEMENTS if csv_field(element) in contents] or [tree.SITE]
-    _check_write_rights(caller, elements)
+    models = [model for element in elements for model in (element.model, element.property_data_model)]
+    check_may(caller, dict.fromkeys(models, ("create", "update")))
     tables = [
         (element, parse_csv(csv_field(element), contents[csv_field(element)]))
         for element in elements
@@ -83,18 +75,6 @@ async def import_sites(
     for element, table in tables:
         await import_elements(session, campaign_id, element, table)
     return JSONBytes(None, status_code=201)
-
-
-def _check_write_rights(caller: Caller, elements: list[Element]) -> None:
-    """403 unless the caller may create and update the elements and values of these types.
-
-    Writing the structure is for admins only: no rule lets anyone else write, so no row is checked.
-    Should a rule ever let non-admins write some rows, those written here must be checked too.
-    """
-    for element in elements:
-        for model in (element.model, element.property_data_model):
-            if not (permissions.may(model, caller, "create") and permissions.may(model, caller, "update")):
-                raise Forbidden()
 
 
 @dataclass
@@ -110,7 +90,8 @@ async def import_elements(session: AsyncSession, campaign_id: int, element: Elem
     """Upsert the elements of one type, and their property values, from their file."""
     parent_columns = [ancestor.title for ancestor in element.ancestors]
     property_columns = table.require([*parent_columns, *OWN_COLUMNS])
-    properties = await _properties(session, element, table, property_columns)
+    found = await sites_sql.enabled_properties(session, element.property_model, property_columns)
+    properties = table.properties(property_columns, found)
     value_limit = element.property_data_model.__table__.c.value.type.length
     parent_ids = await _parent_ids(session, campaign_id, element, table)
     rows: dict[sites_sql.Key, ElementRow] = {}
@@ -142,17 +123,6 @@ async def import_elements(session: AsyncSession, campaign_id: int, element: Elem
         f"{element.name}_property_id",
         [(ids[key], pid, value) for key, e in rows.items() for pid, value in e.values.items()],
     )
-
-
-async def _properties(
-    session: AsyncSession, element: Element, table: CsvTable, columns: list[str]
-) -> dict[str, tuple[int, str]]:
-    """{column: (<element>_properties id, value type)}; 422 for a column that is no property of the type."""
-    found = await sites_sql.enabled_properties(session, element.property_model, columns)
-    for column in columns:
-        if column not in found:
-            raise table.error(f'Unknown property: "{column}"', table.header_line, column)
-    return found
 
 
 async def _parent_ids(

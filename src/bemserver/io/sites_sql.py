@@ -1,7 +1,5 @@
-"""Set-based SQL of the building-model import: a few statements per file, whatever its length.
-
-Lists travel as PostgreSQL arrays and come back as rows through `unnest`, so looking up 10,000
-parents or upserting 10,000 elements is one round trip.
+"""Set-based SQL of the building-model import: lists travel as arrays (`unnest`), so looking up or
+upserting 10,000 rows is one round trip.
 """
 
 from __future__ import annotations

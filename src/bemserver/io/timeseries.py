@@ -1,9 +1,7 @@
-"""POST /io/timeseries: the timeseries of a campaign from a CSV file.
+"""POST /io/timeseries: the timeseries of a campaign from a CSV file (docs/io.md).
 
-Each row describes one timeseries: its campaign scope, name, description and unit, where it is (a
-site, building, storey or space, and a zone) and, in the columns after the required ones, its
-property values. Rows are upserted by name within the campaign, in the request's transaction: any
-error stores nothing. The format is described for users in docs/io.md.
+One row per timeseries, upserted by name within the campaign in the request's transaction (any
+error stores nothing); the extra columns are property values.
 """
 
 from __future__ import annotations
@@ -15,19 +13,18 @@ from typing import Annotated, Any, ClassVar
 from fastapi import APIRouter, File, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bemserver import permissions
-from bemserver.auth.caller import Caller, CurrentCaller
+from bemserver.auth.caller import CurrentCaller
 from bemserver.db.engine import Session
-from bemserver.http.errors import Forbidden
-from bemserver.http.openapi import error_responses
 from bemserver.http.responses import JSONBytes
 from bemserver.io import sites_sql, timeseries_sql
 from bemserver.io.csvfile import (
+    IMPORT_ROUTE,
     CsvRow,
     CsvTable,
     CsvUpload,
     UploadForm,
     check_import_campaign,
+    check_may,
     parse_csv,
     property_cell,
     read_uploads,
@@ -63,15 +60,9 @@ def _link(place: Element) -> type[Any]:
 
 @router.post(
     "/io/timeseries",
-    status_code=201,
     operation_id="import_timeseries_csv",
     summary="Import timeseries from a CSV file",
-    response_class=JSONBytes,
-    response_model=None,
-    responses={
-        201: {"description": "Imported", "content": {"application/json": {"schema": {"type": "null"}}}},
-        **error_responses(401, 403, 422),
-    },
+    **IMPORT_ROUTE,
 )
 async def import_timeseries_csv(
     session: Session,
@@ -81,18 +72,10 @@ async def import_timeseries_csv(
 ) -> JSONBytes:
     contents = await read_uploads(files)
     await check_import_campaign(session, caller, campaign_id)
-    _check_write_rights(caller)
+    writes = {t.Timeseries: ("create", "update"), t.TimeseriesPropertyData: ("create", "update")}
+    check_may(caller, writes | {_link(place): ("create", "delete") for place in PLACES})
     await import_timeseries(session, campaign_id, parse_csv(FILE, contents[FILE]))
     return JSONBytes(None, status_code=201)
-
-
-def _check_write_rights(caller: Caller) -> None:
-    """403 unless the caller may write timeseries, their values and their links (admins only)."""
-    writes = {t.Timeseries: ("create", "update"), t.TimeseriesPropertyData: ("create", "update")}
-    writes.update({_link(place): ("create", "delete") for place in PLACES})
-    for model, operations in writes.items():
-        if not all(permissions.may(model, caller, operation) for operation in operations):
-            raise Forbidden()
 
 
 @dataclass
@@ -109,7 +92,8 @@ class Described:
 
 async def import_timeseries(session: AsyncSession, campaign_id: int, table: CsvTable) -> None:
     property_columns = table.require(REQUIRED)
-    properties = await _properties(session, table, property_columns)
+    found = await timeseries_sql.properties_named(session, property_columns)
+    properties = table.properties(property_columns, found)
     scope_ids = await _scope_ids(session, campaign_id, table)
     place_ids = await _place_ids(session, campaign_id, table)
     described: dict[str, Described] = {}
@@ -132,17 +116,6 @@ async def import_timeseries(session: AsyncSession, campaign_id: int, table: CsvT
         (ids[name], pid, value) for name, item in described.items() for pid, value in item.values.items()
     ]
     await sites_sql.upsert_values(session, t.TimeseriesPropertyData, "timeseries_id", "property_id", values)
-
-
-async def _properties(
-    session: AsyncSession, table: CsvTable, columns: list[str]
-) -> dict[str, tuple[int, str]]:
-    """{column: (timeseries property id, value type)}; 422 for a column that is no timeseries property."""
-    found = await timeseries_sql.properties_named(session, columns)
-    for column in columns:
-        if column not in found:
-            raise table.error(f'Unknown property: "{column}"', table.header_line, column)
-    return found
 
 
 async def _scope_ids(session: AsyncSession, campaign_id: int, table: CsvTable) -> dict[str, int]:
@@ -233,9 +206,6 @@ async def _upsert(
     ids = {name: found[0] for name, found in existing.items()}
     ids.update(await timeseries_sql.insert_timeseries(session, campaign_id, new))
     return ids
-
-
-# -- cells ----------------------------------------------------------------------------------------
 
 
 def _checked_length(table: CsvTable, row: CsvRow, column: str) -> str:

@@ -113,11 +113,8 @@ async def replace_links(
     timeseries_ids: Sequence[int],
     pairs: Sequence[tuple[int, int]],
 ) -> None:
-    """Make (timeseries id, element id) `pairs` the only links of these timeseries in the `link` table.
-
-    Links that stay are kept (with their ids); the others are deleted, the missing ones added.
-    (A link repeated in `pairs` would be added twice: callers give each timeseries one element.)
-    """
+    """Make (timeseries id, element id) `pairs` (one per timeseries) the only links of these
+    timeseries in `link`: links that stay keep their ids, others are deleted, missing ones added."""
     table = link.__table__
     element = table.c[element_fk]
     wanted = unnest_rows(

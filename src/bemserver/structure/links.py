@@ -1,9 +1,5 @@
-"""Links of an owner (timeseries now; events, energy and weather timeseries next) to the building tree.
-
-- `OwnerLinks`: the owner's link tables, one per element type, each with `<owner>_id` and
-  `<element>_id`; it gives the owner's location list filters (`site_id`, `recurse_site_id`...).
-- `link_resources(...)`: the `/<owner>_by_<element>s/` resources, with their documents, the location
-  documents nested read-only, the same-campaign check and optional extra fields.
+"""Links of an owner (timeseries, events...) to the building tree: `OwnerLinks` (its link tables
+and location filters) and `link_resources` (the `/<owner>_by_<element>s/` resources).
 """
 
 from __future__ import annotations
@@ -34,8 +30,6 @@ from bemserver.structure.tree import (
     element,
     ids_under,
 )
-
-# -- the owner's location filters -----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -115,9 +109,6 @@ class LocationFilters(FilterSchema):
         return self
 
 
-# -- nested location documents --------------------------------------------------------------------
-
-
 def nested_locations(linked: Element) -> EnrichFn:
     """An enrich hook: each item with `<element>_id` gets the documents of the element's chain
     (a storey link gets `site`, `building` and `storey`), one query per list whatever its length."""
@@ -141,8 +132,6 @@ def nested_locations(linked: Element) -> EnrichFn:
 
     return enrich
 
-
-# -- the link resources ---------------------------------------------------------------------------
 
 # Tokens of a read document's layout, besides "id" and extra field names.
 LOCATIONS = "<locations>"  # the nested documents of the element's chain: site, building...
@@ -243,15 +232,11 @@ def link_resources(
     paginate: bool = True,
     update: bool = False,
 ) -> tuple[Resource, ...]:
-    """The `/<plural>_by_<element>s/` resources, in the tree's order.
-
-    `name` ("event", the owner's by default) names operations (`create_event_by_site`) and, in
-    CamelCase, components and tags (`EventBySite`); `plural` (`events`, `name` by default) starts
-    the paths. `layout` orders the read document; `extra` declares the fields it names beyond
-    "id", LOCATIONS, OWNER_ID and ELEMENT_ID; `enrich` adds their nested documents. Association
-    links (timeseries, events) have no ETag and no PUT; energy and weather links have both
-    (`etag=True, update=True`: the PUT body is the POST body).
-    """
+    """The `/<plural>_by_<element>s/` resources, in the tree's order. `name` (the owner's by
+    default) names operations (`create_event_by_site`), components and tags (`EventBySite`);
+    `plural` (`name` by default) starts the paths. `layout` orders the read document, `extra`
+    declares its other fields, `enrich` adds their nested documents. `update`: a PUT whose body is
+    the POST body (energy and weather links, with `etag`; association links have neither)."""
     name = name or links.owner
     plural = plural or name
     extra = extra or {}

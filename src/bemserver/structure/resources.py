@@ -1,7 +1,5 @@
-"""/sites/ … /zones/, /structural_element_properties/, /<elem>_properties/ and /<elem>_property_data/.
-
-Declared from the building tree (tree.py): one element resource, one enabled-properties resource and
-one property-values resource per element type.
+"""/sites/ … /zones/, /structural_element_properties/, /<elem>_properties/, /<elem>_property_data/:
+per element type of the building tree, its element, enabled-properties and property-values resources.
 """
 
 from __future__ import annotations

@@ -1,7 +1,5 @@
-"""The building model: readable by campaign members, written by admins.
-
-Derived from the building tree: an element at the top is read through its campaign, any other
-through its parent; property values through their element.
+"""The building model: readable by campaign members, written by admins. Top elements are read
+through their campaign, others through their parent, property values through their element.
 """
 
 from bemserver.permissions import campaign_member, everyone, readable_through, rule

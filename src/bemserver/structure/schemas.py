@@ -20,8 +20,6 @@ Longitude = Annotated[float | None, Field(ge=-180, le=180)]
 ValueType = Literal["integer", "float", "boolean", "string"]
 PropertyValue = Annotated[str, Field(max_length=100)]
 
-# -- sites, buildings, storeys, spaces, zones ------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class ElementSchemas:
@@ -69,9 +67,6 @@ def element_schemas(
         ifc_id=(str | None, None),
     )
     return ElementSchemas(read, write, put, filters)
-
-
-# -- structural element properties -----------------------------------------------------------------
 
 
 class StructuralElementProperty(OutputSchema):
@@ -146,12 +141,7 @@ def element_property_schemas(element: str) -> ElementPropertySchemas:
         structural_element_property_id=(int, ...),
     )
     property_write = create_model(f"{title}PropertyWrite", __base__=ElementPropertyWrite)
-    property_nested = create_model(
-        f"{title}PropertyExcludeId",
-        __base__=OutputSchema,
-        structural_element_property=nested_property,
-        structural_element_property_id=(int, ...),
-    )
+    property_nested = exclude_id(property_read)
     data_read = create_model(
         f"{title}PropertyData",
         __base__=OutputSchema,

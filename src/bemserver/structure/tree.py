@@ -1,10 +1,7 @@
 """The building tree, described once: site -> building -> storey -> space, and zones.
 
-Each `Element` names its table, its parent (None under a campaign) and its property tables. The rest
-follows from them: its documents (Site, SiteWrite, SitePut, SiteFilters), the nested read-only
-document of links (SiteExcludeId), the chain of documents a link to it carries, its campaign as SQL,
-its descendant list filters and the parent link permission rules inherit through. The element
-resources, the owners' links and location filters (links.py) and the CSV imports (io/) use it.
+Each `Element` names its table, its parent (None under a campaign) and its property tables; its
+documents, nested link documents, campaign SQL, list filters and permission parent follow.
 """
 
 from __future__ import annotations
@@ -91,17 +88,13 @@ def element(name: str) -> Element:
     return BY_NAME[name]
 
 
-def children(parent: Element) -> tuple[Element, ...]:
-    return tuple(element for element in ELEMENTS if element.parent is parent)
-
-
 def descendants(top: Element) -> tuple[Element, ...]:
     """The elements strictly below `top`, parents first (BUILDING, STOREY, SPACE for SITE)."""
     return tuple(element for element in ELEMENTS if top in element.ancestors)
 
 
 # Elements with children: /timeseries/ (and /events/) have a recurse_<element>_id filter for each.
-WITH_CHILDREN = tuple(element for element in ELEMENTS if children(element))
+WITH_CHILDREN = tuple(element for element in ELEMENTS if any(child.parent is element for child in ELEMENTS))
 
 
 def parent_link(element: Element) -> tuple[Any, type[Any]] | None:
@@ -109,9 +102,6 @@ def parent_link(element: Element) -> tuple[Any, type[Any]] | None:
     if element.parent is None:
         return None
     return element.parent_column, element.parent.model
-
-
-# -- SQL ------------------------------------------------------------------------------------------
 
 
 def ids_under(element: Element, ancestor_key: str, ancestor_id: Any) -> Select[Any]:

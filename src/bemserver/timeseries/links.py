@@ -1,7 +1,5 @@
 """/timeseries_by_sites/ … /timeseries_by_zones/: which locations a timeseries belongs to.
-
-Association resources as in the reference: list (paginated), create, get and delete, no ETag. Items
-carry their location documents read-only (e.g. a storey link has `site`, `building` and `storey`).
+Association resources (no ETag, no PUT) whose items carry their location documents read-only.
 """
 
 from __future__ import annotations

@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AfterValidator, Field, create_model
 
 from bemserver.crud.schemas import FilterSchema, InputSchema, OutputSchema
 from bemserver.http.fields import ItemId as Id
 from bemserver.structure.links import LocationFilters
+from bemserver.structure.schemas import Name, ValueType
 from bemserver.timeseries.filters import PropertiesJson
 from bemserver.timeseries.links import TIMESERIES_LINKS
-from bemserver.units import parse_unit
-
-Name = Annotated[str, Field(min_length=1, max_length=80)]
-ValueType = Literal["integer", "float", "boolean", "string"]
-
-
-def _known_unit(symbol: str) -> str:
-    parse_unit(symbol)  # raises UnitError (a ValueError): "Undefined unit."
-    return symbol
-
+from bemserver.units import known_unit
 
 # A unit symbol of the registry that fits the 20-character column (length checked first).
-Unit = Annotated[str, Field(max_length=20), AfterValidator(_known_unit)]
-
-# -- timeseries properties -------------------------------------------------------------------------
+Unit = Annotated[str, Field(max_length=20), AfterValidator(known_unit)]
 
 
 class TimeseriesProperty(OutputSchema):
@@ -53,9 +43,6 @@ class TimeseriesPropertyFilters(FilterSchema):
     unit_symbol: str | None = None
 
 
-# -- data states -----------------------------------------------------------------------------------
-
-
 class TimeseriesDataState(OutputSchema):
     id: int
     name: str
@@ -63,9 +50,6 @@ class TimeseriesDataState(OutputSchema):
 
 class TimeseriesDataStateWrite(InputSchema):
     name: Name
-
-
-# -- timeseries ------------------------------------------------------------------------------------
 
 
 class Timeseries(OutputSchema):
@@ -110,9 +94,6 @@ TimeseriesFilters = create_model(
     ),
     properties=(PropertiesJson | None, None),
 )
-
-
-# -- property values -------------------------------------------------------------------------------
 
 
 class TimeseriesPropertyData(OutputSchema):

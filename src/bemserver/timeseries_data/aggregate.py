@@ -1,13 +1,8 @@
 """Bucketed aggregates computed and rendered by PostgreSQL, streamed chunk by chunk.
 
-Per bucket and series, the aggregate is computed over the points of the bucket (never from other
-aggregates): count, min and max as stored; sum exact (each value taken as its shortest decimal form,
-added up as numeric, rounded once to a float); avg = that float sum / count. The same numbers come
-out whether they are read from the points or from rollups, which is what allows rollups.
-
-Source: the coarsest rollup level whose cells tile the grid (every bucket boundary on a cell
-boundary), else the points. The answer is then rendered in SQL: one JSON fragment per series, or
-the CSV lines, a chunk of buckets per query.
+Each aggregate is computed from the bucket's points, never from other aggregates: sum exact
+(shortest decimal forms added as numeric, rounded once), avg = that sum / count. So rollups give
+the same numbers, and serve whenever their cells tile the grid. PostgreSQL renders the answer.
 """
 
 from __future__ import annotations
@@ -93,7 +88,6 @@ def source_level(grid: Grid) -> RollupLevel | None:
     return None
 
 
-# ---------------------------------------------------------------------------------------------------
 # Per bucket and series with points: sid, k (bucket index), ord (the order of k), and the sums the
 # aggregation needs: n (count), micros + decimals (exact sum, see rollup_models.py), fsum (that sum
 # rounded, when stored), lo (min), hi (max)
@@ -161,10 +155,6 @@ def _sparse(grid: Grid, level: RollupLevel | None, aggregation: Aggregation, ser
     )
 
 
-# ---------------------------------------------------------------------------------------------------
-# From sums to rendered cells
-
-
 def _value(aggregation: Aggregation) -> str:
     """The aggregate (float8, or int8 for count) from n, micros, decimals, fsum, lo, hi."""
     if aggregation is Aggregation.COUNT:
@@ -227,21 +217,17 @@ def chunk_sql(
 ) -> str:
     """For the columns with a stored series, in the chunk [:k0, :k1): rows (position, cells) in
     `fmt`, or without one rows (position, k, value) of the non-empty buckets."""
-    if fmt is None:
-        return " UNION ALL ".join(
-            f"(SELECT {position} AS position, k, value FROM ({_valued(query, level, position, column)}) AS valued)"
-            for position, column in enumerate(columns)
-            if column.series_id is not None
-        )
+
+    def branch(position: int, column: SeriesColumn) -> str:
+        if fmt is None:
+            return f"SELECT {position} AS position, k, value FROM ({_valued(query, level, position, column)}) AS valued"
+        return _branch(query, level, fmt, position, column)
+
     return " UNION ALL ".join(
-        f"({_branch(query, level, fmt, position, column)})"
+        f"({branch(position, column)})"
         for position, column in enumerate(columns)
         if column.series_id is not None
     )
-
-
-# ---------------------------------------------------------------------------------------------------
-# Running
 
 
 def empty_value(column: SeriesColumn, aggregation: Aggregation) -> float | int | None:

@@ -1,15 +1,10 @@
 """The bucket grid of an aggregate request: which [start, end) instants each bucket covers.
 
-Fixed units (N seconds, minutes or hours): the grid starts at the request's start floored, in the
-target timezone's wall-clock time, to a multiple of the width counted from 1970-01-01 00:00 local
-(so 4 hours starts at local midnight), then steps in absolute time. On a spring-forward day hourly
-buckets skip 02:00; on a fall-back day both 02:00 (summer and winter offsets) exist.
-
-Calendar units (day, week, month, year; N = 1 only): each bucket starts at the local midnight that
-begins its day, Monday, 1st of the month or 1st of January, so days last 23 or 25 hours across DST.
-
-Either way the window widens to whole buckets: the first bucket holds the start, the last one the
-instant just before the end (none when start >= end and the end is on the grid).
+Fixed units (N seconds, minutes or hours): the start floored, on the timezone's wall clock, to a
+multiple of the width from 1970-01-01 00:00 local (4 hours start at local midnight), then steps in
+absolute time (DST: hourly buckets skip or repeat 02:00). Calendar units (day, week, month, year;
+N = 1): each bucket starts at a local midnight, so days last 23 or 25 hours across DST. The window
+widens to whole buckets (none when start >= end and the end is on the grid).
 """
 
 from __future__ import annotations
@@ -46,10 +41,7 @@ def check_width(value: int, unit: BucketUnit) -> None:
         raise Unprocessable(errors={"query": {"bucket_width_value": [ONLY_FIXED]}})
 
 
-# ---------------------------------------------------------------------------------------------------
 # Local wall-clock time -> instant
-
-
 def _exists(local: datetime) -> bool:
     """Whether an aware wall-clock time exists (is not skipped by a spring-forward)."""
     return local.astimezone(UTC).astimezone(local.tzinfo).replace(tzinfo=None) == local.replace(tzinfo=None)
@@ -62,10 +54,6 @@ def _instant(naive: datetime, tz: ZoneInfo, fold: int, in_gap_fold: int) -> date
     if not _exists(local):
         local = local.replace(fold=in_gap_fold)
     return local.astimezone(UTC)
-
-
-# ---------------------------------------------------------------------------------------------------
-# Grids
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +116,6 @@ def fixed_grid(start: datetime, end: datetime, tz: ZoneInfo, seconds: int) -> Fi
 
 
 # Calendar periods: the local date a period starts on, and the next one's.
-
-
 def _period_start(day: date, unit: BucketUnit) -> date:
     if unit is BucketUnit.WEEK:
         return day - timedelta(days=day.weekday())
@@ -183,9 +169,7 @@ def grid(start: datetime, end: datetime, timezone: str, value: int, unit: Bucket
     return calendar_grid(start, end, tz, unit, limit)
 
 
-# ---------------------------------------------------------------------------------------------------
 # Bucket starts as local ISO 8601 text
-
 _CHECK_SECONDS = 3600  # a zone's offset is read once an hour of buckets (no zone changes it twice in an hour)
 
 

@@ -1,14 +1,9 @@
 """Raw reads streamed in chunks: PostgreSQL renders the JSON / CSV text, Python forwards it.
 
-A read first asks, in one query over the primary key, where every CHUNK-th point of each series
-lies. Those instants cut the answer into windows holding at most CHUNK points of any series, so
-memory stays bounded whatever the answer's size. Each window is then one query returning one
-row: its whole text. Windows are independent, so two connections render them side by side
-(PostgreSQL's formatting is the bulk of the work), a few windows ahead of the one being sent, and
-Python forwards them in order.
-
-Reads run on their own connections, opened when the response starts: the request's session has
-already checked the permissions and is closed by then.
+One query over the primary key finds every CHUNK-th point of each series; those instants cut the
+answer into windows of at most CHUNK points per series (bounded memory), each rendered by one query,
+two connections side by side, a few windows ahead. Reads run on their own connections, opened
+when the response starts (the request's session has checked the permissions and is closed).
 """
 
 from __future__ import annotations
@@ -77,10 +72,6 @@ async def _begin(connection: AsyncConnection, timezone: str) -> None:
     )
 
 
-# ---------------------------------------------------------------------------------------------------
-# Windows
-
-
 def _bounds_query(columns: Sequence[SeriesColumn]) -> TextClause:
     """(position, instant) of the 1st, (CHUNK+1)-th, (2·CHUNK+1)-th... point of each series."""
     branches = " UNION ALL ".join(
@@ -113,10 +104,6 @@ async def _bounds(
 
 def _windows(opening: list[datetime], end: datetime) -> list[tuple[datetime, datetime]]:
     return list(zip(opening, [*opening[1:], end], strict=False))
-
-
-# ---------------------------------------------------------------------------------------------------
-# Rendering windows side by side
 
 
 Job = tuple[TextClause, dict[str, Any]]
@@ -179,10 +166,6 @@ async def _rendered(engine: AsyncEngine, timezone: str, jobs: list[Job]) -> Asyn
                 result.exception()
 
 
-# ---------------------------------------------------------------------------------------------------
-# JSON
-
-
 def _json_window(column: SeriesColumn, position: int) -> TextClause:
     line = f"""'"' || {sql_json_timestamp("timestamp", "x")} || '":' || {sql_number("v")}"""
     return text(
@@ -226,10 +209,6 @@ async def json_chunks(
                 current = position
             yield (head + body).encode()
     yield b"{}" if current is None else b"}}"
-
-
-# ---------------------------------------------------------------------------------------------------
-# CSV
 
 
 def _csv_window(columns: Sequence[SeriesColumn]) -> TextClause:
@@ -282,10 +261,6 @@ async def csv_chunks(
         yield header.encode()
 
 
-# ---------------------------------------------------------------------------------------------------
-# Numbers
-
-
 async def column_points(
     connection: Reader, column: SeriesColumn, start: datetime, end: datetime
 ) -> tuple[list[datetime], list[float]]:
@@ -300,9 +275,6 @@ async def column_points(
     )
     rows = (await connection.execute(query, _params([column]) | {"start": start, "end": end})).all()
     return [row[0] for row in rows], [row[1] for row in rows]
-
-
-# ---------------------------------------------------------------------------------------------------
 
 
 async def streamed(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:

@@ -1,14 +1,8 @@
 """Rendering data answers: content negotiation, timestamps and numbers, in Python and in SQL.
 
-Shared by the raw reads and by aggregates/stats, whose text PostgreSQL renders. Two shapes:
-* raw: {"<label>": {"<timestamp>": value, ...}, ...}; missing values (None, NaN) are dropped and a
-  series without any value is left out entirely. In CSV it is the union of timestamps, one column
-  per series, empty cell = no value.
-* bucketed: one shared timestamp index, one column per series, every bucket kept (null / empty).
-
-Timestamps: JSON uses `isoformat()` in the answer's timezone ("+01:00", microseconds only when
-non-zero); CSV uses "%Y-%m-%dT%H:%M:%S%z" ("+0100", no fractional seconds).
-Numbers: floats as Python repr ("0.0", "2.1666666666666665"), ints (counts) as ints.
+Raw answers drop missing values (None, NaN) and series without any; bucketed answers keep every
+bucket (null / empty). Timestamps: JSON `isoformat()` in the answer's timezone ("+01:00",
+microseconds when non-zero), CSV "%Y-%m-%dT%H:%M:%S%z". Numbers: floats as Python repr, counts as ints.
 """
 
 from __future__ import annotations
@@ -30,10 +24,6 @@ Value = float | int | None
 class Format(StrEnum):
     JSON = "json"
     CSV = "csv"
-
-
-# ---------------------------------------------------------------------------------------------------
-# Content negotiation
 
 
 def media_type(header: str | None) -> str:
@@ -104,10 +94,6 @@ def data_response(chunks: Iterable[bytes] | object, fmt: Format) -> StreamingRes
     return StreamingResponse(chunks, media_type=media_type)  # type: ignore[arg-type]
 
 
-# ---------------------------------------------------------------------------------------------------
-# Scalars
-
-
 def json_timestamp(moment: datetime, tz: tzinfo) -> str:
     return moment.astimezone(tz).isoformat()
 
@@ -154,12 +140,7 @@ def csv_header(labels: Sequence[str]) -> str:
     return ",".join(_csv_cell(cell) for cell in ["Datetime", *labels]) + "\n"
 
 
-# ---------------------------------------------------------------------------------------------------
-# SQL-side rendering (PostgreSQL formats, Python only forwards bytes).
-# The timestamp expressions render a timestamptz column in the session's TimeZone, which the caller
-# sets for the transaction with `SELECT set_config('TimeZone', :tz, true)`.
-
-
+# SQL-side rendering: timestamps in the session's TimeZone (set by the caller for the transaction).
 # Since 1973 every zone's UTC offset is a whole number of minutes, so one to_char() call renders
 # the offset; older instants (local mean time, e.g. Paris +00:09:21) take the exact, slower form.
 _WHOLE_MINUTE_OFFSETS_SINCE = "'1973-01-01 00:00:00+00'"

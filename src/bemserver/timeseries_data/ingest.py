@@ -1,14 +1,11 @@
 """Writing and deleting points: the one place that chooses how (the statements are in points.py).
 
-Strategies, by the posted body's size (at most `posted.most` points):
-* small, timeseries by id: one statement checks the timeseries and their permission, finds or
-  creates the series and inserts the points (points.write_small with its check);
-* small, by name: the timeseries selected first, then that one statement without its check;
-* larger: in one transaction, the series found (locked) or created, then the points inserted from
-  arrays if they turn out few, else COPY'd straight into the table, or, when some instant is
-  already stored, COPY'd into a staging table merged into the table.
-Existing values win unless `overwrite`; within one request, the first value posted for an instant
-wins (the last one with `overwrite`). A request writes all its points or none.
+Small bodies: one statement checks the timeseries (by id; by name they are selected first), finds
+or creates the series and inserts the points (points.write_small). Larger ones, in one transaction:
+the series found (locked) or created, then the points inserted from arrays if few, else COPY'd into
+the table, or into a staging table merged into it when some instant is already stored. Existing
+values win unless `overwrite` (within a request: the first posted, the last with `overwrite`).
+A request writes all its points or none.
 """
 
 from __future__ import annotations

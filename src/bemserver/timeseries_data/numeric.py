@@ -1,14 +1,9 @@
 """Timeseries data as numbers, for Python code (analyses, background jobs): no HTTP involved.
 
-`bucketed` answers what GET /timeseries_data/aggregate answers, as columns of numbers on the same
-bucket grid, from the same query (aggregate.py; rollups used the same way). `points` answers what
-GET /timeseries_data/ answers, `stats` what GET /timeseries_data/stats answers. Both check the selection as the routes do (a system task passes an
-admin caller) and run on the given connection or session, in its transaction if it has one:
-they see its own uncommitted writes.
-
-Numbers are floats, counts ints (floats once converted); an empty bucket is None (0 for a count).
-Where the JSON answer shows null for an infinite sum or average (beyond the float range), these
-give the infinity; a converted value beyond the float range is None, as in both answers.
+`bucketed`, `points` and `stats` answer what GET /timeseries_data/aggregate, / and /stats answer,
+from the same queries, with the same checks (a system task passes an admin caller), on the given
+connection or session (seeing its uncommitted writes). An empty bucket is None (0 for a count);
+where the JSON answer shows null for an infinite sum or average, these give the infinity.
 """
 
 from __future__ import annotations
@@ -46,9 +41,8 @@ class Bucketing:
 
 @dataclass(frozen=True, slots=True)
 class Buckets:
-    """Bucket k covers [starts[k], starts[k + 1]) (the last one ends at `end`); times are aware,
-    in the grid's timezone. `values` has one column per timeseries (by id, or by name), in the
-    selection's order, each holding one number per bucket."""
+    """Bucket k covers [starts[k], starts[k + 1]) (the last one ends at `end`), in the grid's
+    timezone; `values`: per timeseries (by id, or by name), in order, one number per bucket."""
 
     starts: list[datetime]
     end: datetime
@@ -57,8 +51,7 @@ class Buckets:
 
 @dataclass(frozen=True, slots=True)
 class Points:
-    """A timeseries' points, in time order: aware timestamps (in the connection's TimeZone: UTC on
-    the app's engines) and their values."""
+    """A timeseries' points in time order (timestamps in the connection's TimeZone: UTC here)."""
 
     timestamps: list[datetime]
     values: list[float]

@@ -1,9 +1,6 @@
 """The two path families of the data operations: timeseries by id (/timeseries_data/...) and by
-name within a campaign (/timeseries_data/campaign/{campaign_id}/...).
-
-An operation is written once, as an endpoint taking `campaign_id: int | None` (None: by id) and,
-when it names timeseries in the query, `timeseries`. `mount` declares it on both families: the
-by-name form gets the path's campaign_id and names, the by-id form ids and no campaign.
+name (/timeseries_data/campaign/{campaign_id}/...). An operation is one endpoint taking
+`campaign_id: int | None` (None: by id); `mount` declares it on both.
 """
 
 from __future__ import annotations

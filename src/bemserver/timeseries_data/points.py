@@ -1,10 +1,8 @@
 """The statements that write and delete points (the ingest service chooses among them).
 
-Rows come packed in PostgreSQL's binary COPY format (posted.py): inserted from arrays, COPY'd
-straight into the table (undone by a savepoint when an instant is already stored), or COPY'd into
-a per-connection staging table merged into the table. A small write can also be one statement
-that finds or creates the series and checks the data state (write_small). Deadlocks between
-concurrent writers are retried (retried).
+Packed rows (posted.py) are inserted from arrays, COPY'd into the table (undone by a savepoint when
+an instant is already stored) or into a staging table merged into it; `write_small` does a small
+write in one statement. Deadlocks between concurrent writers are retried (`retried`).
 """
 
 from __future__ import annotations
@@ -270,13 +268,10 @@ async def write_small(
     overwrite: bool = False,
     check: Check | None = None,
 ) -> None:
-    """A small write in one statement, prepared once per shape and run on the driver connection: the data state
-    checked, the series found (locked) or created, the points inserted and their span noted for
-    the rollups. Here the batch's rows carry timeseries ids, not series ids.
-
-    With `check`, the same statement selects the timeseries and their permission first. It writes
-    only if all is well, and errors come in the order of larger writes: unknown timeseries (422),
-    permission (403), unknown data state (422), then a bad point (422)."""
+    """A small write in one prepared statement (rows carrying timeseries ids): the data state checked,
+    the series found (locked) or created, the points inserted, their span noted for the rollups.
+    `check` selects the timeseries and their permission first; errors come in the order of larger
+    writes: unknown timeseries (422), permission (403), unknown data state (422), bad point (422)."""
     unknown_state = Unprocessable(errors={"query": {"data_state": "Unknown data state ID"}})
     state_in_range = is_database_id(data_state_id)
     if not state_in_range:

@@ -1,11 +1,8 @@
 """Posted points: JSON or CSV bodies parsed straight into binary COPY rows, validated as a whole.
 
-A body is first checked for its shape and its labels (timeseries ids or names) without looking at
-the points (`parse_body`); the ingest service then resolves the labels to stored series and
-`Posted.batch` packs every point
-into PostgreSQL's binary COPY row format (series_id int4, timestamp int8 µs since 2000, value
-float8). The first bad timestamp or value stops everything with a 422 naming it, so a request
-writes all its points or none.
+`parse_body` checks the shape and labels; once the labels are resolved, `Posted.batch` packs the
+points (series_id int4, µs since 2000 int8, value float8). The first bad timestamp or value stops
+everything with a 422, so a request writes all its points or none.
 """
 
 from __future__ import annotations
@@ -50,8 +47,8 @@ def _shown(value: Any) -> str:
 
 
 class Batch:
-    """Packed points, produced chunk by chunk as the body is parsed (so that COPY can start while
-    the rest is still being parsed), and per series the [first, last] µs span of its points."""
+    """Packed points, chunk by chunk as parsed (COPY starts before the end), and per series the
+    [first, last] µs span of its points."""
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
         self.chunks = chunks
@@ -83,10 +80,6 @@ def rows_of(chunks: list[bytes]) -> Iterator[tuple[int, int, float]]:
     for chunk in chunks:
         for _, _, series_id, _, micros, _, value in ROW.iter_unpack(chunk):
             yield series_id, micros, value
-
-
-# ---------------------------------------------------------------------------------------------------
-# Scalars
 
 
 # datetime.fromisoformat (3.11) skips any one character before the zone: "00:00:00xZ" parses.
@@ -135,10 +128,6 @@ def parse_value(raw: Any, where: str) -> float:
     raise Unprocessable(f"Invalid values: {_shown(raw)} {where}")
 
 
-# ---------------------------------------------------------------------------------------------------
-# Bodies
-
-
 @dataclass(slots=True)
 class Posted:
     """A parsed body: its labels (timeseries ids or names, as posted), at most how many points it
@@ -182,10 +171,6 @@ def python_points(document: Mapping[Any, Mapping[datetime | str, float | None]])
     return Posted(list(data), sum(len(points) for points in data.values()), document=data)
 
 
-# ---------------------------------------------------------------------------------------------------
-# Labels
-
-
 def id_labels(labels: list[str]) -> list[int]:
     """Timeseries ids of the by-id routes: integers, else 'Wrong timeseries ID type'."""
     ids = []
@@ -196,10 +181,7 @@ def id_labels(labels: list[str]) -> list[int]:
     return ids
 
 
-# ---------------------------------------------------------------------------------------------------
 # JSON: {"<label>": {"<timestamp>": value, ...}, ...}
-
-
 def read_json(body: bytes) -> dict[str, dict[str, Any]]:
     """The parsed body, checked for its shape and non-empty labels."""
     try:
@@ -243,10 +225,7 @@ def _json_chunks(data: dict[str, dict[str, Any]], series_of: dict[str, int], bat
         yield b"".join(rows)
 
 
-# ---------------------------------------------------------------------------------------------------
 # CSV: "Datetime,<label>,..." then one line per timestamp; an empty cell is no value
-
-
 @dataclass(slots=True)
 class CsvBody:
     labels: list[str]

@@ -1,12 +1,9 @@
 """Rollups: per stored series, the points of each 15 minutes, hour and UTC day summed up.
 
-Aggregates and stats read them instead of the points whenever the bucket grid falls on their cells
-(see aggregate.py). Keeping them exact costs about as much as writing the points, so writes do not
-pay it: every write path calls `points_changed` (in its transaction, after inserting or deleting
-points), which only notes the changed span. Before reading rollups, readers call `refresh`: the
-noted spans of the series read are claimed and their cells recomputed from the points (database
-functions of migration 0005), in a short transaction of their own. A bulk load thus costs one
-recomputation, by its first reader, and a live series a few cells per read.
+Aggregates and stats read them whenever the bucket grid falls on their cells. Keeping them exact
+costs as much as writing the points, so writes only note the changed span (`points_changed`, in
+their transaction) and readers first `refresh`: the spans of the series read are claimed and their
+cells recomputed (functions of migration 0005) in a short transaction of its own.
 """
 
 from __future__ import annotations
@@ -64,10 +61,7 @@ async def _refresh_on_own_connection(engine: AsyncEngine, series_ids: list[int])
 
 
 async def refresh(engine: AsyncEngine, series_ids: list[int]) -> None:
-    """Bring the rollups of these series up to date (committed before returning).
-
-    After a bulk load this is seconds of work for the first reader: the series are split in two
-    halves refreshed side by side, on two connections (each series is locked by one refresh at a
-    time in the database, so concurrent readers never refresh the same series twice)."""
+    """Bring the rollups of these series up to date (committed before returning), in two halves
+    side by side (seconds after a bulk load); a series is locked by one refresh at a time."""
     async with side_by_side(sorted(set(series_ids)), partial(_refresh_on_own_connection, engine)) as tasks:
         await asyncio.gather(*tasks)

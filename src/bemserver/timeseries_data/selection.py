@@ -1,8 +1,6 @@
 """Selecting timeseries for a data operation: by id, or by name within a campaign, in a data state.
-
-A `Selection` says what is asked; `resolve` checks it, in the reference's order: the campaign
-(404, 403) for names, then unknown timeseries (422), permission (403), unknown data state (422).
-Duplicates are dropped; the request order is kept.
+`resolve` checks in the reference's order: the campaign (404, 403) for names, unknown timeseries
+(422), permission (403), unknown data state (422); duplicates dropped, request order kept.
 """
 
 from __future__ import annotations
@@ -29,8 +27,7 @@ Key = int | str  # a timeseries id, or a name within a campaign
 
 @dataclass(frozen=True, slots=True)
 class Selection:
-    """Timeseries ids, or names when `campaign_id` is given (as requested: duplicates may
-    repeat), and the data state whose points are read or written."""
+    """Timeseries ids, or names when `campaign_id` is given (duplicates may repeat), in a data state."""
 
     timeseries: Sequence[Key]
     data_state: int
@@ -90,10 +87,6 @@ class Resolved:
         return columns
 
 
-# ---------------------------------------------------------------------------------------------------
-# Campaign
-
-
 async def require_readable_campaign(connection: Reader, caller: Caller, campaign_id: int) -> None:
     """404 for an unknown campaign, 403 for one the caller may not read."""
     row = (
@@ -105,10 +98,6 @@ async def require_readable_campaign(connection: Reader, caller: Caller, campaign
         raise NotFound()
     if not row.allowed:
         raise Forbidden()
-
-
-# ---------------------------------------------------------------------------------------------------
-# Timeseries
 
 
 def _storable(value: object) -> bool:
@@ -171,9 +160,6 @@ async def select_timeseries(
     return [SelectedTimeseries(rows[v]["id"], rows[v]["name"], rows[v]["unit_symbol"]) for v in wanted]
 
 
-# ---------------------------------------------------------------------------------------------------
-# Stored series of a data state
-
 _UNKNOWN_STATE = {"query": {"data_state": "Unknown data state ID"}}
 
 # Rows: (0, NULL, NULL) when the data state exists, then (1, timeseries id, series id) per series.
@@ -187,9 +173,8 @@ SELECT 0 AS found, NULL::int AS timeseries_id, NULL::int AS id WHERE EXISTS (SEL
 UNION ALL SELECT 1, timeseries_id, id FROM existing
 """)
 
-# The same, creating the missing series and locking them all FOR KEY SHARE until the transaction
-# ends: the points table has no foreign key (it would slow COPY down threefold), so this is what
-# keeps a concurrent delete of the timeseries from leaving orphan points behind.
+# The same, creating the missing series and locking them all FOR KEY SHARE: the points table has no
+# foreign key (3 times slower COPY), so this keeps a concurrent delete from leaving orphan points.
 _STATE_SERIES_CREATED = text("""
 WITH state AS (SELECT id FROM timeseries_data_states WHERE id = :ds),
 existing AS (

@@ -1,9 +1,7 @@
 """Stats of whole series: first and last timestamps, count, min, max, avg and sample stddev.
 
-First and last timestamps come from the points' primary key (two index probes per series), the
-rest from the daily rollups: avg = float(exact sum) / count, as in aggregates; stddev merges the
-days' sums of squared deviations (Chan et al.), or, for a series holding values that are not
-whole numbers of millionths below 1e9, is computed exactly from its points.
+Timestamps from the primary key, the rest from the daily rollups (stddev merging the days' squared
+deviations, or computed from the points when some value is not a whole number of millionths).
 """
 
 from __future__ import annotations

@@ -12,15 +12,10 @@ def _first_segment(path: str) -> str:
 
 
 class SegmentDispatch:
-    """Routes a request among the routes of its first path segment only.
-
-    The router tries its routes one after the other: a route near the end of the API's two
-    hundred cost about 0.2 ms of matching. Here each first segment ("users", "timeseries_data")
-    has a router of its own holding that segment's routes, in the app's order, so the matching,
-    405, redirect and 404 logic is the router's own on the routes that could match anyway. Paths
-    of no known segment, requests under a root path, and every request when a route's first
-    segment is a parameter (it could match anything) go to the app's router as before. Rebuilt
-    when routes are added.
+    """Routes a request among the routes of its first path segment only: the router tries its
+    routes one by one (0.2 ms for one near the end of the API's two hundred). Paths of no known
+    segment, requests under a root path, and all requests when some route starts with a parameter
+    go to the app's router. Rebuilt when routes are added.
     """
 
     def __init__(self, router: Router) -> None:

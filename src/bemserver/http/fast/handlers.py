@@ -1,15 +1,10 @@
-"""Lean request handling for the API's most frequent routes.
+"""Lean handlers for the most frequent routes.
 
-A lean route is declared to FastAPI as usual, so OpenAPI documents it from its endpoint's
-signature, but requests run through a plain `handler(request)`: it opens the database scope,
-resolves the caller, and validates the path and the query string in one Pydantic call each.
-FastAPI's per-request dependency solving, which validates parameters one at a time, cost as much
-as the rest of a small request. The results are the same: checks in the same order (401/403 from
-the dependencies, then the parameters), and RequestValidationError located as FastAPI locates it.
-
-What an endpoint receives is what it declares: `Connection` (db/engine.py) an autocommit
-connection, `Session` the request's session (a unit of work; a read session for GET and HEAD).
-A route marked lean whose parameters are of other kinds stops the app at start-up.
+A lean route stays declared to FastAPI (OpenAPI documents it from its endpoint's signature), but
+runs through a plain `handler(request)` that validates path and query in one Pydantic call each
+(FastAPI's per-parameter dependency solving cost as much as the rest of a small request). Checks
+run in the same order and errors are located as FastAPI locates them. A route marked lean whose
+parameters are of other kinds stops the app at start-up.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi.exceptions import RequestValidationError
@@ -60,18 +61,13 @@ class Params:
         return {} if parsed is None else {name: getattr(parsed, name) for _, name in self.keys}
 
 
+@dataclass(slots=True)
 class ListArgs:
     """What a list request asked for: filters (a model instance or None), sort, (page, page_size)."""
 
-    __slots__ = ("filters", "page", "sort")
-
-    def __init__(
-        self,
-        filters: BaseModel | None = None,
-        sort: str | None = None,
-        page: tuple[int, int] | None = None,
-    ) -> None:
-        self.filters, self.sort, self.page = filters, sort, page
+    filters: BaseModel | None = None
+    sort: str | None = None
+    page: tuple[int, int] | None = None
 
 
 class ListQuery:
