@@ -103,7 +103,7 @@ TimeseriesFilters = create_model(
         Annotated[
             Id | None,
             Field(
-                description="Timeseries linked to this event. This server has no events yet: always empty."
+                description="Timeseries linked to this event."
             ),
         ],
         None,
