@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bemserver.users.models import User
 from tests.helpers import create
 from tests.timeseries.conftest import add_elements
 
@@ -54,3 +57,13 @@ async def new_event(client, headers, scope_id: int, **fields: Any) -> dict[str, 
         "source": "test",
     }
     return await create(client, "/events/", headers, **(body | fields))
+
+
+async def add_user(engine: AsyncEngine, name: str) -> int:
+    """An active non-admin user, inserted directly; its id."""
+    async with engine.begin() as connection:
+        return await connection.scalar(
+            insert(User)
+            .values(name=name, email=f"{name.replace(' ', '.')}@events.test", password="-")
+            .returning(User.id)
+        )
