@@ -102,9 +102,7 @@ TimeseriesFilters = create_model(
     event_id=(
         Annotated[
             Id | None,
-            Field(
-                description="Timeseries linked to this event."
-            ),
+            Field(description="Timeseries linked to this event."),
         ],
         None,
     ),
