@@ -203,3 +203,11 @@ async def test_the_kept_counts_follow_every_write(
         "total": 1,
         "campaigns": [{"campaign_id": campaign["id"], "campaign_name": "Campaign", "count": 1}],
     }
+
+
+async def test_deleting_a_user_deletes_their_notifications(user, told, engine):
+    """No foreign key to users (a fan-out would lock each user's row): a trigger does the cascade."""
+    async with engine.begin() as connection:
+        await connection.execute(text("DELETE FROM users WHERE id = :id"), {"id": user.id})
+    direct, kept = await direct_and_kept_counts(engine)
+    assert direct == kept == []

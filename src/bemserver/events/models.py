@@ -103,14 +103,17 @@ class EventByZone(IdMixin, Base):
 
 class Notification(IdMixin, Base):
     """One user told of one event. `campaign_id` is the event's (not served), copied for the
-    campaign filters and counts; no foreign key: the event's cascade deletes the notification."""
+    campaign filters and counts. Neither it nor `user_id` has a foreign key: a key check locks
+    the referenced row, and a fan-out would lock every notified user's row. The event's cascade
+    deletes the notification with its campaign; a trigger on `users` (migration 0008) deletes a
+    deleted user's."""
 
     __tablename__ = "notifications"
     __table_args__ = (
         Index("ix_notifications_user_campaign_read", "user_id", "campaign_id", "read"),
         Index("ix_notifications_user_timestamp", "user_id", "timestamp"),
     )
-    user_id: Mapped[int] = _fk("users")
+    user_id: Mapped[int] = mapped_column(Integer)
     event_id: Mapped[int] = _fk("events", index=True)
     campaign_id: Mapped[int] = mapped_column(Integer)
     timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))

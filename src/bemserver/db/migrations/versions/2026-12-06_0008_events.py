@@ -48,6 +48,22 @@ BEGIN
 END
 $$
 """
+# No foreign key from notifications to users (a fan-out would lock every notified user's row):
+# deleting users deletes their notifications here.
+USER_CASCADE = (
+    """
+CREATE FUNCTION notifications_of_deleted_users() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM notifications WHERE user_id IN (SELECT id FROM old_rows);
+    RETURN NULL;
+END
+$$
+""",
+    """
+CREATE TRIGGER notifications_of_deleted_users AFTER DELETE ON users REFERENCING OLD TABLE AS old_rows
+FOR EACH STATEMENT EXECUTE FUNCTION notifications_of_deleted_users()
+""",
+)
 TRIGGERS = {
     "INSERT": "NEW TABLE AS new_rows",
     "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
@@ -138,7 +154,6 @@ def upgrade() -> None:
         sa.Column("timestamp", sa.DateTime(timezone=True), nullable=False),
         sa.Column("read", sa.Boolean(), server_default="false", nullable=False),
         _id(),
-        _fk("user_id", "users", "notifications"),
         _fk("event_id", "events", "notifications"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
     )
@@ -159,10 +174,14 @@ def upgrade() -> None:
             f"CREATE TRIGGER notification_counts_{operation.lower()} AFTER {operation} ON notifications "
             f"REFERENCING {transition} FOR EACH STATEMENT EXECUTE FUNCTION notification_counts_apply()"
         )
+    for statement in USER_CASCADE:
+        op.execute(statement)
     seed(op.get_bind(), tables=["event_categories"])
 
 
 def downgrade() -> None:
+    op.execute("DROP TRIGGER notifications_of_deleted_users ON users")
+    op.execute("DROP FUNCTION notifications_of_deleted_users()")
     for table in (
         "notification_counts",
         "notifications",
