@@ -48,9 +48,9 @@ def _list_args_dependency(resource: Resource) -> Callable[..., ListArgs]:
     return list_args
 
 
-def _if_match(endpoint: Callable[..., Any], etag: bool) -> Callable[..., Any]:
-    """The endpoint as is for a resource with ETags; else without its If-Match header (None)."""
-    if etag:
+def _if_match(endpoint: Callable[..., Any], required: bool) -> Callable[..., Any]:
+    """The endpoint as is when writes need If-Match; else without its If-Match header (None)."""
+    if required:
         return endpoint
     signature = inspect.signature(endpoint)
 
@@ -68,7 +68,7 @@ def build_router(resource: Resource) -> APIRouter:
     store = Store(resource)
     model, hooks = resource.model, resource.hooks
     collection, item_path = resource.path, resource.path + "{item_id:int}"
-    etag = resource.etag
+    etag, needs_if_match = resource.etag, resource.needs_if_match
 
     def respond(
         request: Request, payload: bytes, status: int = 200, headers: dict[str, str] | None = None
@@ -124,7 +124,7 @@ def build_router(resource: Resource) -> APIRouter:
             new_id = await store.insert(session, caller, values)
             item = await store.fetch(session, new_id)
             if hooks.after_create:
-                await hooks.after_create(session, caller, item)
+                await hooks.after_create(session, caller, item, request.app.state.settings)
             return respond(request, store.body(item), status=201)
 
         router.add_api_route(
@@ -196,14 +196,14 @@ def build_router(resource: Resource) -> APIRouter:
 
         router.add_api_route(
             item_path,
-            _if_match(update_item, etag),
+            _if_match(update_item, needs_if_match),
             methods=["PUT"],
             operation_id=f"update_{resource.name}",
             summary=f"Update an existing {resource.name.replace('_', ' ')}",
             response_model=None,
             responses={
                 200: {"model": resource.read},
-                **error_responses(401, 403, 404, 409, 422, *((412, 428) if etag else ())),
+                **error_responses(401, 403, 404, 409, 422, *((412, 428) if needs_if_match else ())),
             },
         )
 
@@ -218,13 +218,13 @@ def build_router(resource: Resource) -> APIRouter:
 
         router.add_api_route(
             item_path,
-            _if_match(delete_item, etag),
+            _if_match(delete_item, needs_if_match),
             methods=["DELETE"],
             status_code=204,
             operation_id=f"delete_{resource.name}",
             summary=f"Delete a {resource.name.replace('_', ' ')}",
             response_model=None,
-            responses=error_responses(401, 403, 404, *((412, 428) if etag else ())),
+            responses=error_responses(401, 403, 404, *((412, 428) if needs_if_match else ())),
         )
 
     return router
