@@ -35,6 +35,7 @@ from starlette.responses import StreamingResponse
 from bemserver.db.database import Database
 from bemserver.db.listen import Listener, ListenerUnavailable, Subscription
 from bemserver.http.errors import ApiError
+from bemserver.http.middleware import HEAD_FLAG
 from bemserver.http.responses import dumps
 
 log = logging.getLogger("bemserver.sse")
@@ -167,6 +168,9 @@ async def stream_response(
     request: Request, feed: Feed, last_event_id: int | None, heartbeat: float
 ) -> StreamingResponse:
     """Subscribe to the feed, then answer the stream; 503 when the database cannot be listened to."""
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    if request.scope.get(HEAD_FLAG):  # the headers only: no subscription, no endless body
+        return StreamingResponse(iter(()), media_type=MEDIA_TYPE, headers=headers)
     database: Database = request.app.state.database
     listener = database.listener
     try:
@@ -174,11 +178,7 @@ async def stream_response(
     except ListenerUnavailable:
         raise ApiError("The database cannot be reached: please try again", status_code=503) from None
     stream = SseStream(database, listener, subscription, feed, last_event_id, heartbeat)
-    return StreamingResponse(
-        stream.body(),
-        media_type=MEDIA_TYPE,
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return StreamingResponse(stream.body(), media_type=MEDIA_TYPE, headers=headers)
 
 
 def end_streams_on_exit_signals(listener: Listener) -> Callable[[], None]:
