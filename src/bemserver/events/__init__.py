@@ -7,4 +7,7 @@ DOMAIN = Domain(
     "events",
     position=55,
     models=("bemserver.events.models",),
+    routes=("bemserver.events.resources", "bemserver.events.links", "bemserver.events.notifications"),
+    rules="bemserver.events.rules",
+    factories="tests.events.factories",
 )
