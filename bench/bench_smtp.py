@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from typing import Any
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 class MailSink:
@@ -18,11 +25,8 @@ class MailSink:
         self.others = 0
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
-        self._controller = Controller(self, hostname="127.0.0.1", port=port, ready_timeout=10)
-
-    @property
-    def port(self) -> int:
-        return self._controller.server.sockets[0].getsockname()[1]
+        self.port = port or free_port()  # aiosmtpd's Controller cannot take port 0
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, ready_timeout=10)
 
     def start(self) -> MailSink:
         self._controller.start()
