@@ -123,19 +123,25 @@ def insert_notifications(
 
 def delete_rows(connection: Any, scopes: list[int], users: list[int]) -> None:
     """Removes the benchmark's events and notifications (the reference would load 1,000,000 events
-    into its ORM to delete a campaign)."""
+    into its ORM to delete a campaign).
+
+    The events go without their foreign-key checks when the role may skip them (a superuser, as on the
+    reference's and the embedded databases): the reference has no index on notifs.event_id, so each of
+    the 1,000,000 checks would scan the notifications. Otherwise they go after a VACUUM of those."""
     events = table_with(connection, EVENT_COLUMNS)
     notifications = table_with(connection, NOTIFICATION_COLUMNS)
+    connection.execute(
+        f"DELETE FROM {quoted(notifications)} WHERE user_id = ANY(%(users)s)"
+        f" OR event_id IN (SELECT id FROM {quoted(events)} WHERE campaign_scope_id = ANY(%(scopes)s))",
+        {"users": users, "scopes": scopes},
+    )
+    superuser = connection.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+    if not (superuser and superuser[0]):
+        connection.execute(f"VACUUM {quoted(notifications)}")
     with connection.transaction():
-        connection.execute(
-            f"DELETE FROM {quoted(notifications)} WHERE user_id = ANY(%(users)s)"
-            f" OR event_id IN (SELECT id FROM {quoted(events)} WHERE campaign_scope_id = ANY(%(scopes)s))",
-            {"users": users, "scopes": scopes},
-        )
-        connection.execute(
-            f"DELETE FROM {quoted(events)} WHERE campaign_scope_id = ANY(%s)",
-            (scopes,),
-        )
+        if superuser and superuser[0]:
+            connection.execute("SET LOCAL session_replication_role = replica")  # no trigger, no FK check
+        connection.execute(f"DELETE FROM {quoted(events)} WHERE campaign_scope_id = ANY(%s)", (scopes,))
 
 
 def expected_page_total(count: int, first: int, last: int, level_min: int) -> int:
