@@ -18,6 +18,7 @@ CONTRACT_CHECK = ROOT.parent / "shared" / "tools" / "contract_check.py"
 # Contract paths whose every operation must be complete. Domains add their own regular expression.
 CONTRACT_PATHS = {
     "foundation": r"^/(auth|about|users|user_groups/|user_groups/\{|users_by_user_groups)",
+    "events": r"^/(event|timeseries_by_events|notifications)",
 }
 
 

@@ -184,3 +184,14 @@ def audience_of(model: type[Any], operation: str) -> Audience:
 def declare_rules() -> None:
     """Every discovered domain's rules (each domain's rules.py), once. Called at app start."""
     domain.declare_rules(domain.discover())
+
+
+def user_ids_of_scope(campaign_scope_id: Any) -> Select[Any]:
+    """The users in a group linked to that campaign scope (its members)."""
+    return select(UserByUserGroup.user_id).where(
+        UserByUserGroup.user_group_id.in_(
+            select(UserGroupByCampaignScope.user_group_id).where(
+                UserGroupByCampaignScope.campaign_scope_id == campaign_scope_id
+            )
+        )
+    )

@@ -60,7 +60,7 @@ async def test_post_returns_the_etag_that_get_returns(client, users: Users, reso
     assert response.json() == got.json()
 
 
-@over(lambda r: r.etag and (r.update is not None or r.delete))
+@over(lambda r: r.needs_if_match and (r.update is not None or r.delete))
 async def test_428_without_if_match_even_for_an_unknown_item(client, users: Users, resource):
     for method in ("PUT", "DELETE"):
         if (method == "PUT" and resource.update is None) or (method == "DELETE" and not resource.delete):
@@ -75,7 +75,7 @@ async def test_428_without_if_match_even_for_an_unknown_item(client, users: User
         assert response.json() == PRECONDITION_REQUIRED
 
 
-@over(lambda r: r.etag and r.update is not None)
+@over(lambda r: r.needs_if_match and r.update is not None)
 async def test_put_with_a_stale_etag_is_412_then_current_or_star_passes(
     client, users: Users, resource, maker
 ):
@@ -96,7 +96,7 @@ async def test_put_with_a_stale_etag_is_412_then_current_or_star_passes(
     assert star.status_code == 200
 
 
-@over(lambda r: r.etag and r.delete)
+@over(lambda r: r.needs_if_match and r.delete)
 async def test_delete_with_a_stale_etag_is_412_then_star_passes(client, users: Users, resource, maker: Maker):
     need_factory(resource)
     row = await make_row(maker, resource.path, 1)
@@ -127,3 +127,16 @@ async def test_association_resources_have_no_etag_and_need_no_if_match(client, u
         deleted = await client.delete(path, headers=users.admin.headers)
         assert deleted.status_code == 204
         assert "ETag" not in deleted.headers
+
+
+@over(lambda r: r.etag and not r.needs_if_match)
+async def test_writes_without_if_match_where_declared(client, users: Users, resource, maker: Maker):
+    """Resources with ETags whose PUT and DELETE take no If-Match (as /notifications/)."""
+    need_factory(resource)
+    row = await make_row(maker, resource.path, 1)
+    path = f"{resource.path}{row['id']}"
+    if resource.update is not None:
+        body = update_body(resource, await valid_body(maker, resource.path, 2), row)
+        assert (await client.put(path, json=body, headers=users.admin.headers)).status_code == 200
+    if resource.delete:
+        assert (await client.delete(path, headers=users.admin.headers)).status_code == 204

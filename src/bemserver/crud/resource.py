@@ -12,12 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bemserver.auth.caller import Caller
 from bemserver.db.engine import Reader
+from bemserver.settings import Settings
 
 Item = dict[str, Any]
 FilterFn = Callable[[Any], ColumnElement[bool]]
 EnrichFn = Callable[[Reader, list[Item]], Awaitable[None]]
 BeforeWriteFn = Callable[[AsyncSession, Caller, Item, Item | None], Awaitable[Item]]
-AfterWriteFn = Callable[[AsyncSession, Caller, Item], Awaitable[None]]
+AfterWriteFn = Callable[[AsyncSession, Caller, Item, Settings], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,8 @@ class Hooks:
     enrich: EnrichFn | None = None
     # Validate or transform the column values about to be written; gets the current item on PUT.
     before_write: BeforeWriteFn | None = None
-    # Runs after a successful create, in the same transaction (e.g. queue notifications).
+    # Runs after a successful create, in the same transaction, with the app's Settings (e.g.
+    # notify and queue e-mails).
     after_create: AfterWriteFn | None = None
 
 
@@ -53,6 +55,8 @@ class Resource:
     filters: type[BaseModel] | None = None
     sort: tuple[str, ...] = ()
     etag: bool = True
+    # Whether PUT and DELETE need If-Match; by default when the resource has ETags.
+    if_match: bool | None = None
     paginate: bool = False
     list: bool = True
     get: bool = True
@@ -62,6 +66,10 @@ class Resource:
     immutable: tuple[str, ...] = ()
     hooks: Hooks = Hooks()
     summary: str | None = None
+
+    @property
+    def needs_if_match(self) -> bool:
+        return self.etag if self.if_match is None else self.if_match
 
     @property
     def plural(self) -> str:

@@ -84,7 +84,7 @@ def build_router(resource: Resource) -> APIRouter:
     store = Store(resource)
     model, hooks = resource.model, resource.hooks
     collection, item_path = resource.path, resource.path + "{item_id:int}"
-    etag = resource.etag
+    etag, needs_if_match = resource.etag, resource.needs_if_match
 
     def respond(
         request: Request, payload: bytes, status: int = 200, headers: dict[str, str] | None = None
@@ -140,7 +140,7 @@ def build_router(resource: Resource) -> APIRouter:
             new_id = await store.insert(session, caller, values)
             item = await store.fetch(session, new_id)
             if hooks.after_create:
-                await hooks.after_create(session, caller, item)
+                await hooks.after_create(session, caller, item, request.app.state.settings)
             return respond(request, store.body(item), status=201)
 
         router.add_api_route(
@@ -210,7 +210,7 @@ def build_router(resource: Resource) -> APIRouter:
             await store.update(session, item_id, values)
             return respond(request, store.body(await store.fetch(session, item_id)))
 
-        if etag:
+        if needs_if_match:
 
             async def update_item(
                 request: Request,
@@ -242,7 +242,7 @@ def build_router(resource: Resource) -> APIRouter:
             response_model=None,
             responses={
                 200: {"model": resource.read},
-                **error_responses(401, 403, 404, 409, 422, *((412, 428) if etag else ())),
+                **error_responses(401, 403, 404, 409, 422, *((412, 428) if needs_if_match else ())),
             },
         )
 
@@ -255,7 +255,7 @@ def build_router(resource: Resource) -> APIRouter:
             await store.delete(session, item_id)
             return Response(status_code=204)
 
-        if etag:
+        if needs_if_match:
 
             async def delete_item(
                 session: Session, caller: CurrentCaller, if_match: IfMatch, item_id: ItemId
@@ -277,7 +277,7 @@ def build_router(resource: Resource) -> APIRouter:
             operation_id=f"delete_{resource.name}",
             summary=f"Delete a {resource.name.replace('_', ' ')}",
             response_model=None,
-            responses=error_responses(401, 403, 404, *((412, 428) if etag else ())),
+            responses=error_responses(401, 403, 404, *((412, 428) if needs_if_match else ())),
         )
 
     return router

@@ -23,6 +23,12 @@ SEED_ROWS: dict[str, list[dict[str, Any]]] = {
             "unit_symbol": "s",
         },
     ],
+    "event_categories": [
+        {"id": 1, "name": "Data missing"},
+        {"id": 2, "name": "Data present"},
+        {"id": 3, "name": "Data outliers"},
+        {"id": 4, "name": "No data outliers"},
+    ],
 }
 
 

@@ -12,8 +12,9 @@ import json
 from typing import Any
 
 import psycopg
-from sqlalchemy import text
+from sqlalchemy import Select, cast, func, literal_column, null, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.types import UserDefinedType
 
 from bemserver.jobs.registry import declared_tasks
 
@@ -45,3 +46,33 @@ async def enqueue(connection: Target, task_name: str, /, **args: Any) -> int:
         job_id = await connection.scalar(_DEFER_SQLALCHEMY, params)
     assert isinstance(job_id, int)
     return job_id
+
+
+class _JobToDefer(UserDefinedType[Any]):
+    cache_ok = True
+
+    def get_col_spec(self, **_: Any) -> str:
+        return "procrastinate_job_to_defer_v1"
+
+
+def _sql_string(value: str) -> Any:
+    """A task or queue name as an SQL literal (declared names, never request input)."""
+    return literal_column("'" + value.replace("'", "''") + "'")
+
+
+async def enqueue_each(
+    connection: AsyncSession | AsyncConnection, task_name: str, arguments: Select[Any]
+) -> int:
+    """Queue one run of the task per row of `arguments`, a SELECT of one jsonb column (each run's
+    keyword arguments), in one statement whatever the number of rows; returns how many."""
+    declaration = declared_tasks().get(task_name)
+    if declaration is None:
+        raise LookupError(f"No task named {task_name!r}")
+    rows = arguments.subquery("rows")
+    fields = (_sql_string(declaration.queue), _sql_string(task_name), literal_column("0"), null(), null())
+    job = cast(func.row(*fields, rows.c[0], null()), _JobToDefer())
+    jobs = select(func.array_agg(job)).select_from(rows).scalar_subquery()
+    count = await connection.scalar(
+        select(func.coalesce(func.cardinality(func.procrastinate_defer_jobs_v1(jobs)), 0))
+    )
+    return int(count or 0)

@@ -1,0 +1,106 @@
+"""Tables for events, their categories, their links and the notifications they fan out to."""
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bemserver.db.base import Base, IdMixin
+
+# Declared in this order, so that PostgreSQL orders and compares levels: `level >= 'WARNING'`.
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+EVENT_LEVEL = Enum(*LEVELS, name="event_level")
+
+
+def _fk(table: str, index: bool = False) -> Mapped[int]:
+    return mapped_column(ForeignKey(f"{table}.id", ondelete="CASCADE"), index=index)
+
+
+class EventCategory(IdMixin, Base):
+    __tablename__ = "event_categories"
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str | None] = mapped_column(String(250))
+
+
+class Event(IdMixin, Base):
+    __tablename__ = "events"
+    __table_args__ = (
+        # Lists by scope (a campaign is a few scopes) and time range; `level` in the index
+        # filters level_min without reading the rows.
+        Index("ix_events_scope_time", "campaign_scope_id", "timestamp", "level"),
+        Index("ix_events_timestamp", "timestamp"),
+    )
+    campaign_scope_id: Mapped[int] = _fk("campaign_scopes")
+    category_id: Mapped[int] = _fk("event_categories", index=True)
+    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    source: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(EVENT_LEVEL)
+
+
+class EventCategoryByUser(IdMixin, Base):
+    """A user's notification level for one category (their preference)."""
+
+    __tablename__ = "event_categories_by_users"
+    __table_args__ = (UniqueConstraint("user_id", "category_id"),)
+    user_id: Mapped[int] = _fk("users")
+    category_id: Mapped[int] = _fk("event_categories", index=True)
+    notification_level: Mapped[str] = mapped_column(EVENT_LEVEL)
+
+
+class TimeseriesByEvent(IdMixin, Base):
+    __tablename__ = "timeseries_by_events"
+    __table_args__ = (UniqueConstraint("event_id", "timeseries_id"),)
+    timeseries_id: Mapped[int] = _fk("timeseries", index=True)
+    event_id: Mapped[int] = _fk("events")
+
+
+class EventBySite(IdMixin, Base):
+    __tablename__ = "events_by_sites"
+    __table_args__ = (UniqueConstraint("site_id", "event_id"),)
+    site_id: Mapped[int] = _fk("sites")
+    event_id: Mapped[int] = _fk("events", index=True)
+
+
+class EventByBuilding(IdMixin, Base):
+    __tablename__ = "events_by_buildings"
+    __table_args__ = (UniqueConstraint("building_id", "event_id"),)
+    building_id: Mapped[int] = _fk("buildings")
+    event_id: Mapped[int] = _fk("events", index=True)
+
+
+class EventByStorey(IdMixin, Base):
+    __tablename__ = "events_by_storeys"
+    __table_args__ = (UniqueConstraint("storey_id", "event_id"),)
+    storey_id: Mapped[int] = _fk("storeys")
+    event_id: Mapped[int] = _fk("events", index=True)
+
+
+class EventBySpace(IdMixin, Base):
+    __tablename__ = "events_by_spaces"
+    __table_args__ = (UniqueConstraint("space_id", "event_id"),)
+    space_id: Mapped[int] = _fk("spaces")
+    event_id: Mapped[int] = _fk("events", index=True)
+
+
+class EventByZone(IdMixin, Base):
+    __tablename__ = "events_by_zones"
+    __table_args__ = (UniqueConstraint("zone_id", "event_id"),)
+    zone_id: Mapped[int] = _fk("zones")
+    event_id: Mapped[int] = _fk("events", index=True)
+
+
+class Notification(IdMixin, Base):
+    """One user told of one event. `campaign_id` (the event's, not served) makes the per-campaign
+    counts an index-only scan of the user's notifications."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_user_campaign_read", "user_id", "campaign_id", "read"),
+        Index("ix_notifications_user_timestamp", "user_id", "timestamp"),
+    )
+    user_id: Mapped[int] = _fk("users")
+    event_id: Mapped[int] = _fk("events", index=True)
+    campaign_id: Mapped[int] = _fk("campaigns", index=True)
+    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    read: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")

@@ -1,0 +1,119 @@
+"""/notifications/: a user's notifications, their per-campaign counts, marking them read.
+
+Generic routes, with ETags on reads but no If-Match on PUT (only `read`) nor on DELETE (admins), as
+in the reference; count_by_campaign and mark_all_as_read are written here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from bemserver.auth.caller import Caller, CurrentCaller
+from bemserver.campaigns.models import Campaign, CampaignScope
+from bemserver.crud import Hooks, Resource
+from bemserver.crud.resource import Item
+from bemserver.crud.store import Store
+from bemserver.db.engine import Connection, Session
+from bemserver.events import models as m
+from bemserver.events import schemas as s
+from bemserver.events.nested import nested
+from bemserver.http.errors import Forbidden, NotFound
+from bemserver.http.etag import etag_of, with_etag
+from bemserver.http.openapi import error_responses
+from bemserver.http.responses import JSONBytes, dumps
+from bemserver.users.models import User
+
+
+async def _campaign_of_event(_: AsyncSession, __: Caller, values: Item, current: Item | None) -> Item:
+    """A new notification keeps its event's campaign (for the per-campaign counts)."""
+    if current is not None:
+        return values
+    scope = select(m.Event.campaign_scope_id).where(m.Event.id == values["event_id"]).scalar_subquery()
+    campaign = select(CampaignScope.campaign_id).where(CampaignScope.id == scope).scalar_subquery()
+    return {**values, "campaign_id": campaign}
+
+
+NOTIFICATIONS = Resource(
+    "/notifications/",
+    m.Notification,
+    s.Notification,
+    tag="Notification",
+    name="notification",
+    create=s.NotificationWrite,
+    update=s.NotificationPut,
+    filters=s.NotificationFilters,
+    sort=("timestamp",),
+    paginate=True,
+    if_match=False,
+    refs={"user_id": User, "event_id": m.Event, "campaign_id": Campaign},
+    hooks=Hooks(
+        enrich=nested(m.Event, s.EventExcludeId, "event_id", "event"),
+        before_write=_campaign_of_event,
+    ),
+)
+
+RESOURCES = (NOTIFICATIONS,)
+
+router = APIRouter(tags=["Notification"])
+_store = Store(NOTIFICATIONS)
+
+
+async def _own_user(session: AsyncSession, caller: Caller, user_id: int) -> None:
+    """The counts and marks of a user are theirs (admins: anyone's); 404 for an unknown user."""
+    if not caller.is_admin and user_id != caller.id:
+        raise Forbidden()
+    if caller.is_admin and await session.scalar(select(User.id).where(User.id == user_id)) is None:
+        raise NotFound()
+
+
+@router.get(
+    "/notifications/count_by_campaign",
+    operation_id="count_notifications_by_campaign",
+    summary="Count a user's notifications, by campaign",
+    response_model=None,
+    responses={200: {"model": s.NotificationCountByCampaign}, **error_responses(401, 403, 404, 422)},
+)
+async def count_by_campaign(
+    request: Request,
+    connection: Connection,
+    caller: CurrentCaller,
+    query: Annotated[s.NotificationCountQuery, Query()],
+) -> Response:
+    await _own_user(connection, caller, query.user_id)  # type: ignore[arg-type]
+    n = m.Notification
+    counts = select(n.campaign_id, func.count().label("count")).where(n.user_id == query.user_id)
+    if query.read is not None:
+        counts = counts.where(n.read == query.read)
+    per_campaign = counts.group_by(n.campaign_id).subquery()
+    rows = await connection.execute(
+        select(per_campaign.c.campaign_id, Campaign.name.label("campaign_name"), per_campaign.c.count)
+        .join(Campaign, Campaign.id == per_campaign.c.campaign_id)
+        .order_by(per_campaign.c.campaign_id)
+    )
+    campaigns = [dict(row) for row in rows.mappings()]
+    payload = dumps({"total": sum(row["count"] for row in campaigns), "campaigns": campaigns})
+    return with_etag(request, JSONBytes(payload), etag_of(payload))
+
+
+@router.put(
+    "/notifications/mark_all_as_read",
+    status_code=204,
+    operation_id="mark_all_notifications_as_read",
+    summary="Mark all a user's notifications as read, in one campaign or all",
+    responses=error_responses(401, 403, 404, 422),
+)
+async def mark_all_as_read(
+    session: Session, caller: CurrentCaller, query: Annotated[s.MarkAllAsReadQuery, Query()]
+) -> Response:
+    await _own_user(session, caller, query.user_id)  # type: ignore[arg-type]
+    n = m.Notification
+    statement = update(n).where(n.user_id == query.user_id, n.read.is_(False)).values(read=True)
+    if query.campaign_id is not None:
+        statement = statement.where(n.campaign_id == query.campaign_id)
+    await session.execute(statement)
+    return Response(status_code=204)
