@@ -20,6 +20,7 @@ from bemserver.http.fast.dispatch import dispatch_by_segment
 from bemserver.http.middleware import ProtocolMiddleware
 from bemserver.http.openapi import install_openapi
 from bemserver.http.routing import flat_routes
+from bemserver.http.sse import end_streams_on_exit_signals
 from bemserver.settings import Settings
 
 PUBLIC = {("POST", "/auth/token"), ("GET", "/about/")}
@@ -39,7 +40,9 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        restore_signals = end_streams_on_exit_signals(database.listener)
         yield
+        restore_signals()
         await database.dispose()
 
     app = FastAPI(

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     admin_password: str | None = None
     db_pool_size: int = 10
     max_body_size: int = Field(256 * 1024 * 1024, gt=0)
+    # Seconds of quiet after which a live stream (Server-Sent Events) sends a heartbeat comment.
+    stream_heartbeat: float = Field(15.0, gt=0, le=3600)
     # Background jobs (bemserver.jobs) and the e-mail they send.
     embedded_worker: bool = True
     worker_concurrency: int = Field(4, ge=1, le=100)

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bemserver.db.listen import Listener
+
 
 def normalize_url(url: str) -> str:
     """Use the psycopg 3 driver whatever PostgreSQL URL form was given."""
@@ -66,6 +68,8 @@ class Database:
         self.engine = make_engine(url, pool_size)
         self.autocommit_engine = make_engine(url, pool_size, autocommit=True)
         self.sessionmaker = make_sessionmaker(self.engine)
+        # LISTEN/NOTIFY for the live streams: one connection, opened on the first subscription.
+        self.listener = Listener(url)
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
@@ -92,5 +96,6 @@ class Database:
             yield connection
 
     async def dispose(self) -> None:
+        await self.listener.close()
         await self.engine.dispose()
         await self.autocommit_engine.dispose()

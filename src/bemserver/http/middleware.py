@@ -7,6 +7,8 @@ from typing import Any
 from bemserver.http.errors import PayloadTooLarge, error_response
 from bemserver.http.routing import allow_header, allowed_methods
 
+HEAD_FLAG = "bemserver.head"  # in the scope of a HEAD request run as a GET
+
 
 class ProtocolMiddleware:
     """X-BEMServer-Version on every response (our own version; /about/ reports the API's).
@@ -30,7 +32,8 @@ class ProtocolMiddleware:
             return
         head = method == "HEAD"
         if head:
-            scope = {**scope, "method": "GET"}
+            # Endless answers (http/sse.py) look at HEAD_FLAG to stop after their headers.
+            scope = {**scope, "method": "GET", HEAD_FLAG: True}
         if _declared_length(scope) > self.max_body_size:
             await _too_large(send, self.version_header, self.max_body_size)
             return
