@@ -399,6 +399,7 @@ def event_options(arguments: argparse.Namespace, sql_url: str | None, sink: Mail
         notifications=arguments.notification_count,
         users=arguments.users,
         posts=arguments.event_posts,
+        drain_posts=5 if arguments.quick else 10,
         requests=20 if arguments.quick else 100,
         stream_posts=5 if arguments.quick else 20,
         drain_timeout=30.0 if arguments.quick else 180.0,
@@ -412,7 +413,8 @@ def events_header(described: dict[str, Any] | None) -> str:
         return "Events workload: not run"
     line = (
         f"Events workload: {described['events']:,} events, {described['notifications']:,} notifications of one"
-        f" user, {described['users']} users notified of each of {described['posts']} posted events"
+        f" user, {described['users']} users notified of each of {described['posts']} + {described['drain_posts']}"
+        " posted events"
     )
     bulk = described["bulk"]
     if isinstance(bulk, dict) and bulk:
