@@ -152,8 +152,28 @@ class TestLocationFilters:
         assert await names(client, admin.headers, recurse_site_id=999) == []
         assert await names(client, admin.headers, zone_id=999) == []
 
-    async def test_event_id_gives_an_empty_list_as_there_are_no_events(self, client, admin, located):
-        assert await names(client, admin.headers, event_id=1) == []
+    async def test_event_id_gives_the_timeseries_linked_to_the_event(self, client, admin, scope, located):
+        event = await create(
+            client,
+            "/events/",
+            admin.headers,
+            timestamp="2020-01-01T00:00:00+00:00",
+            level="INFO",
+            campaign_scope_id=scope["id"],
+            category_id=1,
+            source="test",
+        )
+        assert await names(client, admin.headers, event_id=event["id"]) == []
+        for element in ("site", "space"):
+            await create(
+                client,
+                "/timeseries_by_events/",
+                admin.headers,
+                timeseries_id=located[element]["id"],
+                event_id=event["id"],
+            )
+        assert await names(client, admin.headers, event_id=event["id"]) == ["TS site", "TS space"]
+        assert await names(client, admin.headers, event_id=event["id"] + 1) == []
         response = await client.get("/timeseries/", params={"event_id": "x"}, headers=admin.headers)
         assert response.json()["errors"] == {"query": {"event_id": ["Not a valid integer."]}}
 

@@ -50,7 +50,8 @@ NOTIFICATIONS = Resource(
     sort=("timestamp",),
     paginate=True,
     if_match=False,
-    refs={"user_id": User, "event_id": m.Event, "campaign_id": Campaign},
+    # Only `user_id` is checked: the list holds the caller's own rows whatever the event or campaign.
+    refs={"user_id": User},
     hooks=Hooks(
         enrich=nested(m.Event, s.EventExcludeId, "event_id", "event"),
         before_write=_campaign_of_event,

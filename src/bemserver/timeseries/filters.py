@@ -10,9 +10,10 @@ import json
 from typing import Annotated, Any
 
 from pydantic import PlainValidator, TypeAdapter, WithJsonSchema
-from sqlalchemy import ColumnElement, and_, false, select, true
+from sqlalchemy import ColumnElement, and_, select, true
 
 from bemserver.crud.resource import FilterFn
+from bemserver.events.models import Event, TimeseriesByEvent
 from bemserver.http.fields import is_utf8
 from bemserver.timeseries import models as t
 from bemserver.timeseries.links import TIMESERIES_LINKS
@@ -76,17 +77,18 @@ def _with_property_values(wanted: dict[str, str]) -> ColumnElement[bool]:
     return and_(*conditions) if conditions else true()
 
 
-def _no_event(_: int) -> ColumnElement[bool]:
-    """Events do not exist in this server yet, so no timeseries is linked to one."""
-    return false()
+def _linked_to_event(event_id: int) -> ColumnElement[bool]:
+    """Timeseries linked to that event (/timeseries_by_events/)."""
+    link = TimeseriesByEvent
+    return TS_ID.in_(select(link.timeseries_id).where(link.event_id == event_id))
 
 
 TIMESERIES_FILTERS: dict[str, FilterFn] = {
     "user_id": timeseries_of_user,
     **TIMESERIES_LINKS.location_filters(),  # site_id, recurse_site_id, … space_id, zone_id
-    "event_id": _no_event,
+    "event_id": _linked_to_event,
     "properties": _with_property_values,
 }
 
 # Filters naming an object: the caller must be able to read it (403 otherwise, as in the reference).
-TIMESERIES_REFS: dict[str, type[Any]] = TIMESERIES_LINKS.location_refs()
+TIMESERIES_REFS: dict[str, type[Any]] = {**TIMESERIES_LINKS.location_refs(), "event_id": Event}

@@ -102,9 +102,7 @@ TimeseriesFilters = create_model(
     event_id=(
         Annotated[
             Id | None,
-            Field(
-                description="Timeseries linked to this event. This server has no events yet: always empty."
-            ),
+            Field(description="Timeseries linked to this event."),
         ],
         None,
     ),

@@ -1,0 +1,158 @@
+"""/notifications/: the user's own, their nested event, counts by campaign, marking them read."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.events.conftest import new_event
+from tests.timeseries.conftest import link_user_to_scope
+
+
+@pytest.fixture
+async def told(client, admin, user, scope, foreign_scope) -> dict[str, list[dict]]:
+    """The user, member of `scope` and of `foreign_scope`, told of 3 events in the first campaign
+    and 1 in the other; the admin (no member) is told of nothing."""
+    await link_user_to_scope(client, admin.headers, user.id, scope["id"])
+    await link_user_to_scope(client, admin.headers, user.id, foreign_scope["id"], name="Foreign group")
+    events = {"campaign": [], "other": []}
+    for hour in range(3):
+        events["campaign"].append(
+            await new_event(
+                client,
+                admin.headers,
+                scope["id"],
+                level="ERROR",
+                timestamp=f"2020-01-0{hour + 1}T00:00:00+00:00",
+            )
+        )
+    events["other"].append(await new_event(client, admin.headers, foreign_scope["id"], level="CRITICAL"))
+    return events
+
+
+async def mine(client, who, **params) -> list[dict]:
+    response = await client.get("/notifications/", params=params, headers=who.headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def counts(client, who, user_id: int, **params) -> dict:
+    response = await client.get(
+        "/notifications/count_by_campaign", params={"user_id": user_id, **params}, headers=who.headers
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+class TestNotifications:
+    async def test_fields_and_nested_event(self, client, user, told):
+        found = await mine(client, user)
+        assert len(found) == 4
+        first = found[0]
+        assert list(first) == ["id", "event", "user_id", "event_id", "timestamp", "read"]
+        event = told["campaign"][0]
+        assert first["event"] == {k: v for k, v in event.items() if k != "id"}
+        assert first["read"] is False
+
+    async def test_filters(self, client, user, campaign, told):
+        assert len(await mine(client, user, campaign_id=campaign["id"])) == 3
+        assert len(await mine(client, user, event_id=told["other"][0]["id"])) == 1
+        assert len(await mine(client, user, read=True)) == 0
+        assert len(await mine(client, user, sort="-timestamp")) == 4
+
+    async def test_each_user_sees_their_own(self, client, admin, user, told):
+        assert await mine(client, admin, user_id=admin.id) == []
+        [one, *_] = await mine(client, user)
+        response = await client.get(f"/notifications/{one['id']}", headers=user.headers)
+        assert response.status_code == 200
+        assert "ETag" in response.headers
+
+    async def test_put_marks_read_without_if_match(self, client, admin, user, told):
+        [one, *_] = await mine(client, user)
+        response = await client.put(f"/notifications/{one['id']}", json={"read": True}, headers=user.headers)
+        assert response.status_code == 200
+        assert response.json()["read"] is True
+        response = await client.put(f"/notifications/{one['id']}", json={}, headers=user.headers)
+        assert response.status_code == 422
+        response = await client.put(
+            f"/notifications/{one['id']}", json={"read": True, "user_id": admin.id}, headers=user.headers
+        )
+        assert response.status_code == 422
+
+    async def test_others_notifications_are_403(self, client, admin, user, told, engine):
+        from tests.events.conftest import add_user
+
+        stranger_id = await add_user(engine, "stranger")
+        [one, *_] = await mine(client, user)
+        made = await client.post(
+            "/notifications/",
+            json={"user_id": stranger_id, "event_id": one["event_id"], "timestamp": one["timestamp"]},
+            headers=admin.headers,
+        )
+        assert made.status_code == 201
+        theirs = made.json()["id"]
+        assert (await client.get(f"/notifications/{theirs}", headers=user.headers)).status_code == 403
+        response = await client.put(f"/notifications/{theirs}", json={"read": True}, headers=user.headers)
+        assert response.status_code == 403
+
+    async def test_only_admins_post_and_delete(self, client, admin, user, told):
+        [one, *_] = await mine(client, user)
+        body = {"user_id": user.id, "event_id": one["event_id"], "timestamp": one["timestamp"]}
+        assert (await client.post("/notifications/", json=body, headers=user.headers)).status_code == 403
+        assert (await client.delete(f"/notifications/{one['id']}", headers=user.headers)).status_code == 403
+        assert (await client.delete(f"/notifications/{one['id']}", headers=admin.headers)).status_code == 204
+
+    async def test_an_unknown_event_is_409(self, client, admin, user):
+        body = {"user_id": user.id, "event_id": 999, "timestamp": "2020-01-01T00:00:00+00:00"}
+        assert (await client.post("/notifications/", json=body, headers=admin.headers)).status_code == 409
+
+
+class TestCounts:
+    async def test_by_campaign_in_campaign_order(self, client, user, campaign, other_campaign, told):
+        assert await counts(client, user, user.id) == {
+            "total": 4,
+            "campaigns": [
+                {"campaign_id": campaign["id"], "campaign_name": "Campaign", "count": 3},
+                {"campaign_id": other_campaign["id"], "campaign_name": "Other", "count": 1},
+            ],
+        }
+        assert await counts(client, user, user.id, read=True) == {"total": 0, "campaigns": []}
+
+    async def test_etag_and_304(self, client, user, told):
+        response = await client.get(
+            "/notifications/count_by_campaign", params={"user_id": user.id}, headers=user.headers
+        )
+        again = await client.get(
+            "/notifications/count_by_campaign",
+            params={"user_id": user.id},
+            headers=user.headers | {"If-None-Match": response.headers["ETag"]},
+        )
+        assert again.status_code == 304
+
+    async def test_mark_all_as_read_in_one_campaign_then_all(
+        self, client, user, campaign, other_campaign, told
+    ):
+        response = await client.put(
+            "/notifications/mark_all_as_read",
+            params={"user_id": user.id, "campaign_id": campaign["id"]},
+            headers=user.headers,
+        )
+        assert response.status_code == 204
+        assert (await counts(client, user, user.id, read=False))["campaigns"] == [
+            {"campaign_id": other_campaign["id"], "campaign_name": "Other", "count": 1}
+        ]
+        await client.put("/notifications/mark_all_as_read", params={"user_id": user.id}, headers=user.headers)
+        assert (await counts(client, user, user.id, read=True))["total"] == 4
+
+    async def test_another_users_counts_and_marks_are_403_unknown_users_404(self, client, admin, user, told):
+        for method, path in (("GET", "count_by_campaign"), ("PUT", "mark_all_as_read")):
+            response = await client.request(
+                method, f"/notifications/{path}", params={"user_id": admin.id}, headers=user.headers
+            )
+            assert response.status_code == 403
+            response = await client.request(
+                method, f"/notifications/{path}", params={"user_id": 9999}, headers=admin.headers
+            )
+            assert response.status_code == 404
+            response = await client.request(method, f"/notifications/{path}", headers=user.headers)
+            assert response.status_code == 422
+            assert response.json()["errors"] == {"query": {"user_id": ["Missing data for required field."]}}
