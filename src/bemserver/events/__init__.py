@@ -7,7 +7,12 @@ DOMAIN = Domain(
     "events",
     position=55,
     models=("bemserver.events.models",),
-    routes=("bemserver.events.resources", "bemserver.events.links", "bemserver.events.notifications"),
+    routes=(
+        "bemserver.events.resources",
+        "bemserver.events.links",
+        "bemserver.events.notifications",
+        "bemserver.events.streams",
+    ),
     rules="bemserver.events.rules",
     factories="tests.events.factories",
 )
