@@ -115,6 +115,13 @@ class TestQuickRunOnAStartedServer:
         assert document["workload"]["standard"] is False
         assert document["server"]["started"] is True and document["server"]["workers"] == 1
 
+    def test_every_events_figure_is_measured_on_our_server(self, quick_run):
+        _, document, _ = quick_run
+        for figure in bench_figures.EVENT_FIGURES:
+            assert document["figures"][figure.key]["value"] is not None, document["figures"][figure.key]
+        assert document["events_workload"]["bulk"]["events_table"] == "events"
+        assert document["events_workload"]["bulk"]["notifications_table"] == "notifications"
+
     def test_the_client_floor_and_the_cpu_per_request_are_measured(self, quick_run):
         _, document, _ = quick_run
         assert document["calibration"]["client_median_ms"] > 0
