@@ -7,7 +7,9 @@
 It creates its own campaign, scope and timeseries through the API, loads `--timeseries` x `--days`
 x 144 ten-minute points, measures the figures of issue 4, prints them as a table (and as JSON with
 --json) next to the targets and the reference's figures, then deletes its campaign (unless --keep).
-It needs only httpx and orjson; bench/README.md explains every figure.
+With --events it also runs the events workload of issue 11 (bench_events; --no-data runs it alone).
+It needs only httpx and orjson (the events workload: psycopg and aiosmtpd too); bench/README.md
+explains every figure.
 """
 
 from __future__ import annotations

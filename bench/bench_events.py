@@ -21,6 +21,7 @@ import orjson
 from bench_api import Api, SetupError, status_text
 from bench_bulk import LEVELS, STEP_SECONDS, delete_rows, event_index, expected_page_total
 from bench_figures import EVENT_FIGURES_BY_KEY, Result
+from bench_workload import say
 
 BULK_START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 TEMPLATE_TIME = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)  # before the bulk range
@@ -41,13 +42,6 @@ class EventOptions:
     drain_timeout: float = 120.0
     database_url: str | None = None
     mail_sink: Any = None  # a bench_smtp.MailSink the server sends its mails to, if any
-
-
-def say(message: str) -> None:
-    import sys
-
-    sys.stderr.write(message + "\n")
-    sys.stderr.flush()
 
 
 def _safely(measure: Callable[[], Result]) -> Result:
