@@ -8,14 +8,17 @@ category (none, each level, or only for another category), times the event's lev
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bemserver.events.models import LEVELS, EventCategoryByUser, Notification
+from bemserver.events.service import create_event
 from bemserver.memberships import UserByUserGroup, UserGroupByCampaign, UserGroupByCampaignScope
 from bemserver.users.models import UserGroup
+from tests.conftest import make_settings
 from tests.events.conftest import add_user, new_event
 from tests.helpers import sql_statements
 
@@ -124,3 +127,25 @@ async def test_one_statement_whatever_the_number_of_users(client, admin, engine,
         event = await new_event(client, admin.headers, scope["id"], level="ERROR")
     assert len(await notified(engine, event["id"])) == 200
     assert len([sql for sql in statements if "INSERT INTO notifications" in sql]) == 1
+
+
+async def test_create_event_from_python_notifies_in_the_same_transaction(engine, scope, population):
+    """The service other code uses (tasks, imports): same rows, same notifications."""
+    async with AsyncSession(engine) as session, session.begin():
+        event = await create_event(
+            session,
+            make_settings(),
+            {
+                "timestamp": datetime(2020, 1, 1, tzinfo=UTC),
+                "level": "ERROR",
+                "campaign_scope_id": scope["id"],
+                "category_id": CATEGORY,
+                "source": "a task",
+                "description": None,
+            },
+        )
+        assert event["level"] == "ERROR"
+    want = sorted(
+        user for user, (membership, pref) in population.items() if expected(membership, pref, "ERROR")
+    )
+    assert await notified(engine, event["id"]) == want

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from tests.events.conftest import new_event
 from tests.timeseries.conftest import link_user_to_scope
@@ -156,3 +157,57 @@ class TestCounts:
             response = await client.request(method, f"/notifications/{path}", headers=user.headers)
             assert response.status_code == 422
             assert response.json()["errors"] == {"query": {"user_id": ["Missing data for required field."]}}
+
+
+async def direct_and_kept_counts(engine) -> tuple[list, list]:
+    async with engine.connect() as connection:
+        direct = await connection.execute(
+            text(
+                "SELECT user_id, campaign_id, read, count(*) FROM notifications "
+                "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+            )
+        )
+        kept = await connection.execute(
+            text(
+                "SELECT user_id, campaign_id, read, count FROM notification_counts WHERE count > 0 ORDER BY 1, 2, 3"
+            )
+        )
+        return [tuple(row) for row in direct], [tuple(row) for row in kept]
+
+
+async def test_the_kept_counts_follow_every_write(
+    client, admin, user, campaign, other_campaign, told, engine
+):
+    """Triggers keep notification_counts equal to a count of the rows: after the fan-out, a PUT,
+    mark_all_as_read, a DELETE, an event's deletion (cascade) and a campaign's."""
+
+    async def same() -> list:
+        direct, kept = await direct_and_kept_counts(engine)
+        assert direct == kept
+        return kept
+
+    assert sum(row[3] for row in await same()) == 4
+    [one, two, *_] = await mine(client, user)
+    await client.put(f"/notifications/{one['id']}", json={"read": True}, headers=user.headers)
+    await client.put(f"/notifications/{one['id']}", json={"read": True}, headers=user.headers)
+    await same()
+    await client.delete(f"/notifications/{two['id']}", headers=admin.headers)
+    await same()
+    await client.delete(f"/events/{told['campaign'][2]['id']}", headers=admin.headers | {"If-Match": "*"})
+    await same()
+    await client.put("/notifications/mark_all_as_read", params={"user_id": user.id}, headers=user.headers)
+    await same()
+    await client.delete(f"/campaigns/{other_campaign['id']}", headers=admin.headers | {"If-Match": "*"})
+    assert [row[1:] for row in await same()] == [(campaign["id"], True, 1)]
+    assert await counts(client, user, user.id) == {
+        "total": 1,
+        "campaigns": [{"campaign_id": campaign["id"], "campaign_name": "Campaign", "count": 1}],
+    }
+
+
+async def test_deleting_a_user_deletes_their_notifications(user, told, engine):
+    """No foreign key to users (a fan-out would lock each user's row): a trigger does the cascade."""
+    async with engine.begin() as connection:
+        await connection.execute(text("DELETE FROM users WHERE id = :id"), {"id": user.id})
+    direct, kept = await direct_and_kept_counts(engine)
+    assert direct == kept == []

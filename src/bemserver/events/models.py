@@ -2,7 +2,18 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bemserver.db.base import Base, IdMixin
@@ -91,16 +102,31 @@ class EventByZone(IdMixin, Base):
 
 
 class Notification(IdMixin, Base):
-    """One user told of one event. `campaign_id` (the event's, not served) makes the per-campaign
-    counts an index-only scan of the user's notifications."""
+    """One user told of one event. `campaign_id` is the event's (not served), copied for the
+    campaign filters and counts. Neither it nor `user_id` has a foreign key: a key check locks
+    the referenced row, and a fan-out would lock every notified user's row. The event's cascade
+    deletes the notification with its campaign; a trigger on `users` (migration 0008) deletes a
+    deleted user's."""
 
     __tablename__ = "notifications"
     __table_args__ = (
         Index("ix_notifications_user_campaign_read", "user_id", "campaign_id", "read"),
         Index("ix_notifications_user_timestamp", "user_id", "timestamp"),
     )
-    user_id: Mapped[int] = _fk("users")
+    user_id: Mapped[int] = mapped_column(Integer)
     event_id: Mapped[int] = _fk("events", index=True)
-    campaign_id: Mapped[int] = _fk("campaigns", index=True)
+    campaign_id: Mapped[int] = mapped_column(Integer)
     timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     read: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+
+
+class NotificationCount(Base):
+    """How many notifications a user has per campaign, read and unread: kept by triggers on
+    `notifications` (migration 0008), whatever writes or deletes them (cascades included), so
+    that count_by_campaign reads a few rows. Rows at zero may stay."""
+
+    __tablename__ = "notification_counts"
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    read: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)

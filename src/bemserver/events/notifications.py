@@ -86,17 +86,20 @@ async def count_by_campaign(
     query: Annotated[s.NotificationCountQuery, Query()],
 ) -> Response:
     await _own_user(connection, caller, query.user_id)  # type: ignore[arg-type]
-    n = m.Notification
-    counts = select(n.campaign_id, func.count().label("count")).where(n.user_id == query.user_id)
-    if query.read is not None:
-        counts = counts.where(n.read == query.read)
-    per_campaign = counts.group_by(n.campaign_id).subquery()
-    rows = await connection.execute(
-        select(per_campaign.c.campaign_id, Campaign.name.label("campaign_name"), per_campaign.c.count)
-        .join(Campaign, Campaign.id == per_campaign.c.campaign_id)
-        .order_by(per_campaign.c.campaign_id)
+    counted = m.NotificationCount  # kept by triggers: a few rows per user, not one per notification
+    total = func.sum(counted.count).label("count")
+    statement = (
+        select(counted.campaign_id, Campaign.name.label("campaign_name"), total)
+        .join(Campaign, Campaign.id == counted.campaign_id)
+        .where(counted.user_id == query.user_id)
+        .group_by(counted.campaign_id, Campaign.name)
+        .having(total > 0)
+        .order_by(counted.campaign_id)
     )
-    campaigns = [dict(row) for row in rows.mappings()]
+    if query.read is not None:
+        statement = statement.where(counted.read == query.read)
+    rows = await connection.execute(statement)
+    campaigns = [{**row, "count": int(row["count"])} for row in rows.mappings()]
     payload = dumps({"total": sum(row["count"] for row in campaigns), "campaigns": campaigns})
     return with_etag(request, JSONBytes(payload), etag_of(payload))
 

@@ -26,6 +26,51 @@ ELEMENTS = (
 )
 
 
+# notification_counts follows every statement on notifications (cascaded deletes included): one
+# grouped upsert or update per statement. Keys are taken in order, so that concurrent fan-outs
+# lock shared rows in the same order.
+COUNTING = """
+CREATE FUNCTION notification_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN
+        UPDATE notification_counts AS c SET count = c.count - o.n
+        FROM (SELECT user_id, campaign_id, read, count(*) AS n FROM old_rows
+              GROUP BY user_id, campaign_id, read) AS o
+        WHERE c.user_id = o.user_id AND c.campaign_id = o.campaign_id AND c.read = o.read;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO notification_counts AS c (user_id, campaign_id, read, count)
+        SELECT user_id, campaign_id, read, count(*) FROM new_rows
+        GROUP BY user_id, campaign_id, read ORDER BY user_id, campaign_id, read
+        ON CONFLICT (user_id, campaign_id, read) DO UPDATE SET count = c.count + EXCLUDED.count;
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+# No foreign key from notifications to users (a fan-out would lock every notified user's row):
+# deleting users deletes their notifications here.
+USER_CASCADE = (
+    """
+CREATE FUNCTION notifications_of_deleted_users() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM notifications WHERE user_id IN (SELECT id FROM old_rows);
+    RETURN NULL;
+END
+$$
+""",
+    """
+CREATE TRIGGER notifications_of_deleted_users AFTER DELETE ON users REFERENCING OLD TABLE AS old_rows
+FOR EACH STATEMENT EXECUTE FUNCTION notifications_of_deleted_users()
+""",
+)
+TRIGGERS = {
+    "INSERT": "NEW TABLE AS new_rows",
+    "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+    "DELETE": "OLD TABLE AS old_rows",
+}
+
+
 def _id() -> sa.Column:
     return sa.Column("id", sa.Integer(), nullable=False)
 
@@ -109,20 +154,36 @@ def upgrade() -> None:
         sa.Column("timestamp", sa.DateTime(timezone=True), nullable=False),
         sa.Column("read", sa.Boolean(), server_default="false", nullable=False),
         _id(),
-        _fk("user_id", "users", "notifications"),
         _fk("event_id", "events", "notifications"),
-        _fk("campaign_id", "campaigns", "notifications"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
     )
     _index("notifications", "user_id", "campaign_id", "read", name="ix_notifications_user_campaign_read")
     _index("notifications", "user_id", "timestamp", name="ix_notifications_user_timestamp")
     _index("notifications", "event_id")
-    _index("notifications", "campaign_id")
+    op.create_table(
+        "notification_counts",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("read", sa.Boolean(), nullable=False),
+        sa.Column("count", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("user_id", "campaign_id", "read", name=op.f("pk_notification_counts")),
+    )
+    op.execute(COUNTING)
+    for operation, transition in TRIGGERS.items():
+        op.execute(
+            f"CREATE TRIGGER notification_counts_{operation.lower()} AFTER {operation} ON notifications "
+            f"REFERENCING {transition} FOR EACH STATEMENT EXECUTE FUNCTION notification_counts_apply()"
+        )
+    for statement in USER_CASCADE:
+        op.execute(statement)
     seed(op.get_bind(), tables=["event_categories"])
 
 
 def downgrade() -> None:
+    op.execute("DROP TRIGGER notifications_of_deleted_users ON users")
+    op.execute("DROP FUNCTION notifications_of_deleted_users()")
     for table in (
+        "notification_counts",
         "notifications",
         *(f"events_by_{plural}" for plural, _ in ELEMENTS),
         "timeseries_by_events",
@@ -131,4 +192,5 @@ def downgrade() -> None:
         "event_categories",
     ):
         op.drop_table(table)
+    op.execute("DROP FUNCTION notification_counts_apply()")
     LEVEL.drop(op.get_bind())
