@@ -8,7 +8,8 @@ import psycopg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bemserver.db.listen import Listener, payloads, publish
+from bemserver.db import listen
+from bemserver.db.listen import Listener, ListenerUnavailable, payloads, publish
 
 CHANNEL = "bemserver_test_channel"
 
@@ -104,3 +105,14 @@ async def test_close_ends_the_subscriptions(listener):
     assert subscription.closed
     assert await subscription.next(1.0) == []
     assert listener.subscriber_count == 0
+
+
+async def test_subscribe_gives_up_when_the_database_is_unreachable(monkeypatch):
+    monkeypatch.setattr(listen, "CONNECT_TIMEOUT", 0.3)
+    unreachable = Listener("postgresql://postgres@127.0.0.1:1/nothing")
+    try:
+        with pytest.raises(ListenerUnavailable):
+            await unreachable.subscribe(CHANNEL)
+        assert unreachable.subscriber_count == 0
+    finally:
+        await unreachable.close()

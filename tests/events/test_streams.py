@@ -381,3 +381,16 @@ async def test_head_answers_the_headers_and_ends(stream_app, users: Users):
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/event-stream")
     assert listener.subscriber_count == before
+
+
+async def test_open_streams_hold_no_database_connection(client, stream_app, users: Users):
+    campaign_id, _ = await scope_of(client, users.admin, users.active)
+    database = stream_app.state.database
+    async with (
+        open_stream(stream_app, "/notifications/stream", users.active.headers),
+        open_stream(stream_app, f"/events/stream?campaign_id={campaign_id}", users.active.headers),
+        open_stream(stream_app, "/events/stream", users.active.basic),
+    ):
+        await asyncio.sleep(HEARTBEAT)
+        assert database.engine.pool.checkedout() == 0
+        assert database.autocommit_engine.pool.checkedout() == 0

@@ -2,8 +2,9 @@
 
 An event POSTed to one server reaches the stream clients of the other (LISTEN/NOTIFY), and
 SIGTERM stops a server that has stream clients. `test_latency` measures, over 100 events, the
-time from sending the POST, and from receiving its answer (the commit happened in between), to
-receiving the event on the other server's stream; it asserts nothing about it (run with `-s` to
+time from sending the POST, from receiving its answer (the commit happened in between) and from
+the commit's NOTIFY reaching a LISTEN of the test itself, to receiving the event on the other
+server's stream; it asserts nothing about it (run with `-s` to
 read it, or set BEMSERVER_STREAM_LATENCY_REPORT to a file to write it to).
 """
 
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import httpx
 import orjson
+import psycopg
 import pytest
 
 from tests.conftest import SECRET, Users
@@ -167,11 +169,25 @@ async def test_an_event_posted_to_one_server_reaches_a_client_of_the_other(
         assert orjson.loads(message["data"])["event_id"] == event["id"]
 
 
-async def test_latency(client, servers, http: httpx.AsyncClient, users: Users):
+async def _commits(database_url: str, seen: dict[int, float], ready: asyncio.Event) -> None:
+    """When each event's commit is announced: the test's own LISTEN, like the servers' one."""
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as connection:
+        await connection.execute("LISTEN bemserver_events")
+        ready.set()
+        async for notification in connection.notifies():
+            for row_id, _ in orjson.loads(notification.payload)["rows"]:
+                seen[row_id] = time.perf_counter()
+
+
+async def test_latency(client, servers, http: httpx.AsyncClient, users: Users, database_url: str):
     """POST to one server, stream from the other: the median over 100 events, printed."""
     first, second = servers
     campaign_id, scope_id = await scope_of(client, users.admin, users.active)
-    upper, after_response = [], []
+    upper, after_response, after_commit = [], [], []
+    committed: dict[int, float] = {}
+    ready = asyncio.Event()
+    watcher = asyncio.create_task(_commits(database_url, committed, ready))
+    await asyncio.wait_for(ready.wait(), 10)
     async with RemoteStream(
         http, f"{second.url}/events/stream?campaign_id={campaign_id}", users.active.headers
     ) as events:
@@ -191,11 +207,20 @@ async def test_latency(client, servers, http: httpx.AsyncClient, users: Users):
             assert int(message["id"]) == response.json()["id"]
             upper.append(received - sent)
             after_response.append(received - answered)
+            for _ in range(1000):  # the test's LISTEN task may not have run yet
+                if int(message["id"]) in committed:
+                    break
+                await asyncio.sleep(0.001)
+            after_commit.append(received - committed[int(message["id"])])
+    watcher.cancel()
+    await asyncio.gather(watcher, return_exceptions=True)
     line = (
         f"stream latency over {len(upper)} events, POST sent -> received on the other server:"
         f" median {statistics.median(upper) * 1000:.1f} ms, p90"
         f" {statistics.quantiles(upper, n=10)[-1] * 1000:.1f} ms; POST answered -> received:"
-        f" median {statistics.median(after_response) * 1000:.1f} ms"
+        f" median {statistics.median(after_response) * 1000:.1f} ms; commit announced -> received:"
+        f" median {statistics.median(after_commit) * 1000:.1f} ms, p90"
+        f" {statistics.quantiles(after_commit, n=10)[-1] * 1000:.1f} ms"
     )
     sys.stdout.write("\n" + line + "\n")  # shown with -s
     report = os.environ.get("BEMSERVER_STREAM_LATENCY_REPORT")

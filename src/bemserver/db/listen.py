@@ -174,10 +174,13 @@ class Listener:
             try:
                 await self._serve()
                 failures = 0
-            except (psycopg.Error, OSError) as error:
+            except Exception as error:  # whatever broke, listen again (a bug is logged in full)
                 delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)]
                 failures += 1
-                log.warning("LISTEN connection lost (%s); reconnecting in %.1f s", error, delay)
+                if isinstance(error, psycopg.Error | OSError):
+                    log.warning("LISTEN connection lost (%s); reconnecting in %.1f s", error, delay)
+                else:
+                    log.exception("LISTEN loop failed; reconnecting in %.1f s", delay)
                 await asyncio.sleep(delay)
             finally:
                 self._ready.clear()
