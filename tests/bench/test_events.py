@@ -206,16 +206,43 @@ class TestAnswerChecks:
         ]
         return httpx.Response(200, json={"total": first + second, "campaigns": rows})
 
+    def listing(self, totals: dict[int, int] | None):
+        """A server whose GET /notifications/?campaign_id= lists `totals` (no X-Pagination when None)."""
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            if totals is None:
+                return httpx.Response(200, json=[])
+            total = totals[int(request.url.params["campaign_id"])]
+            return httpx.Response(
+                200, json=[], headers={"X-Pagination": orjson.dumps({"total": total}).decode()}
+            )
+
+        return handler
+
     def test_counts_include_the_fanned_out_notifications(self):
         bench = workload(notifications=1000)
         bench.posted, bench.fanned_out = [1, 2, 3], 2
+        bench.api = bench_api.Api(
+            "http://x", "a@b.c", "x", 10, transport=httpx.MockTransport(self.listing(None))
+        )
         assert bench.check_counts(self.counts(503, 500)) == ""
         assert bench.check_counts(self.counts(500, 500)).startswith("wrong")
 
     def test_counts_without_fan_out(self):
         bench = workload(notifications=1000)
+        bench.api = bench_api.Api(
+            "http://x", "a@b.c", "x", 10, transport=httpx.MockTransport(self.listing(None))
+        )
         assert bench.check_counts(self.counts(500, 500)) == ""
         assert bench.check_counts(self.counts(500, 499)).startswith("wrong")
+
+    def test_more_notifications_are_right_when_the_list_has_them_too(self):
+        bench = workload(notifications=1000)
+        bench.api = bench_api.Api(
+            "http://x", "a@b.c", "x", 10, transport=httpx.MockTransport(self.listing({1: 503, 2: 503}))
+        )
+        assert bench.check_counts(self.counts(503, 503)) == ""
+        assert bench.check_counts(self.counts(503, 500)).startswith("wrong")
 
 
 class TestMailSink:
