@@ -7,7 +7,9 @@
 It creates its own campaign, scope and timeseries through the API, loads `--timeseries` x `--days`
 x 144 ten-minute points, measures the figures of issue 4, prints them as a table (and as JSON with
 --json) next to the targets and the reference's figures, then deletes its campaign (unless --keep).
-It needs only httpx and orjson; bench/README.md explains every figure.
+With --events it also runs the events workload of issue 11 (bench_events; --no-data runs it alone).
+It needs only httpx and orjson (the events workload: psycopg and aiosmtpd too); bench/README.md
+explains every figure.
 """
 
 from __future__ import annotations
@@ -32,8 +34,10 @@ import orjson
 from bench_api import Api, SetupError
 from bench_calibration import timed_calibration
 from bench_data import POINTS_PER_DAY
-from bench_figures import report, table
+from bench_events import EventOptions, EventsWorkload
+from bench_figures import EVENT_FIGURES, FIGURES, Result, report, table
 from bench_server import ManagedServer, listening_pid
+from bench_smtp import MailSink
 from bench_workload import CLIENTS, STANDARD_WORKLOAD, Options, Workload, say
 
 
@@ -106,6 +110,32 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         "--concurrent-seconds", type=_bounded(float, 0.5, 600), help="duration of the 16-client test (8)"
     )
     load.add_argument("--timeout", type=_bounded(float, 1, 3600), default=300, help="per request, in s (300)")
+    events = parser.add_argument_group("events workload (issue 11)")
+    events.add_argument("--events", action="store_true", help="also run the events workload (bench_events)")
+    events.add_argument("--no-data", action="store_true", help="skip the timeseries data workload")
+    events.add_argument(
+        "--event-count",
+        type=_bounded(int, 100, 100_000_000),
+        help="bulk events, by SQL (1000000; quick 20000)",
+    )
+    events.add_argument(
+        "--notification-count",
+        type=_bounded(int, 2, 10_000_000),
+        help="bulk notifications of one user, by SQL (100000; quick 10000)",
+    )
+    events.add_argument(
+        "--users", type=_bounded(int, 1, 10_000), help="users notified of each event (200; quick 20)"
+    )
+    events.add_argument(
+        "--event-posts",
+        type=_bounded(int, 1, 10_000),
+        help="POST /events/ for the fan-out median (20; quick 10)",
+    )
+    events.add_argument(
+        "--smtp-port",
+        type=_bounded(int, 1, 65535),
+        help="run the SMTP sink on this port, for a server not started here whose mail goes to it",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON to FILE")
     parser.add_argument("--keep", action="store_true", help="do not delete the benchmark campaign at the end")
     arguments = parser.parse_args(argv)
@@ -119,6 +149,14 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     arguments.repeat = arguments.repeat or (1 if quick else 3)
     arguments.small_requests = arguments.small_requests or (50 if quick else 200)
     arguments.concurrent_seconds = arguments.concurrent_seconds or (3.0 if quick else 8.0)
+    if arguments.no_data and not arguments.events:
+        parser.error("--no-data leaves nothing to measure without --events")
+    arguments.event_count = arguments.event_count or (20_000 if quick else 1_000_000)
+    arguments.notification_count = arguments.notification_count or (10_000 if quick else 100_000)
+    if arguments.notification_count > arguments.event_count:
+        parser.error("--notification-count cannot exceed --event-count (one notification per bulk event)")
+    arguments.users = arguments.users or (20 if quick else 200)
+    arguments.event_posts = arguments.event_posts or (10 if quick else 20)
     return arguments
 
 
@@ -130,14 +168,22 @@ def bemserver_command(given: str | None) -> str:
 
 
 @contextmanager
-def target_server(arguments: argparse.Namespace) -> Iterator[tuple[Api, int | None, dict[str, Any]]]:
-    """The API to benchmark, logged in, with the server's pid and a description of it."""
+def target_server(
+    arguments: argparse.Namespace, mail_port: int | None = None
+) -> Iterator[tuple[Api, int | None, dict[str, Any]]]:
+    """The API to benchmark, logged in, with the server's pid and a description of it
+    (`sql_url` in it: its database for direct SQL, when known)."""
     managed = None
     try:
         if arguments.start_server:
             managed = ManagedServer(
                 bemserver_command(arguments.bemserver), arguments.workers, arguments.database_url
             )
+            if mail_port is not None:  # its mails go to the benchmark's SMTP sink
+                managed.extra_environment = {
+                    "BEMSERVER_SMTP_HOST": "127.0.0.1",
+                    "BEMSERVER_SMTP_PORT": str(mail_port),
+                }
             say(f"starting {managed.command} serve --workers {arguments.workers} on {managed.url}...")
             managed.start()
             api = Api(managed.url, managed.email, managed.password, arguments.timeout)
@@ -157,6 +203,7 @@ def target_server(arguments: argparse.Namespace) -> Iterator[tuple[Api, int | No
                 "workers": arguments.workers,
                 "database": database,
                 "database_pid": managed.postmaster_pid(),
+                "sql_url": managed.sql_database_url(),
             }
         else:
             api = Api(arguments.base_url.rstrip("/"), arguments.email, arguments.password, arguments.timeout)
@@ -164,7 +211,7 @@ def target_server(arguments: argparse.Namespace) -> Iterator[tuple[Api, int | No
             address = urlsplit(arguments.base_url)
             port = address.port or (443 if address.scheme == "https" else 80)
             pid = arguments.server_pid or listening_pid(port)
-            described = {"url": api.base_url, "started": False}
+            described = {"url": api.base_url, "started": False, "sql_url": arguments.database_url}
         described["about"] = about(api)
         described["pid"] = pid
         yield api, pid, described
@@ -221,10 +268,13 @@ def checkout() -> str | None:
 
 def header(document: dict[str, Any], workers: int | None) -> list[str]:
     workload, server, machine = document["workload"], document["server"], document["machine"]
-    title = (
-        f"BEMServer benchmark: {workload['timeseries']} timeseries x {workload['days']} days"
-        f" = {workload['points']:,} points on {server['url']}"
-    )
+    if workload.get("data", True):
+        title = (
+            f"BEMServer benchmark: {workload['timeseries']} timeseries x {workload['days']} days"
+            f" = {workload['points']:,} points on {server['url']}"
+        )
+    else:
+        title = f"BEMServer benchmark: events workload on {server['url']}"
     if workers:
         title += f" (bemserver serve --workers {workers}, checkout {server.get('checkout')})"
     lines = [
@@ -240,7 +290,7 @@ def header(document: dict[str, Any], workers: int | None) -> list[str]:
             f"The client alone, against a server answering instantly: median {floor['client_median_ms']} ms,"
             f" {floor[f'client_concurrent{CLIENTS}_req_per_s']:,} req/s with {CLIENTS} threads"
         )
-    if not workload["standard"]:
+    if workload.get("data", True) and not workload["standard"]:
         lines.append(
             "Not the standard workload (10 x 365): verdicts and reference ratios are indicative only."
         )
@@ -270,17 +320,30 @@ def main(argv: list[str] | None = None) -> int:
     )
     machine = {"cpus": os.cpu_count(), "loadavg_at_start": loadavg()}
     started = time.monotonic()
+    sink = mail_sink(arguments)
+    results: dict[str, Result] = {}
+    events_workload: dict[str, Any] | None = None
     try:
-        with target_server(arguments) as (api, pid, server):
+        with target_server(arguments, sink.port if sink else None) as (api, pid, server):
             say("measuring the client's own floor against an instant server...")
             token = len(api.http.headers.get("Authorization", "")) or 200
             calibration = timed_calibration(token, arguments.quick, CLIENTS)
-            bench = Workload(api, options, pid, server.get("database_pid"))
-            try:
-                results = bench.run()
-            finally:
-                if not arguments.keep:
-                    bench.clean_up()
+            if not arguments.no_data:
+                bench = Workload(api, options, pid, server.get("database_pid"))
+                try:
+                    results |= bench.run()
+                finally:
+                    if not arguments.keep:
+                        bench.clean_up()
+            if arguments.events:
+                events = EventsWorkload(api, event_options(arguments, server.get("sql_url"), sink))
+                try:
+                    results |= events.run()
+                finally:
+                    events_workload = events.describe()
+                    if not arguments.keep:
+                        say("deleting the events workload's rows...")
+                        events.clean_up()
     except SetupError as exc:
         say(f"error: {exc}")
         return 2
@@ -290,6 +353,10 @@ def main(argv: list[str] | None = None) -> int:
     except Stopped as exc:
         say(f"stopped by {exc}")
         return 143
+    finally:
+        if sink is not None:
+            sink.stop()
+    server.pop("sql_url", None)  # may hold a password
     machine["loadavg_at_end"] = loadavg()
     if arguments.start_server:
         server["checkout"] = checkout()
@@ -297,17 +364,70 @@ def main(argv: list[str] | None = None) -> int:
         "tool": "bemserver_bench",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "duration_s": round(time.monotonic() - started, 1),
-        "workload": describe_workload(options),
+        "workload": describe_workload(options) | {"data": not arguments.no_data},
+        "events_workload": events_workload,
         "server": server,
         "machine": machine,
         "calibration": calibration,
     }
-    document = report(results, context)
+    shown = (() if arguments.no_data else FIGURES) + (EVENT_FIGURES if arguments.events else ())
+    document = report(results, context, shown)
     workers = arguments.workers if arguments.start_server else None
-    sys.stdout.write("\n".join([*header(document, workers), "", table(results), ""]))
+    tables = []
+    if not arguments.no_data:
+        tables += ["", table(results)]
+    if arguments.events:
+        tables += ["", events_header(events_workload), table(results, EVENT_FIGURES)]
+    sys.stdout.write("\n".join([*header(document, workers), *tables, ""]))
     if arguments.json:
         Path(arguments.json).write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
     return 0
+
+
+def mail_sink(arguments: argparse.Namespace) -> MailSink | None:
+    """The SMTP sink of the e-mail figure: for a server started here, or one whose mail goes to --smtp-port."""
+    if not arguments.events or not (arguments.start_server or arguments.smtp_port):
+        return None
+    try:
+        return MailSink(arguments.smtp_port or 0).start()
+    except (ImportError, OSError, RuntimeError) as exc:
+        say(f"warning: no SMTP sink ({type(exc).__name__}: {exc}); the e-mail figure is not measured")
+        return None
+
+
+def event_options(arguments: argparse.Namespace, sql_url: str | None, sink: MailSink | None) -> EventOptions:
+    return EventOptions(
+        events=arguments.event_count,
+        notifications=arguments.notification_count,
+        users=arguments.users,
+        posts=arguments.event_posts,
+        drain_posts=5 if arguments.quick else 10,
+        requests=20 if arguments.quick else 100,
+        stream_posts=5 if arguments.quick else 20,
+        drain_timeout=30.0 if arguments.quick else 180.0,
+        database_url=sql_url,
+        mail_sink=sink,
+    )
+
+
+def events_header(described: dict[str, Any] | None) -> str:
+    if not described:
+        return "Events workload: not run"
+    line = (
+        f"Events workload: {described['events']:,} events, {described['notifications']:,} notifications of one"
+        f" user, {described['users']} users notified of each of {described['posts']} + {described['drain_posts']}"
+        " posted events"
+    )
+    bulk = described["bulk"]
+    if isinstance(bulk, dict) and bulk:
+        line += f"; bulk SQL {bulk.get('events_s')} s + {bulk.get('notifications_s')} s"
+    elif bulk:
+        line += f"; {bulk}"
+    if not described["standard"]:
+        line += (
+            "\nNot the standard events workload (1,000,000 / 100,000 / 200): verdicts are indicative only."
+        )
+    return line
 
 
 if __name__ == "__main__":

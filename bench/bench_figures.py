@@ -39,6 +39,17 @@ FIGURES = (
 )
 FIGURES_BY_KEY = {figure.key: figure for figure in FIGURES}
 
+# The events workload (issue 11; bench_events, with --events); the reference's figures and how they were
+# measured (a Celery worker, Redis): bench/README.md. It has no stream.
+EVENT_FIGURES = (
+    Figure("events_post_fanout_p50_ms", "POST /events/ with fan-out, median", "ms", False, 5, 13.33),
+    Figure("events_page_p50_ms", "GET /events/ filtered page of 100, median", "ms", False, 10, 114.8),
+    Figure("notifications_count_p50_ms", "notifications count_by_campaign, median", "ms", False, 10, 286.6),
+    Figure("events_stream_latency_p50_ms", "POST to event on the stream, median", "ms", False, 50, None),
+    Figure("mail_drain_per_s", "e-mails drained into a local SMTP server", "mails/s", True, 300, 135.3),
+)
+EVENT_FIGURES_BY_KEY = {figure.key: figure for figure in EVENT_FIGURES}
+
 
 @dataclass
 class Result:
@@ -87,10 +98,10 @@ def _target(figure: Figure) -> str:
     return ("≥ " if figure.higher_is_better else "≤ ") + _number(figure.target)
 
 
-def table(results: dict[str, Result]) -> str:
+def table(results: dict[str, Result], figures: tuple[Figure, ...] = FIGURES) -> str:
     header = ("figure", "unit", "value", "target", "verdict", "reference", "x reference", "detail")
     rows = [header]
-    for figure in FIGURES:
+    for figure in figures:
         result = results.get(figure.key, Result(detail="not measured"))
         ratio = gain(figure, result)
         rows.append(
@@ -116,9 +127,11 @@ def table(results: dict[str, Result]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def report(results: dict[str, Result], context: dict[str, Any]) -> dict[str, Any]:
+def report(
+    results: dict[str, Result], context: dict[str, Any], shown: tuple[Figure, ...] = FIGURES
+) -> dict[str, Any]:
     figures = {}
-    for figure in FIGURES:
+    for figure in shown:
         result = results.get(figure.key, Result(detail="not measured"))
         ratio = gain(figure, result)
         figures[figure.key] = {

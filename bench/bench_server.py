@@ -168,6 +168,7 @@ class ManagedServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.email, self.password = "bench@localhost", secrets.token_urlsafe(16)
         self.process: subprocess.Popen[bytes] | None = None
+        self.extra_environment: dict[str, str] = {}  # e.g. the SMTP sink's address
 
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)  # other BEMSERVER_* settings (pool size...) pass through
@@ -181,7 +182,18 @@ class ManagedServer:
         }
         if self.database_url:
             env["BEMSERVER_DATABASE_URL"] = self.database_url
-        return env
+        return env | self.extra_environment
+
+    def sql_database_url(self) -> str | None:
+        """The server's database for direct SQL: the given URL, else the embedded PostgreSQL's socket."""
+        if self.database_url:
+            return self.database_url
+        try:
+            lines = (self.folder / "data" / "postgres" / "postmaster.pid").read_text().splitlines()
+            port, socket_dir = int(lines[3]), lines[4].strip()
+        except (OSError, ValueError, IndexError):
+            return None
+        return f"postgresql://postgres@/bemserver?host={socket_dir}&port={port}"
 
     def start(self, timeout: float = 180) -> None:
         with open(self.folder / "server.log", "wb") as log:

@@ -49,12 +49,24 @@ def processes_mentioning(text: str) -> list[int]:
 
 QUICK = ("--start-server", "--quick", "--timeseries", "2", "--days", "1")
 TINY = ("--small-requests", "5", "--concurrent-seconds", "1", "--chunk", "200")
+# the events workload, tiny: 5 users notified of 3 events, 2,000 bulk events by SQL
+TINY_EVENTS = (
+    "--events",
+    "--event-count",
+    "2000",
+    "--notification-count",
+    "1000",
+    "--users",
+    "5",
+    "--event-posts",
+    "3",
+)
 
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess[str], dict, Path]:
     tmp = tmp_path_factory.mktemp("bench")
-    done = run_bench(*QUICK, *TINY, "--json", str(tmp / "figures.json"), tmp=tmp)
+    done = run_bench(*QUICK, *TINY, *TINY_EVENTS, "--json", str(tmp / "figures.json"), tmp=tmp)
     figures = json.loads((tmp / "figures.json").read_text()) if done.returncode == 0 else {}
     return done, figures, tmp
 
@@ -67,12 +79,13 @@ class TestQuickRunOnAStartedServer:
 
     def test_the_table_shows_every_figure(self, quick_run):
         done, _, _ = quick_run
-        for figure in bench_figures.FIGURES:
+        for figure in (*bench_figures.FIGURES, *bench_figures.EVENT_FIGURES):
             assert figure.label in done.stdout
 
     def test_the_json_gives_each_figure_a_value_or_a_reason(self, quick_run):
         _, document, _ = quick_run
-        assert list(document["figures"]) == [figure.key for figure in bench_figures.FIGURES]
+        shown = (*bench_figures.FIGURES, *bench_figures.EVENT_FIGURES)
+        assert list(document["figures"]) == [figure.key for figure in shown]
         for key, figure in document["figures"].items():
             assert figure["value"] is not None or figure["detail"], key
 
@@ -101,6 +114,13 @@ class TestQuickRunOnAStartedServer:
         assert document["workload"]["points"] == 2 * 144
         assert document["workload"]["standard"] is False
         assert document["server"]["started"] is True and document["server"]["workers"] == 1
+
+    def test_every_events_figure_is_measured_on_our_server(self, quick_run):
+        _, document, _ = quick_run
+        for figure in bench_figures.EVENT_FIGURES:
+            assert document["figures"][figure.key]["value"] is not None, document["figures"][figure.key]
+        assert document["events_workload"]["bulk"]["events_table"] == "events"
+        assert document["events_workload"]["bulk"]["notifications_table"] == "notifications"
 
     def test_the_client_floor_and_the_cpu_per_request_are_measured(self, quick_run):
         _, document, _ = quick_run
