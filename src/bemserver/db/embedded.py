@@ -5,6 +5,8 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import signal
+import time
 import warnings
 from pathlib import Path
 from typing import IO, Any
@@ -62,9 +64,41 @@ class EmbeddedPostgres:
             try:
                 pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=self._server.system_user)
             except Exception as exc:
-                log.debug("pg_ctl stop: %s", exc)
+                log.warning("pg_ctl stop: %s", exc)
+            _stop_postmaster(pgdata)
             (pgdata / ".handle_pids.json").write_text("[]")
             self._server = None
         if self._lock is not None:
             self._lock.close()
             self._lock = None
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process runs (a zombie waiting for its parent to reap it does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
+
+
+def _stop_postmaster(pgdata: Path, grace: float = 10.0) -> None:
+    """Make sure the postmaster is gone when pg_ctl failed or gave up: SIGQUIT (immediate
+    shutdown), then SIGKILL after `grace` seconds. No orphan server is left behind."""
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+    except (OSError, ValueError):
+        return  # no pid file: the server is stopped
+    for sig in (signal.SIGQUIT, signal.SIGKILL):
+        if not _alive(pid):
+            return
+        log.warning("PostgreSQL (pid %d) still running after pg_ctl stop: sending %s", pid, sig.name)
+        os.kill(pid, sig)
+        deadline = time.monotonic() + grace
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
