@@ -15,6 +15,7 @@ from bemserver.crud.resource import FilterFn
 from bemserver.events import models as m
 from bemserver.events.links import EVENT_LINKS
 from bemserver.permissions import scope_ids_of_user
+from bemserver.timeseries.filters import TIMESERIES_FILTERS, TIMESERIES_REFS
 from bemserver.timeseries.models import Timeseries
 from bemserver.users.models import User
 
@@ -51,3 +52,15 @@ EVENT_REFS: dict[str, type[Any]] = {
     "timeseries_id": Timeseries,
     **EVENT_LINKS.location_refs(),
 }
+
+
+def _timeseries_of_event(event_id: int) -> ColumnElement[bool]:
+    """The /timeseries/ `event_id` filter: timeseries linked to that event (/timeseries_by_events/)."""
+    link = m.TimeseriesByEvent
+    return Timeseries.id.in_(select(link.timeseries_id).where(link.event_id == event_id))
+
+
+# The events domain owns the timeseries' `event_id` filter (timeseries/filters.py imports no domain
+# above it): the filter and its 403 check join the /timeseries/ list's dicts when this module loads.
+TIMESERIES_FILTERS["event_id"] = _timeseries_of_event
+TIMESERIES_REFS["event_id"] = m.Event

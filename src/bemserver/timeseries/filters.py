@@ -12,12 +12,13 @@ from typing import Annotated, Any
 from pydantic import PlainValidator, TypeAdapter, WithJsonSchema
 from sqlalchemy import ColumnElement, and_, select, true
 
+from bemserver.campaigns.models import Campaign, CampaignScope
 from bemserver.crud.resource import FilterFn
-from bemserver.events.models import Event, TimeseriesByEvent
 from bemserver.http.fields import is_utf8
 from bemserver.timeseries import models as t
 from bemserver.timeseries.links import TIMESERIES_LINKS
 from bemserver.timeseries.rules import timeseries_of_user
+from bemserver.users.models import User
 
 # -- the `properties` argument: a JSON object of {property name: value} ---------------------------
 
@@ -77,18 +78,19 @@ def _with_property_values(wanted: dict[str, str]) -> ColumnElement[bool]:
     return and_(*conditions) if conditions else true()
 
 
-def _linked_to_event(event_id: int) -> ColumnElement[bool]:
-    """Timeseries linked to that event (/timeseries_by_events/)."""
-    link = TimeseriesByEvent
-    return TS_ID.in_(select(link.timeseries_id).where(link.event_id == event_id))
-
-
 TIMESERIES_FILTERS: dict[str, FilterFn] = {
     "user_id": timeseries_of_user,
     **TIMESERIES_LINKS.location_filters(),  # site_id, recurse_site_id, … space_id, zone_id
-    "event_id": _linked_to_event,
     "properties": _with_property_values,
 }
 
 # Filters naming an object: the caller must be able to read it (403 otherwise, as in the reference).
-TIMESERIES_REFS: dict[str, type[Any]] = {**TIMESERIES_LINKS.location_refs(), "event_id": Event}
+TIMESERIES_REFS: dict[str, type[Any]] = {
+    "campaign_id": Campaign,
+    "campaign_scope_id": CampaignScope,
+    "user_id": User,
+    **TIMESERIES_LINKS.location_refs(),
+}
+
+# Domains above this one add the filters they own to both dicts when they load (the events domain
+# adds `event_id`: events/filters.py), so that this module imports no domain above it.

@@ -1,12 +1,10 @@
 """/timeseries_properties/, /timeseries_data_states/, /timeseries/ and /timeseries_property_data/."""
 
-from bemserver.campaigns.models import Campaign, CampaignScope
 from bemserver.crud import Hooks, Resource
 from bemserver.timeseries import models as m
 from bemserver.timeseries import schemas as s
 from bemserver.timeseries.filters import TIMESERIES_FILTERS, TIMESERIES_REFS
 from bemserver.timeseries.hooks import scope_in_campaign, value_of_property_type
-from bemserver.users.models import User
 
 TIMESERIES_PROPERTIES = Resource(
     "/timeseries_properties/",
@@ -42,7 +40,7 @@ TIMESERIES = Resource(
     sort=("name",),
     paginate=True,
     custom_filters=TIMESERIES_FILTERS,
-    refs={"campaign_id": Campaign, "campaign_scope_id": CampaignScope, "user_id": User, **TIMESERIES_REFS},
+    refs=TIMESERIES_REFS,
     hooks=Hooks(before_write=scope_in_campaign),
 )
 
