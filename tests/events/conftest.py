@@ -10,24 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bemserver.users.models import User
 from tests.helpers import create
-from tests.timeseries.conftest import add_elements
 
-
-@pytest.fixture
-async def campaign(client, admin) -> dict[str, Any]:
-    return await create(client, "/campaigns/", admin.headers, name="Campaign", timezone="UTC")
-
-
-@pytest.fixture
-async def scope(client, admin, campaign) -> dict[str, Any]:
-    return await create(client, "/campaign_scopes/", admin.headers, name="Scope", campaign_id=campaign["id"])
-
-
-@pytest.fixture
-async def other_scope(client, admin, campaign) -> dict[str, Any]:
-    return await create(
-        client, "/campaign_scopes/", admin.headers, name="Other scope", campaign_id=campaign["id"]
-    )
+# A campaign, its scope, a second scope and a building tree: the same fixtures as the timeseries tests'.
+from tests.timeseries.conftest import campaign, other_scope, scope, tree  # noqa: F401
 
 
 @pytest.fixture
@@ -41,11 +26,6 @@ async def foreign_scope(client, admin, other_campaign) -> dict[str, Any]:
     return await create(
         client, "/campaign_scopes/", admin.headers, name="Foreign", campaign_id=other_campaign["id"]
     )
-
-
-@pytest.fixture
-async def tree(client, admin, campaign) -> dict[str, dict[str, Any]]:
-    return await add_elements(client, admin.headers, campaign["id"])
 
 
 async def new_event(client, headers, scope_id: int, **fields: Any) -> dict[str, Any]:
