@@ -8,4 +8,7 @@ DOMAIN = Domain(
     "energy",
     position=74,
     models=("bemserver.energy.models",),
+    routes=("bemserver.energy.resources",),
+    rules="bemserver.energy.rules",
+    factories="tests.energy.factories",
 )
