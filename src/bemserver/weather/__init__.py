@@ -2,9 +2,11 @@
 
 from bemserver.domain import Domain
 
-# The link resource comes after the energy links in the reference's tag order; the download
-# route (tag Site) right after the building model's routes, as the reference lists it.
 DOMAINS = (
+    # The download is a site extra: right after the building model's routes, as the reference
+    # lists it (tag Site).
+    Domain("weather_site_extras", position=61, routes=("bemserver.weather.routes",)),
+    # The link resource comes after the energy links in the reference's tag order.
     Domain(
         "weather",
         position=78,

@@ -21,3 +21,20 @@ class WeatherParameter(StrEnum):
 
 
 PARAMETER_NAMES = tuple(parameter.value for parameter in WeatherParameter)
+
+# The reference's unit of each parameter (bemserver-core's Oikolab units, as pint symbols): the
+# values of a timeseries without a unit are in it, whichever provider they come from.
+REFERENCE_UNITS: dict[WeatherParameter, str] = {
+    WeatherParameter.AIR_TEMPERATURE: "degC",
+    WeatherParameter.DEWPOINT_TEMPERATURE: "degC",
+    WeatherParameter.WETBULB_TEMPERATURE: "degC",
+    WeatherParameter.WIND_SPEED: "m/s",
+    WeatherParameter.WIND_DIRECTION: "degree",
+    WeatherParameter.SURFACE_SOLAR_RADIATION: "W/m**2",
+    WeatherParameter.SURFACE_DIRECT_SOLAR_RADIATION: "W/m**2",
+    WeatherParameter.SURFACE_DIFFUSE_SOLAR_RADIATION: "W/m**2",
+    WeatherParameter.DIRECT_NORMAL_SOLAR_RADIATION: "W/m**2",
+    WeatherParameter.RELATIVE_HUMIDITY: "",  # a fraction: 0.78
+    WeatherParameter.SURFACE_PRESSURE: "Pa",
+    WeatherParameter.TOTAL_PRECIPITATION: "mm",
+}
