@@ -1,4 +1,4 @@
-"""The permission matrix of the campaign, building-model and energy resources, derived from the rules.
+"""The permission matrix of the campaign, building-model, energy and weather resources, derived from the rules.
 
 For each resource, each role and each operation the resource declares, the expected status comes
 from the audience tag of the resource's rule in bemserver.permissions (not from a table typed here),
@@ -14,11 +14,12 @@ from bemserver.campaigns.resources import RESOURCES as CAMPAIGN_RESOURCES
 from bemserver.crud import Resource
 from bemserver.energy.resources import RESOURCES as ENERGY_RESOURCES
 from bemserver.structure.resources import RESOURCES as STRUCTURE_RESOURCES
+from bemserver.weather.resources import RESOURCES as WEATHER_RESOURCES
 from tests.conventions.resources import update_body
 from tests.factories import Row, make_row, valid_body
 from tests.permissions.world import ROLES, World, make_world
 
-RESOURCES = CAMPAIGN_RESOURCES + STRUCTURE_RESOURCES + ENERGY_RESOURCES
+RESOURCES = CAMPAIGN_RESOURCES + STRUCTURE_RESOURCES + ENERGY_RESOURCES + WEATHER_RESOURCES
 SUCCESS = {"list": "200 listed", "read": "200", "create": "201", "update": "200", "delete": "204"}
 
 
@@ -98,7 +99,7 @@ async def test_each_role_gets_what_the_rules_declare(client, users, engine, reso
     assert not wrong, f"{resource.path}\n" + "\n".join(wrong)
 
 
-def test_the_matrix_covers_every_resource_of_campaigns_structure_and_energy():
+def test_the_matrix_covers_every_resource_of_campaigns_structure_energy_and_weather():
     paths = {resource.path for resource in RESOURCES}
     elements = ("site", "building", "storey", "space", "zone")
     assert paths == {
@@ -122,6 +123,7 @@ def test_the_matrix_covers_every_resource_of_campaigns_structure_and_energy():
             for direction in ("consumption", "production")
             for plural in ("sites", "buildings")
         ),
+        "/weather_timeseries_by_sites/",
     }
 
 
@@ -135,6 +137,7 @@ READ_AUDIENCE = {
     "/energies/": "everyone",
     "/energy_end_uses/": "everyone",
     "/energy_production_technologies/": "everyone",
+    "/weather_timeseries_by_sites/": "scope",  # readable with its timeseries
 }
 
 
