@@ -8,8 +8,7 @@ from typing import Literal
 
 from sqlalchemy import String, cast
 
-from bemserver.events.nested import nested
-from bemserver.events.schemas import TimeseriesExcludeId
+from bemserver.crud.nested import nested
 from bemserver.structure.links import (
     ELEMENT_ID,
     OWNER_ID,
@@ -19,6 +18,7 @@ from bemserver.structure.links import (
     link_resources,
 )
 from bemserver.timeseries.models import Timeseries
+from bemserver.timeseries.schemas import TimeseriesExcludeId
 from bemserver.weather.models import WeatherTimeseriesBySite
 from bemserver.weather.parameters import PARAMETER_NAMES
 
