@@ -503,3 +503,23 @@ class TestService:
             )
         assert written == 4
         assert len(await clean_data(om, admin.headers, ts["id"])) == 4
+
+
+class TestLargeDownloads:
+    @pytest.mark.parametrize("name", ["om", "oiko"])
+    async def test_a_month_of_every_parameter_replaces_a_month_of_data(
+        self, client_for, fake, admin, scope, site, name
+    ):
+        """Thousands of points go through the bulk write path, still in the one transaction."""
+        http = await app_for(client_for, fake, name)
+        made = [
+            await weather_timeseries(http, admin.headers, scope, site, parameter, "")
+            for parameter in open_meteo.VARIABLES
+        ]
+        end = DAY + timedelta(days=31)
+        await post_clean(http, admin.headers, made[0]["id"], {moment: -1.0 for moment in hours(31 * 24)})
+        assert (await download(http, admin.headers, site["id"], DAY, end)).status_code == 204
+        counts = {ts["id"]: len(await clean_data(http, admin.headers, ts["id"], DAY, days=40)) for ts in made}
+        # Open-Meteo's fixture has a null at 23:00 for the air temperature.
+        first = 31 * 23 if name == "om" else 31 * 24
+        assert counts == {ts["id"]: first if ts is made[0] else 31 * 24 for ts in made}

@@ -19,7 +19,7 @@ from bemserver.weather.errors import ProviderFailed
 from bemserver.weather.parameters import REFERENCE_UNITS
 from bemserver.weather.parameters import WeatherParameter as P
 from bemserver.weather.providers import Series
-from bemserver.weather.providers.http import get_json
+from bemserver.weather.providers.client import get_json
 
 NAME = "open-meteo"
 ARCHIVE_URL = "https://archive-api.open-meteo.com"
