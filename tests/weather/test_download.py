@@ -187,6 +187,32 @@ class TestOpenMeteo:
         ]
         assert await clean_data(om, admin.headers, measured["id"], tomorrow) == {}
 
+    async def test_the_latest_days_the_archive_lacks_come_from_the_forecast_api(
+        self, om, admin, scope, site, fake
+    ):
+        measured = await weather_timeseries(om, admin.headers, scope, site, "AIR_TEMPERATURE", "°C")
+        now = datetime.now(UTC)
+        start = now.replace(minute=0, second=0, microsecond=0) - timedelta(days=8)
+        response = await download(om, admin.headers, site["id"], start, now + timedelta(days=2))
+        assert response.status_code == 204, response.text
+        assert [path for path, _, _ in fake.requests] == ["/v1/archive", "/v1/forecast"]
+        (_, latest, _) = fake.requests[1]
+        assert latest["start_date"] == [(now - timedelta(days=7)).date().isoformat()]
+        assert latest["end_date"] == [now.date().isoformat()]
+        stored = await clean_data(om, admin.headers, measured["id"], now, days=9)
+        # Every past hour (but those the fixture has no temperature for), none to come.
+        expected = [start + timedelta(hours=hour) for hour in range(8 * 24 + 1)]
+        expected = [moment for moment in expected if moment < now and moment.hour != 23]
+        assert list(stored) == [stamp(moment) for moment in expected]
+
+    async def test_a_complete_archive_asks_nothing_more(self, om, admin, scope, site, fake):
+        await weather_timeseries(om, admin.headers, scope, site, "AIR_TEMPERATURE", "°C")
+        start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=10)
+        assert (
+            await download(om, admin.headers, site["id"], start, start + timedelta(days=2))
+        ).status_code == 204
+        assert [path for path, _, _ in fake.requests] == ["/v1/archive"]
+
     async def test_a_period_beyond_what_the_archive_serves_asks_nothing(self, om, admin, scope, site, fake):
         ts = await weather_timeseries(om, admin.headers, scope, site, "AIR_TEMPERATURE", "°C")
         later = datetime.now(UTC) + timedelta(days=30)
