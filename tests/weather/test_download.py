@@ -13,14 +13,13 @@ from bemserver.weather.download import download_weather_for_site
 from bemserver.weather.providers import open_meteo
 from bemserver.weather.providers.oikolab import last_hour
 from tests.helpers import create
-from tests.weather.conftest import weather_timeseries
+from tests.weather.conftest import app_for, weather_timeseries
 from tests.weather.fake_providers import (
     OIKOLAB_KEY,
     FakeProviders,
     Forced,
     closed_port,
     fixture,
-    start_server,
 )
 
 CLEAN = 2
@@ -40,27 +39,6 @@ def oiko_value(name: str, hour: int) -> float:
 
 def stamp(moment: datetime) -> str:
     return moment.isoformat()
-
-
-@pytest.fixture
-def fake():
-    made, server = start_server()
-    yield made
-    server.shutdown()
-    server.server_close()
-
-
-SETTINGS = {
-    "om": {},
-    "oiko": {"weather_provider": "oikolab", "weather_api_key": OIKOLAB_KEY},
-}
-PATHS = {"om": "", "oiko": "/weather"}
-
-
-async def app_for(client_for, fake: FakeProviders, name: str, timeout: float = 30.0):
-    """An app whose provider ("om": Open-Meteo, "oiko": Oikolab with the key the fake accepts) is
-    at the fake server; the timeout is generous, the machine running the tests may be busy."""
-    return await client_for(weather_api_url=fake.url + PATHS[name], weather_timeout=timeout, **SETTINGS[name])
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.weather.conftest import weather_timeseries
-from tests.weather.test_download import app_for, fake  # noqa: F401
+from tests.weather.conftest import app_for, weather_timeseries
 
 EXAMPLES = int(os.environ.get("BEMSERVER_FUZZ_EXAMPLES", "25"))
 NEAR = datetime(2020, 1, 1, tzinfo=UTC)
@@ -34,7 +33,7 @@ TEXTS = st.sampled_from(
 
 
 @pytest.mark.parametrize("name", ["om", "oiko"])
-async def test_no_server_error(client_for, fake, admin, scope, site, name):  # noqa: F811
+async def test_no_server_error(client_for, fake, admin, scope, site, name):
     http = await app_for(client_for, fake, name)
     await weather_timeseries(http, admin.headers, scope, site, "AIR_TEMPERATURE", "°F")
     await weather_timeseries(http, admin.headers, scope, site, "RELATIVE_HUMIDITY", "%", forecast=True)
