@@ -253,17 +253,20 @@ class Store:
         """Lock the item's row until the end of the transaction (before checking and writing it)."""
         await session.execute(select(self.table.c.id).where(self.table.c.id == item_id).with_for_update())
 
-    async def insert(self, session: AsyncSession, caller: Caller, values: Item) -> int:
-        new_id: int = await session.scalar(insert(self.table).values(**values).returning(self.table.c.id))
+    async def insert(self, session: AsyncSession, caller: Caller, values: Item) -> Item:
+        """Insert a row; returns it as a GET would (the columns come back with the INSERT)."""
+        returned = self.columns if "id" in self.fields else [self.table.c.id, *self.columns]
+        statement = insert(self.table).values(**values).returning(*returned)
+        row = dict((await session.execute(statement)).mappings().one())
         if not caller.is_admin:
             allowed = await session.scalar(
                 select(permissions.create_filter(self.model, caller))
                 .select_from(self.table)
-                .where(self.table.c.id == new_id)
+                .where(self.table.c.id == row["id"])
             )
             if not allowed:
                 raise Forbidden()
-        return new_id
+        return (await self.finish(session, [row]))[0]
 
     async def update(self, session: AsyncSession, item_id: int, values: Item) -> None:
         if values:

@@ -43,6 +43,13 @@ async def fetch_one(
         return await cursor.fetchone()
 
 
+async def execute(target: Reader, sql: str, params: tuple[Any, ...] | dict[str, Any]) -> None:
+    """Run a statement whose rows, if any, are not wanted."""
+    driver = await driver_of(target)
+    with _as_sqlalchemy_errors(sql, params):
+        await driver.execute(sql, params)
+
+
 _NAMES: dict[str, list[str]] = {}  # result column names by SQL text
 _NAMES_KEPT = 4096
 

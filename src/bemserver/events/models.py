@@ -130,3 +130,31 @@ class NotificationCount(Base):
     campaign_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     read: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger)
+
+
+class EventCount(Base):
+    """How many events a campaign scope has of one level on one UTC day: kept by triggers on
+    `events` (migration 0014), so that list totals sum whole days here. Rows at zero may stay."""
+
+    __tablename__ = "event_counts"
+    campaign_scope_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[str] = mapped_column(EVENT_LEVEL, primary_key=True)
+    day: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+
+
+class NotificationMailProgress(Base):
+    """The last notification of an event whose e-mail the mail server accepted (mailing.py)."""
+
+    __tablename__ = "notification_mail_progress"
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    sent_up_to: Mapped[int] = mapped_column(Integer)
+
+
+class NotificationMailRefusal(Base):
+    """An e-mail of a notification that the mail server refused for good, kept for inspection."""
+
+    __tablename__ = "notification_mail_refusals"
+    notification_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    event_id: Mapped[int] = _fk("events")
+    error: Mapped[str] = mapped_column(Text)
