@@ -133,14 +133,17 @@ class NotificationCount(Base):
 
 
 class EventCount(Base):
-    """How many events a campaign scope has of one level on one UTC day: kept by triggers on
-    `events` (migration 0014), so that list totals sum whole days here. Rows at zero may stay."""
+    """How many events a campaign scope has of one level on one UTC day, and bounds of their ids
+    (every id is within, not always at them): kept by triggers on `events` (migration 0014), for
+    the totals and first pages of lists (counts.py). Rows at zero may stay."""
 
     __tablename__ = "event_counts"
     campaign_scope_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     level: Mapped[str] = mapped_column(EVENT_LEVEL, primary_key=True)
     day: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger)
+    min_id: Mapped[int] = mapped_column(Integer)
+    max_id: Mapped[int] = mapped_column(Integer)
 
 
 class NotificationMailProgress(Base):

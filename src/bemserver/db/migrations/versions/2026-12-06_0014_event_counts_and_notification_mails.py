@@ -3,10 +3,11 @@
 Revision ID: 0014
 Revises: 0010
 
-`event_counts` holds how many events each campaign scope has per level and UTC day, kept by
-statement-level triggers on `events` (cascaded deletes included), so that the total of a list
-filtered by campaign, scope, level and time range sums whole days there and counts only the two
-partial days at its ends in `events`.
+`event_counts` holds how many events each campaign scope has per level and UTC day, and bounds of
+their ids, kept by statement-level triggers on `events` (cascaded deletes included): the total of
+a list filtered by campaign, scope, level and time range sums whole days there and counts only the
+two partial days at its ends in `events`, and the id bounds narrow the search of its first pages
+(bemserver/events/counts.py).
 
 The e-mails of an event's notifications are sent by one job, queued by the fan-out in the event's
 transaction, over one SMTP connection, in notification order: `notification_mail_progress` keeps
@@ -24,7 +25,7 @@ branch_labels = None
 depends_on = None
 
 # One grouped update or upsert per statement, keys in order (concurrent writers lock shared rows
-# in the same order). Rows at zero may stay.
+# in the same order). Rows at zero may stay; deletes leave the id bounds as they are (still bounds).
 COUNTING = """
 CREATE FUNCTION event_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -36,10 +37,11 @@ BEGIN
         WHERE c.campaign_scope_id = o.campaign_scope_id AND c.level = o.level AND c.day = o.day;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        INSERT INTO event_counts AS c (campaign_scope_id, level, day, count)
-        SELECT campaign_scope_id, level, date_trunc('day', "timestamp", 'UTC'), count(*)
+        INSERT INTO event_counts AS c (campaign_scope_id, level, day, count, min_id, max_id)
+        SELECT campaign_scope_id, level, date_trunc('day', "timestamp", 'UTC'), count(*), min(id), max(id)
         FROM new_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-        ON CONFLICT (campaign_scope_id, level, day) DO UPDATE SET count = c.count + EXCLUDED.count;
+        ON CONFLICT (campaign_scope_id, level, day) DO UPDATE SET count = c.count + EXCLUDED.count,
+            min_id = least(c.min_id, EXCLUDED.min_id), max_id = greatest(c.max_id, EXCLUDED.max_id);
     END IF;
     RETURN NULL;
 END
@@ -60,11 +62,13 @@ def upgrade() -> None:
         sa.Column("level", level, nullable=False),
         sa.Column("day", sa.DateTime(timezone=True), nullable=False),
         sa.Column("count", sa.BigInteger(), nullable=False),
+        sa.Column("min_id", sa.Integer(), nullable=False),
+        sa.Column("max_id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("campaign_scope_id", "level", "day", name=op.f("pk_event_counts")),
     )
     op.execute(
-        "INSERT INTO event_counts (campaign_scope_id, level, day, count)"
-        " SELECT campaign_scope_id, level, date_trunc('day', \"timestamp\", 'UTC'), count(*)"
+        "INSERT INTO event_counts (campaign_scope_id, level, day, count, min_id, max_id)"
+        " SELECT campaign_scope_id, level, date_trunc('day', \"timestamp\", 'UTC'), count(*), min(id), max(id)"
         " FROM events GROUP BY 1, 2, 3"
     )
     op.execute(COUNTING)
