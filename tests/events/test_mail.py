@@ -14,6 +14,7 @@ from bemserver.events import mailing
 from tests.events.conftest import new_event
 from tests.helpers import sql_statements
 from tests.jobs.conftest import MailServer, eventually, mail_server, start_worker  # noqa: F401
+from tests.jobs.test_recovery import worker_process
 from tests.timeseries.conftest import link_user_to_scope
 
 
@@ -174,3 +175,49 @@ async def test_a_recipient_refused_for_good_does_not_stop_the_others(
         ).all()
     assert [row.event_id for row in refusals] == [event["id"]]
     assert "550" in refusals[0].error
+
+
+async def test_a_worker_killed_in_the_middle_sends_only_the_rest_after(
+    mailing_client,
+    admin,
+    user,
+    scope,
+    members,
+    engine,
+    database_url,
+    mail_server: MailServer,  # noqa: F811
+    start_worker,  # noqa: F811
+):
+    """The first e-mail is accepted, the second hangs unanswered when its worker is killed: the
+    next worker sends the second only."""
+    handler = mail_server.handler
+    accept = handler.handle_DATA
+
+    async def handle_data(server, session, envelope):
+        handler.stall = len(handler.received) >= 1
+        return await accept(server, session, envelope)
+
+    handler.handle_DATA = handle_data
+    mail_server.start()
+    await new_event(mailing_client, admin.headers, scope["id"], level="ERROR", description="Boiler down")
+    process = worker_process(database_url, mail_server.port)
+    try:
+        await eventually(handler.stalled.is_set, timeout=60)
+    finally:
+        process.kill()
+        _, stderr = process.communicate()
+    assert process.returncode == -9, stderr.decode()
+    assert len(mail_server.received) == 1
+
+    handler.handle_DATA = accept
+    handler.stall = False
+    await start_worker(mail_server.settings())  # puts the dead worker's job back in the queue
+
+    async def done() -> bool:
+        async with engine.connect() as connection:
+            return not await connection.scalar(text("SELECT count(*) FROM procrastinate_jobs"))
+
+    await eventually(done, timeout=60)
+    assert sorted(message["To"] for message in mail_server.received) == sorted([admin.email, user.email])
+    ids = {message["Message-ID"] for message in mail_server.received}
+    assert len(ids) == 2 and all(i.startswith("<bemserver-notification-") for i in ids)
