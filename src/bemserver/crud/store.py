@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+import decimal
 from collections.abc import Callable, Hashable
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Enum, Select, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bemserver import permissions
@@ -17,6 +20,9 @@ from bemserver.db.engine import Reader
 from bemserver.db.prepared import Shapes
 from bemserver.http.errors import Forbidden, NotFound, Unprocessable
 from bemserver.http.responses import dumps
+
+_DIALECT = PGDialect_psycopg()
+_PLAIN = (str, int, float, bool, datetime.datetime, datetime.date, decimal.Decimal)
 
 
 def escape_like(value: str) -> str:
@@ -35,6 +41,14 @@ class Store:
         if "id" not in self.table.c:
             raise RuntimeError(f"{resource.path}: table has no id column")
         self._shapes = Shapes()
+        # Columns whose values SQLAlchemy passes to the driver unchanged (an enum of names: its
+        # names, which PostgreSQL checks itself)
+        self._unconverted = frozenset(
+            column.name
+            for column in self.table.c
+            if column.type.bind_processor(_DIALECT) is None
+            or (isinstance(column.type, Enum) and column.type.enum_class is None)
+        )
 
     def shape(self, item: Item) -> Item:
         """Fields in schema order, nulls left out (reference behaviour for model resources)."""
@@ -279,11 +293,32 @@ class Store:
         """Lock the item's row until the end of the transaction (before checking and writing it)."""
         await session.execute(select(self.table.c.id).where(self.table.c.id == item_id).with_for_update())
 
-    async def insert(self, session: AsyncSession, caller: Caller, values: Item) -> Item:
-        """Insert a row; returns it as a GET would (the columns come back with the INSERT)."""
+    def _insert_statement(self, names: tuple[str, ...]) -> Any:
         returned = self.columns if "id" in self.fields else [self.table.c.id, *self.columns]
-        statement = insert(self.table).values(**values).returning(*returned)
-        row = dict((await session.execute(statement)).mappings().one())
+        values = {name: bindparam(name, type_=self.table.c[name].type) for name in names}
+        return insert(self.table).values(values).returning(*returned)
+
+    def _plain(self, values: Item) -> bool:
+        """Whether the values go to the driver as they are: no SQL, no column that converts them."""
+        return all(
+            name in self._unconverted and (value is None or isinstance(value, _PLAIN))
+            for name, value in values.items()
+        )
+
+    async def insert(self, session: AsyncSession, caller: Caller, values: Item) -> Item:
+        """Insert a row; returns it as a GET would (the columns come back with the INSERT). Plain
+        values run a statement compiled once per set of columns, on the driver."""
+        prepared = None
+        if self._plain(values):
+            names = tuple(values)
+            prepared = self._shapes.get(("insert", names), lambda: self._insert_statement(names))
+        # (not when the table has defaults computed in Python for the columns left out)
+        if prepared is not None and prepared.placeholders <= values.keys():
+            row = (await prepared.rows(session, values))[0]
+        else:
+            returned = self.columns if "id" in self.fields else [self.table.c.id, *self.columns]
+            statement = insert(self.table).values(**values).returning(*returned)
+            row = dict((await session.execute(statement)).mappings().one())
         if not caller.is_admin:
             allowed = await session.scalar(
                 select(permissions.create_filter(self.model, caller))
