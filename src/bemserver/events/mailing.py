@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 import aiosmtplib
+import psycopg
 from procrastinate import JobContext
 
 from bemserver.jobs.mail import build_message, mail_enabled, refused_for_good, smtp_options
@@ -58,13 +59,23 @@ async def send_notification_mails(context: JobContext, *, event_id: int, last_id
     if not mail_enabled(settings):
         logger.warning("Mail is off (BEMSERVER_SMTP_HOST unset): %d e-mails dropped", len(to_send))
         return
-    async with aiosmtplib.SMTP(**smtp_options(settings)) as smtp:
-        for row in to_send:
-            await _send(smtp, connector, settings, event_id, row)
+    # One database connection for the whole batch, in autocommit: each record is one round trip.
+    async with connector.pool.connection() as connection:
+        await connection.set_autocommit(True)
+        try:
+            async with aiosmtplib.SMTP(**smtp_options(settings)) as smtp:
+                for row in to_send:
+                    await _send(smtp, connection, settings, event_id, row)
+        finally:
+            await connection.set_autocommit(False)
 
 
 async def _send(
-    smtp: aiosmtplib.SMTP, connector: Any, settings: Settings, event_id: int, row: dict[str, Any]
+    smtp: aiosmtplib.SMTP,
+    connection: psycopg.AsyncConnection[Any],
+    settings: Settings,
+    event_id: int,
+    row: dict[str, Any],
 ) -> None:
     message = build_message(
         settings, None, [row["email"]], row["subject"], row["body"], key=f"notification-{row['id']}"
@@ -75,6 +86,6 @@ async def _send(
         if not refused_for_good(exc):
             raise
         logger.error("The mail server refused the e-mail of notification %s for good: %s", row["id"], exc)
-        await connector.execute_query_async(_REFUSED, id=row["id"], event_id=event_id, error=str(exc))
+        await connection.execute(_REFUSED, {"id": row["id"], "event_id": event_id, "error": str(exc)})
         await smtp.rset()  # the session goes on with the next e-mail
-    await connector.execute_query_async(_SENT, event_id=event_id, id=row["id"])
+    await connection.execute(_SENT, {"event_id": event_id, "id": row["id"]})
