@@ -159,5 +159,5 @@ class NotificationMailRefusal(Base):
 
     __tablename__ = "notification_mail_refusals"
     notification_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    event_id: Mapped[int] = _fk("events")
+    event_id: Mapped[int] = _fk("events", index=True)
     error: Mapped[str] = mapped_column(Text)

@@ -108,6 +108,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("notification_id", name=op.f("pk_notification_mail_refusals")),
     )
+    op.create_index(
+        op.f("ix_notification_mail_refusals_event_id"), "notification_mail_refusals", ["event_id"]
+    )
 
 
 def downgrade() -> None:
