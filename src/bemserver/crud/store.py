@@ -186,6 +186,7 @@ class Store:
     def _count_statement(self, values: dict[str, Any], caller: Caller) -> Select[Any]:
         allowed = permissions.read_filter(self.model, caller)
         clauses = self.filter_clauses(values)
+        # (any sort: a count needs no page search)
         narrowed = self._narrowed(values, "count only", caller, [allowed, *clauses])
         if narrowed is not None:
             return select(narrowed.total.label("total"))
