@@ -1,4 +1,4 @@
-"""The permission matrix of the campaign and building-model resources, derived from the rules.
+"""The permission matrix of the campaign, building-model and task-schedule resources, derived from the rules.
 
 For each resource, each role and each operation the resource declares, the expected status comes
 from the audience tag of the resource's rule in bemserver.permissions (not from a table typed here),
@@ -13,11 +13,12 @@ from bemserver import permissions
 from bemserver.campaigns.resources import RESOURCES as CAMPAIGN_RESOURCES
 from bemserver.crud import Resource
 from bemserver.structure.resources import RESOURCES as STRUCTURE_RESOURCES
+from bemserver.tasks.resources import TASKS_BY_CAMPAIGNS
 from tests.conventions.resources import update_body
 from tests.factories import Row, make_row, valid_body
 from tests.permissions.world import ROLES, World, make_world
 
-RESOURCES = CAMPAIGN_RESOURCES + STRUCTURE_RESOURCES
+RESOURCES = (*CAMPAIGN_RESOURCES, *STRUCTURE_RESOURCES, TASKS_BY_CAMPAIGNS)
 SUCCESS = {"list": "200 listed", "read": "200", "create": "201", "update": "200", "delete": "204"}
 
 
@@ -113,6 +114,7 @@ def test_the_matrix_covers_every_resource_of_campaigns_and_structure():
         "/structural_element_properties/",
         *(f"/{element}_properties/" for element in elements),
         *(f"/{element}_property_data/" for element in elements),
+        "/tasks_by_campaigns/",
     }
 
 
@@ -123,6 +125,7 @@ READ_AUDIENCE = {
     "/user_groups_by_campaigns/": "groups",
     "/user_groups_by_campaign_scopes/": "groups",
     "/structural_element_properties/": "everyone",
+    "/tasks_by_campaigns/": "campaign",
 }
 
 
