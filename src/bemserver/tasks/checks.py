@@ -114,15 +114,12 @@ def aggregate_order_by(target: Any, order: Any) -> Any:
 
 
 async def _raise_events(context: TaskContext, check: Check, groups: list[Any]) -> int:
-    categories = dict(
-        (
-            await context.session.execute(
-                select(EventCategory.name, EventCategory.id).where(
-                    EventCategory.name.in_((check.bad_category, check.good_category))
-                )
-            )
-        ).tuples()
+    rows = await context.session.execute(
+        select(EventCategory.name, EventCategory.id).where(
+            EventCategory.name.in_((check.bad_category, check.good_category))
+        )
     )
+    categories = {name: category_id for name, category_id in rows}
     cases = {c.key: c for c in (check.new, check.still, check.back)}
     order = {"new": 0, "still": 1, "back": 2}
     created = 0

@@ -53,7 +53,7 @@ async def _clean_series(context: TaskContext, raw_ids: list[int]) -> dict[int, i
             t.timeseries_id.in_(raw_ids), t.data_state_id == data_state_id(CLEAN)
         )
     )
-    return dict(rows.tuples().all())
+    return {row[0]: row[1] for row in rows}
 
 
 async def cleanup(context: TaskContext) -> dict[str, Any]:

@@ -151,7 +151,7 @@ async def execute_run(database: Database, settings: Settings, run_id: int) -> No
                 .values(status="succeeded", finished_at=func.now(), result=result, error=None)
             )
     except Exception as exc:
-        logger.warning("Task run %s (%s) failed: %s", run_id, run.task_name, exc)
+        logger.warning("Task run %s (%s) failed: %s", run_id, run.task_name, exc, exc_info=True)
         error = (str(exc) or type(exc).__name__)[:ERROR_LENGTH]
         await _mark(database, run_id, status="failed", finished_at=func.now(), error=error)
 
