@@ -152,8 +152,8 @@ async def test_a_check_reads_the_points_in_one_query_whatever_the_number_of_time
             await campaign.write(ts, hourly(DAY1, [0.5, 2.0]))
         statements: list[str] = []
 
-        def count(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
+        def count(*args: object, seen: list[str] = statements) -> None:
+            seen.append(str(args[2]))
 
         event.listen(engine.sync_engine, "before_cursor_execute", count)
         try:
