@@ -148,7 +148,7 @@ async def _raise_events(context: TaskContext, check: Check, groups: list[Any]) -
 
 
 async def check_missing_data(context: TaskContext) -> dict[str, Any]:
-    ratio = float(context.parameters["min_completeness_ratio"])
+    ratio = float(context.parameters.get("min_completeness_ratio", 0.9))
     ts = campaign_timeseries(context.caller, context.campaign.id, "Interval")
     seconds = (context.end - context.start).total_seconds()
     points = _window_points(context, ts.c.raw, func.count().filter(valid(TimeseriesData.value)).label("n"))
@@ -175,7 +175,7 @@ async def check_missing_data(context: TaskContext) -> dict[str, Any]:
 
 
 async def check_outliers(context: TaskContext) -> dict[str, Any]:
-    ratio = float(context.parameters["min_correctness_ratio"])
+    ratio = float(context.parameters.get("min_correctness_ratio", 0.9))
     ts = campaign_timeseries(context.caller, context.campaign.id, "Min", "Max")
     value = TimeseriesData.value
     within = and_(
