@@ -21,6 +21,7 @@ from bemserver.timeseries.models import TimeseriesByDataState
 from bemserver.timeseries_data import rollups
 from bemserver.timeseries_data.parallel import side_by_side
 
+NO_JIT = text("SELECT set_config('jit', 'off', true)")
 # raw series, clean series, min, max: arrays of the same length.
 _COPY = text(
     """
@@ -84,6 +85,7 @@ async def _copy_halves(
             await rollups.points_changed(await context.session.connection(), clean, start, end)
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
         async with context.database.engine.begin() as connection:
+            await connection.execute(NO_JIT)
             result = await connection.execute(_COPY, params)
             await rollups.points_changed(connection, clean, start, end)
             return int(result.rowcount or 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, func, select
+from sqlalchemy import Float, and_, case, cast, literal_column, select
 from sqlalchemy.sql import Subquery
 
 from bemserver.auth.caller import Caller
@@ -60,4 +60,4 @@ def campaign_timeseries(caller: Caller, campaign_id: int, *properties: str) -> S
 
 def valid(value: Any) -> Any:
     """A stored value that is a number (NULL and NaN are no data)."""
-    return and_(value.is_not(None), value != func.cast("NaN", Float))
+    return and_(value.is_not(None), value != literal_column("'NaN'::float8"))
