@@ -297,7 +297,7 @@ async def main(argv: list[str] | None = None) -> int:
     finally:
         await database.dispose()
         figures["load_end"] = os.getloadavg()[0]
-    print(json.dumps(figures, indent=2))
+    sys.stdout.write(json.dumps(figures, indent=2) + "\n")
     if arguments.json:
         with open(arguments.json, "w") as out:
             json.dump(figures, out, indent=2)

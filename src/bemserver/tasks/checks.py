@@ -167,7 +167,8 @@ async def check_missing_data(context: TaskContext) -> dict[str, Any]:
         )
         .select_from(ts)
         .outerjoin(points, literal(True))
-        .subquery("states")
+        .cte("states")
+        .prefix_with("MATERIALIZED")  # each timeseries' subqueries run once
     )
     groups = (await context.session.execute(_grouped(MISSING, states))).all()
     events = await _raise_events(context, MISSING, groups)
@@ -199,7 +200,8 @@ async def check_outliers(context: TaskContext) -> dict[str, Any]:
         )
         .select_from(ts)
         .outerjoin(points, literal(True))
-        .subquery("states")
+        .cte("states")
+        .prefix_with("MATERIALIZED")  # each timeseries' subqueries run once
     )
     groups = (await context.session.execute(_grouped(OUTLIERS, states))).all()
     events = await _raise_events(context, OUTLIERS, groups)
