@@ -145,7 +145,28 @@ async def run_once(
     return {"seconds": round(elapsed, 3), "run_seconds": round(float(row[3]), 3), "result": row[1]}
 
 
-def cleanup_setup(url: str, timeseries: int, days: int) -> int:
+def reused(url: str, name: str) -> int | None:
+    """The campaign of a previous run, its Clean points and events gone."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        row = connection.execute("SELECT id FROM campaigns WHERE name = %s", (name,)).fetchone()
+        if row is None:
+            return None
+        connection.execute(
+            "DELETE FROM timeseries_by_data_states b USING timeseries t WHERE t.id = b.timeseries_id"
+            " AND t.campaign_id = %s AND b.data_state_id = (SELECT id FROM timeseries_data_states WHERE name = 'Clean')",
+            (row[0],),
+        )
+        connection.execute(
+            "DELETE FROM events e USING campaign_scopes s WHERE s.id = e.campaign_scope_id AND s.campaign_id = %s",
+            (row[0],),
+        )
+        connection.execute("VACUUM ANALYZE timeseries_data")
+        return row[0]
+
+
+def cleanup_setup(url: str, timeseries: int, days: int, reuse: bool) -> int:
+    if reuse and (campaign := reused(url, "Cleanup")) is not None:
+        return campaign
     with psycopg.connect(url, autocommit=True) as connection:
         campaign, scopes = make_campaign(connection, "Cleanup", 1)
         make_timeseries(connection, campaign, scopes, timeseries, {"Min": "16", "Max": "28"})
@@ -156,7 +177,9 @@ def cleanup_setup(url: str, timeseries: int, days: int) -> int:
     return campaign
 
 
-def checks_setup(url: str, timeseries: int) -> int:
+def checks_setup(url: str, timeseries: int, reuse: bool) -> int:
+    if reuse and (campaign := reused(url, "Checks")) is not None:
+        return campaign
     with psycopg.connect(url, autocommit=True) as connection:
         campaign, scopes = make_campaign(connection, "Checks", 10)
         make_timeseries(
@@ -261,15 +284,19 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--skip", action="append", default=[], choices=("cleanup", "checks", "backlog"))
     parser.add_argument("--json")
+    parser.add_argument("--reuse", action="store_true", help="keep the database and data of the last run")
     arguments = parser.parse_args(argv)
-    url = fresh_database(arguments.server, arguments.database)
+    if arguments.reuse:
+        url = f"{arguments.server}/{arguments.database}"
+    else:
+        url = fresh_database(arguments.server, arguments.database)
     settings = Settings(_env_file=None, log_level="warning", task_schedules=NO_SCHEDULES)
     database = Database(url, pool_size=4)
     figures: dict[str, Any] = {"load_start": os.getloadavg()[0], "started": datetime.now(UTC).isoformat()}
     try:
         if "cleanup" not in arguments.skip:
             say(f"cleanup: {arguments.timeseries} timeseries x {arguments.days} days...")
-            campaign = cleanup_setup(url, arguments.timeseries, arguments.days)
+            campaign = cleanup_setup(url, arguments.timeseries, arguments.days, arguments.reuse)
             end = START + timedelta(days=arguments.days)
             figures["cleanup"] = await run_once(
                 database, settings, "Cleanup", campaign, START - timedelta(seconds=1), end
@@ -277,14 +304,14 @@ async def main(argv: list[str] | None = None) -> int:
             say(f"  Cleanup: {figures['cleanup']}")
         if "checks" not in arguments.skip:
             say(f"checks: {arguments.check_timeseries} timeseries x 1 day...")
-            campaign = checks_setup(url, arguments.check_timeseries)
+            campaign = checks_setup(url, arguments.check_timeseries, arguments.reuse)
             day = (START, START + timedelta(days=1))
             for task in ("CheckMissingData", "CheckOutliers"):
                 figures[task] = await run_once(database, settings, task, campaign, *day)
                 say(f"  {task}: {figures[task]}")
         if "backlog" not in arguments.skip:
             with psycopg.connect(url, autocommit=True) as connection:
-                campaign, _ = make_campaign(connection, "Backlog", 1)
+                campaign, _ = make_campaign(connection, f"Backlog {time.time()}", 1)
             for workers in (1, 2):
                 seconds = await backlog(
                     url, database, campaign, arguments.jobs, workers, arguments.concurrency
