@@ -35,6 +35,10 @@ logger = logging.getLogger(__name__)
 
 RUN_JOB = "tasks.run"
 ERROR_LENGTH = 4000
+# Local to the task's transaction: JIT compiling the tasks' large statements costs seconds, more
+# than running them.
+NO_JIT = text("SELECT set_config('jit', 'off', true)")
+ASYNC_COMMIT = text("SELECT set_config('synchronous_commit', 'off', true)")
 
 
 async def queue_run(
@@ -132,6 +136,9 @@ async def _mark(database: Database, run_id: int, **values: Any) -> None:
 async def execute_run(database: Database, settings: Settings, run_id: int) -> None:
     """Run the task of a queued (or interrupted) run; a finished run is left alone."""
     async with database.unit_of_work() as session:
+        # Losing this mark in a crash of the database costs nothing (the run is taken again): no
+        # wait for the disk.
+        await session.execute(ASYNC_COMMIT)
         run = (
             await session.execute(
                 update(TaskRun)
@@ -154,11 +161,6 @@ async def execute_run(database: Database, settings: Settings, run_id: int) -> No
         logger.warning("Task run %s (%s) failed: %s", run_id, run.task_name, exc, exc_info=True)
         error = (str(exc) or type(exc).__name__)[:ERROR_LENGTH]
         await _mark(database, run_id, status="failed", finished_at=func.clock_timestamp(), error=error)
-
-
-# Local to the task's transaction: JIT compiling the tasks' large statements costs seconds, more
-# than running them.
-NO_JIT = text("SELECT set_config('jit', 'off', true)")
 
 
 async def _run(session: AsyncSession, database: Database, settings: Settings, run: TaskRun) -> dict[str, Any]:
