@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Float, Integer, and_, case, cast, func, insert, literal, or_, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
 
 from bemserver.events.models import Event, EventCategory, TimeseriesByEvent
 from bemserver.events.service import create_event
@@ -59,21 +59,22 @@ OUTLIERS = Check(
 )
 
 
-def _was_bad(check: Check, timeseries_id: Any) -> Any:
-    """Whether the newest event of the check's categories linked to the timeseries is the bad one
-    (NULL without such an event)."""
+def _previous(check: Check, ts: Any) -> Any:
+    """Per timeseries of `ts` with an event of the check's categories: whether its newest one
+    (ties broken by the highest id) is the bad category. One pass over their links."""
+    link = TimeseriesByEvent
     return (
-        select(EventCategory.name == check.bad_category)
-        .select_from(TimeseriesByEvent)
-        .join(Event, Event.id == TimeseriesByEvent.event_id)
+        select(link.timeseries_id, (EventCategory.name == check.bad_category).label("was_bad"))
+        .ext(distinct_on(link.timeseries_id))
+        .select_from(link)
+        .join(Event, Event.id == link.event_id)
         .join(EventCategory, EventCategory.id == Event.category_id)
         .where(
-            TimeseriesByEvent.timeseries_id == timeseries_id,
+            link.timeseries_id.in_(select(ts.c.id)),
             EventCategory.name.in_((check.bad_category, check.good_category)),
         )
-        .order_by(Event.timestamp.desc(), Event.id.desc())
-        .limit(1)
-        .scalar_subquery()
+        .order_by(link.timeseries_id, Event.timestamp.desc(), Event.id.desc())
+        .subquery("previous")
     )
 
 
@@ -138,15 +139,16 @@ async def _raise_events(context: TaskContext, check: Check, groups: list[Any]) -
     return created
 
 
-def _counts(context: TaskContext, ts: Any, *aggregates: Any) -> Any:
+def _counts(context: TaskContext, ts: Any, *aggregates: Any, bounded: bool = False) -> Any:
     """Per Raw series of `ts`, aggregates of its points in [start, end): one scan of the index for
     all the series at once, each heap page read once (not once per series)."""
     d = TimeseriesData
     raw_ids = select(ts.c.raw).where(ts.c.raw.is_not(None))
+    points = select(d.series_id, *aggregates)
+    if bounded:  # the aggregates compare values with the series' properties
+        points = points.join(ts, ts.c.raw == d.series_id)
     return (
-        select(d.series_id, *aggregates)
-        .join(ts, ts.c.raw == d.series_id)
-        .where(
+        points.where(
             d.series_id == func.any(func.array(raw_ids.scalar_subquery())),
             d.timestamp >= context.start,
             d.timestamp < context.end,
@@ -157,18 +159,13 @@ def _counts(context: TaskContext, ts: Any, *aggregates: Any) -> Any:
 
 
 def _states(check: Check, ts: Any, counts: Any, bad: Any) -> Any:
+    previous = _previous(check, ts)
     return (
-        select(
-            ts.c.campaign_scope_id,
-            ts.c.id,
-            ts.c.name,
-            bad.label("bad"),
-            _was_bad(check, ts.c.id).label("was_bad"),
-        )
+        select(ts.c.campaign_scope_id, ts.c.id, ts.c.name, bad.label("bad"), previous.c.was_bad)
         .select_from(ts)
         .outerjoin(counts, counts.c.series_id == ts.c.raw)
-        .cte("states")
-        .prefix_with("MATERIALIZED")  # each timeseries' subqueries run once
+        .outerjoin(previous, previous.c.timeseries_id == ts.c.id)
+        .subquery("states")
     )
 
 
@@ -203,6 +200,7 @@ async def check_outliers(context: TaskContext) -> dict[str, Any]:
         ts,
         func.count().filter(valid(value)).label("n"),  # NULL and NaN are no data
         func.count().filter(within).label("correct"),
+        bounded=True,
     )
     n, correct = func.coalesce(counts.c.n, 0), func.coalesce(counts.c.correct, 0)
     # Only timeseries with data are assessed; one flagged before and without data now is cleared.
