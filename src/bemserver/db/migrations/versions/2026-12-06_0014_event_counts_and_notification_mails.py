@@ -1,7 +1,7 @@
 """events: kept counts by scope, level and day; the e-mails of notifications not sent yet
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 
 `event_counts` holds how many events each campaign scope has per level and UTC day, and bounds of
 their ids, kept by statement-level triggers on `events` (cascaded deletes included): the total of
@@ -22,7 +22,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
