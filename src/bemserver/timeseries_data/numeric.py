@@ -9,7 +9,7 @@ where the JSON answer shows null for an infinite sum or average, these give the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -47,6 +47,7 @@ class Buckets:
     starts: list[datetime]
     end: datetime
     values: dict[Key, list[Number]]
+    names: dict[Key, str] = field(default_factory=dict)  # each timeseries' name, by the same keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,7 @@ async def bucketed(
         [made.start(k).astimezone(tz) for k in range(made.count)],
         made.end.astimezone(tz),
         {resolved.key(ts): column for ts, column in zip(resolved.timeseries, values, strict=True)},
+        {resolved.key(ts): ts.name for ts in resolved.timeseries},
     )
 
 
