@@ -29,6 +29,7 @@ FUZZ_PATHS = {
     "io-sites": r"^/io/sites$",
     "timeseries": r"^/(timeseries/|io/timeseries)$",
     "aggregates": r"^/timeseries_data/(campaign/\{campaign_id\}/)?(aggregate|stats)$",
+    "analysis": r"^/(analysis/|sites/\{item_id\}/degree_days$)",
 }
 
 MAX_EXAMPLES = int(os.environ.get("BEMSERVER_FUZZ_EXAMPLES", "25"))
