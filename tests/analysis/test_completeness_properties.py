@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 

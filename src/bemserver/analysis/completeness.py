@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -22,11 +21,10 @@ from bemserver.timeseries_data.selection import Selection
 INTERVAL_PROPERTY = "Interval"
 
 
-def bucket_seconds(starts: Sequence[datetime], end: datetime) -> list[float]:
-    """The calendar length of each bucket (23 or 25 hours across DST, 28 to 31 days a month).
-    Subtracted in UTC: Python subtracts datetimes of one zone by their wall clocks."""
-    bounds = [moment.astimezone(UTC) for moment in (*starts, end)]
-    return [(bounds[k + 1] - bounds[k]).total_seconds() for k in range(len(starts))]
+def bucket_seconds(bounds: Sequence[float]) -> list[float]:
+    """The length of each bucket from its bounds in Unix seconds: calendar lengths (23 or 25 hours
+    across DST, 28 to 31 days a month)."""
+    return [bounds[k + 1] - bounds[k] for k in range(len(bounds) - 1)]
 
 
 def parse_interval(text: str | None) -> float | None:
@@ -98,7 +96,7 @@ async def completeness(
     buckets = await numeric.bucketed(
         connection, caller, Selection(list(timeseries), data_state), grid, Aggregation.COUNT
     )
-    seconds = bucket_seconds(buckets.starts, buckets.end)
+    seconds = bucket_seconds(buckets.bounds)
     found = await intervals(connection, [int(key) for key in buckets.values])
     documents = {
         str(key): series_completeness(
