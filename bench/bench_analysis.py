@@ -125,6 +125,7 @@ class AnalysisWorkload:
         self.meters: list[int] = []
         self.temperature: int | None = None
         self.setup_problem = ""
+        self.problems: dict[str, str] = {}  # figure -> why it cannot be measured
         self.points: Points | None = None
         self.load_s: float | None = None
 
@@ -180,16 +181,30 @@ class AnalysisWorkload:
             self.counted = [timeseries(f"count-{i}", "") for i in range(self.options.timeseries)]
             self.meters = [timeseries(f"meter-{j}", "Wh") for j in range(self.options.meters)]
             self.temperature = timeseries("air temperature", "°C")
+            self.link_meters()
+            self.link_temperature()
+            self.load()
+        except SetupError as exc:
+            self.setup_problem = f"setup failed: {exc}"
+            say(self.setup_problem)
+
+    def link_meters(self) -> None:
+        """The consumption links; without them (a server without the energy resources), only the
+        breakdown figure is n/a."""
+        try:
             for meter, (energy, end_use) in zip(self.meters, METER_LINKS, strict=False):
-                self.create(
-                    "/energy_consumption_timeseries_by_sites/",
-                    {
-                        "site_id": self.site_id,
-                        "energy_id": energy,
-                        "end_use_id": end_use,
-                        "timeseries_id": meter,
-                    },
-                )
+                body = {
+                    "site_id": self.site_id,
+                    "energy_id": energy,
+                    "end_use_id": end_use,
+                    "timeseries_id": meter,
+                }
+                self.create("/energy_consumption_timeseries_by_sites/", body)
+        except SetupError as exc:
+            self.problems["analysis_consumption_p50_s"] = f"setup failed: {exc}"
+
+    def link_temperature(self) -> None:
+        try:
             self.create(
                 "/weather_timeseries_by_sites/",
                 {
@@ -199,10 +214,8 @@ class AnalysisWorkload:
                     "forecast": False,
                 },
             )
-            self.load()
         except SetupError as exc:
-            self.setup_problem = f"setup failed: {exc}"
-            say(self.setup_problem)
+            self.problems["analysis_degree_days_p50_s"] = f"setup failed: {exc}"
 
     def load(self) -> None:
         assert self.options.database_url and self.temperature is not None
@@ -241,8 +254,8 @@ class AnalysisWorkload:
         return self.results
 
     def record(self, key: str, measure: Callable[[], Result]) -> None:
-        if self.points is None:
-            self.results[key] = Result(detail=self.setup_problem)
+        if self.points is None or key in self.problems:
+            self.results[key] = Result(detail=self.problems.get(key) or self.setup_problem)
             return
         say(f"measuring {ANALYSIS_FIGURES_BY_KEY[key].label}...")
         try:
