@@ -11,6 +11,7 @@ Python. Days add up to periods (day, week from Monday, month, year); a period wi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -23,13 +24,13 @@ from bemserver.db.engine import Reader
 from bemserver.http.errors import Conflict, Forbidden, NotFound, Unprocessable
 from bemserver.permissions import read_filter
 from bemserver.structure.models import Site
-from bemserver.timeseries.models import Timeseries, TimeseriesDataState
+from bemserver.timeseries.models import Timeseries, TimeseriesByDataState, TimeseriesDataState
 from bemserver.timeseries.rules import timeseries_data_filter
 from bemserver.timeseries_data import numeric
 from bemserver.timeseries_data.aggregate import Aggregation
 from bemserver.timeseries_data.buckets import BucketUnit, local_midnight, next_period, period_start
 from bemserver.timeseries_data.params import scale
-from bemserver.timeseries_data.selection import Selection
+from bemserver.timeseries_data.selection import Resolved, SelectedTimeseries, Selection
 from bemserver.weather.models import WeatherTimeseriesBySite
 
 NO_TEMPERATURE = "Air temperature for site undefined or access denied."
@@ -55,14 +56,24 @@ class Method(StrEnum):
     INTEGRATED = "integrated"
 
 
-async def _site_facts(connection: Reader, caller: Caller, site_id: int) -> tuple[str, int | None, str, int]:
-    """In one query: the campaign's timezone, the site's first (by link id) measured air temperature
-    the caller may read (its id and unit; None without one) and the Clean state's id. 404 for an
-    unknown site, 403 for one the caller may not read."""
-    link = WeatherTimeseriesBySite
+@dataclass(frozen=True, slots=True)
+class SiteFacts:
+    timezone: str
+    clean: int
+    temperature: SelectedTimeseries | None  # the first readable measured air temperature
+    series: int | None  # its stored Clean series (None: never written in Clean)
+
+
+async def _site_facts(connection: Reader, caller: Caller, site_id: int) -> SiteFacts:
+    """In one query: the campaign's timezone, the Clean state's id and the site's first (by link id)
+    measured air temperature the caller may read, with its Clean series. 404 for an unknown site,
+    403 for one the caller may not read."""
+    link, stored = WeatherTimeseriesBySite, TimeseriesByDataState
+    clean = select(TimeseriesDataState.id).where(TimeseriesDataState.name == CLEAN).scalar_subquery()
     temperature = (
-        select(link.timeseries_id, Timeseries.unit_symbol)
+        select(link.timeseries_id, Timeseries.name, Timeseries.unit_symbol, stored.id.label("series"))
         .join(Timeseries, Timeseries.id == link.timeseries_id)
+        .outerjoin(stored, and_(stored.timeseries_id == link.timeseries_id, stored.data_state_id == clean))
         .where(link.site_id == site_id, link.parameter == AIR_TEMPERATURE, link.forecast.is_(False))
         .order_by(link.id)
         .limit(1)
@@ -70,18 +81,19 @@ async def _site_facts(connection: Reader, caller: Caller, site_id: int) -> tuple
     if not caller.is_admin:
         temperature = temperature.where(read_filter(link, caller), timeseries_data_filter(caller))
     found = temperature.subquery()
-    clean = select(TimeseriesDataState.id).where(TimeseriesDataState.name == CLEAN).scalar_subquery()
     statement = (
         select(
             read_filter(Site, caller).label("allowed"),
             Campaign.timezone,
-            found.c.timeseries_id,
-            found.c.unit_symbol,
             clean.label("clean"),
+            found.c.timeseries_id,
+            found.c.name,
+            found.c.unit_symbol,
+            found.c.series,
         )
         .select_from(Site)
         .join(Campaign, Campaign.id == Site.campaign_id)
-        .outerjoin(found, and_(literal(True)))
+        .outerjoin(found, literal(True))
         .where(Site.id == site_id)
     )
     row = (await connection.execute(statement)).first()
@@ -89,7 +101,10 @@ async def _site_facts(connection: Reader, caller: Caller, site_id: int) -> tuple
         raise NotFound()
     if not row.allowed:
         raise Forbidden()
-    return row.timezone, row.timeseries_id, row.unit_symbol, row.clean
+    selected = None
+    if row.timeseries_id is not None:
+        selected = SelectedTimeseries(row.timeseries_id, row.name, row.unit_symbol)
+    return SiteFacts(row.timezone, row.clean, selected, row.series)
 
 
 def day_value(day: numeric.LocalDay, kind: Kind, base: float, method: Method) -> float:
@@ -119,23 +134,30 @@ async def degree_days(
 ) -> dict[str, float | None]:
     """{period start (campaign timezone, ISO 8601): degree days or None} over the local days [start, end)."""
     check_dates(start, end)
-    timezone, timeseries_id, source_unit, clean = await _site_facts(connection, caller, site_id)
-    if timeseries_id is None:
+    facts = await _site_facts(connection, caller, site_id)
+    if facts.temperature is None:
         raise Conflict(NO_TEMPERATURE)
-    scale(source_unit, unit)  # 422 with the reason when the temperature cannot be expressed in `unit`
+    timeseries_id = facts.temperature.id
+    scale(facts.temperature.unit_symbol, unit)  # 422 with the reason when it cannot be expressed in `unit`
     if end <= start:
         return {}
-    tz = ZoneInfo(timezone)
-    grid = numeric.Bucketing(local_midnight(start, tz), local_midnight(end, tz), 1, BucketUnit.HOUR, timezone)
+    tz = ZoneInfo(facts.timezone)
+    grid = numeric.Bucketing(
+        local_midnight(start, tz), local_midnight(end, tz), 1, BucketUnit.HOUR, facts.timezone
+    )
+    selection = Selection([timeseries_id], facts.clean)
+    # The site's facts checked the temperature and found its series: no second look.
+    series = {timeseries_id: facts.series} if facts.series is not None else {}
     found = await numeric.local_days(
         connection,
         caller,
-        Selection([timeseries_id], clean),
+        selection,
         grid,
         Aggregation.AVG,
         threshold=base,
         below=kind is Kind.HEATING,
         convert_to=[unit],
+        resolved=Resolved(selection, [facts.temperature], series),
     )
     unit_of_period = BucketUnit(period.value)
     totals: dict[date, float | None] = {}

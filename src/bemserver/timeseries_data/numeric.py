@@ -24,7 +24,7 @@ from bemserver.timeseries_data.buckets import FIXED_SECONDS, BucketUnit, FixedGr
 from bemserver.timeseries_data.export import column_points
 from bemserver.timeseries_data.params import unit_targets
 from bemserver.timeseries_data.rollups import refresh_on
-from bemserver.timeseries_data.selection import Key, Selection, resolve
+from bemserver.timeseries_data.selection import Key, Resolved, Selection, resolve
 from bemserver.timeseries_data.stats import Stats, series_stats
 
 Number = float | int | None
@@ -131,15 +131,19 @@ async def local_days(
     threshold: float = 0.0,
     below: bool = True,
     convert_to: Sequence[str] | None = None,
+    resolved: Resolved | None = None,
 ) -> dict[Key, list[LocalDay]]:
     """`bucketed`'s values (fixed units only: seconds, minutes, hours) summed up per local date of
     the grid's timezone, in SQL: one row per day with data, in date order. `below`: shortfalls
-    under the threshold (heating degree hours, for hourly means), else excesses over it."""
+    under the threshold (heating degree hours, for hourly means), else excesses over it.
+    `resolved`: the selection as the caller already checked it (selection.Resolved), saving its
+    two queries."""
     aggregate.check_bucket_width(grid.width, grid.unit)
     if grid.unit not in FIXED_SECONDS:
         raise ValueError("local_days needs a fixed bucket width")
     targets = unit_targets(selection.timeseries, convert_to)
-    resolved = await resolve(connection, caller, selection)
+    if resolved is None:
+        resolved = await resolve(connection, caller, selection)
     columns = resolved.columns(targets, unitless=aggregation is Aggregation.COUNT)
     made = aggregate.bucket_grid(grid.start, grid.end, grid.timezone, grid.width, grid.unit, len(columns))
     query = aggregate.Query(columns, made, aggregation, grid.timezone)
