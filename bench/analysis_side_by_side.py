@@ -17,9 +17,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_api import Api, SetupError  # noqa: E402
-from bench_server import ManagedServer  # noqa: E402
+from bench_api import Api, SetupError
+from bench_server import ManagedServer
+
+
+def say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
 
 START, END = "2024-01-01T00:00:00+00:00", "2024-12-31T00:00:00+00:00"
 
@@ -91,12 +96,11 @@ def main() -> None:
                         raise SystemExit(f"{name}: HTTP {response.status_code} {response.text[:200]}")
                     times.append(took)
             a, b = statistics.median(ours_times), statistics.median(reference_times)
-            print(
+            say(
                 f"{name}: ours {a:.4f} s (min {min(ours_times):.4f}), reference {b:.3f} s"
-                f" (min {min(reference_times):.3f}), x {b / a:.1f}",
-                flush=True,
+                f" (min {min(reference_times):.3f}), x {b / a:.1f}"
             )
-        print("load average:", Path("/proc/loadavg").read_text().split()[:3])
+        say(f"load average: {Path('/proc/loadavg').read_text().split()[:3]}")
     finally:
         server.stop()
 
