@@ -30,6 +30,7 @@ FUZZ_PATHS = {
     "timeseries": r"^/(timeseries/|io/timeseries)$",
     "aggregates": r"^/timeseries_data/(campaign/\{campaign_id\}/)?(aggregate|stats)$",
     "analysis": r"^/(analysis/|sites/\{item_id\}/degree_days$)",
+    "energy": r"^/energ(ies|y_)",
 }
 
 MAX_EXAMPLES = int(os.environ.get("BEMSERVER_FUZZ_EXAMPLES", "25"))
