@@ -7,7 +7,8 @@
 It creates its own campaign, scope and timeseries through the API, loads `--timeseries` x `--days`
 x 144 ten-minute points, measures the figures of issue 4, prints them as a table (and as JSON with
 --json) next to the targets and the reference's figures, then deletes its campaign (unless --keep).
-With --events it also runs the events workload of issue 11 (bench_events; --no-data runs it alone).
+With --events it also runs the events workload of issue 11 (bench_events; --no-data runs it alone), with
+--analysis the analysis workload of issue 12 (bench_analysis).
 It needs only httpx and orjson (the events workload: psycopg and aiosmtpd too); bench/README.md
 explains every figure.
 """
@@ -31,11 +32,12 @@ from urllib.parse import urlsplit
 
 import httpx
 import orjson
+from bench_analysis import AnalysisOptions, AnalysisWorkload
 from bench_api import Api, SetupError
 from bench_calibration import timed_calibration
 from bench_data import POINTS_PER_DAY
 from bench_events import EventOptions, EventsWorkload
-from bench_figures import EVENT_FIGURES, FIGURES, Result, report, table
+from bench_figures import ANALYSIS_FIGURES, EVENT_FIGURES, FIGURES, Result, report, table
 from bench_server import ManagedServer, listening_pid
 from bench_smtp import MailSink
 from bench_workload import CLIENTS, STANDARD_WORKLOAD, Options, Workload, say
@@ -136,6 +138,18 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         type=_bounded(int, 1, 65535),
         help="run the SMTP sink on this port, for a server not started here whose mail goes to it",
     )
+    analysis = parser.add_argument_group("analysis workload (issue 12)")
+    analysis.add_argument(
+        "--analysis", action="store_true", help="also run the analysis workload (bench_analysis)"
+    )
+    analysis.add_argument(
+        "--analysis-timeseries",
+        type=_bounded(int, 1, 1000),
+        help="timeseries of the completeness (100; quick 10)",
+    )
+    analysis.add_argument(
+        "--analysis-days", type=_bounded(int, 2, 3660), help="days of 10-minute data (365; quick 30)"
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON to FILE")
     parser.add_argument("--keep", action="store_true", help="do not delete the benchmark campaign at the end")
     arguments = parser.parse_args(argv)
@@ -149,8 +163,10 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     arguments.repeat = arguments.repeat or (1 if quick else 3)
     arguments.small_requests = arguments.small_requests or (50 if quick else 200)
     arguments.concurrent_seconds = arguments.concurrent_seconds or (3.0 if quick else 8.0)
-    if arguments.no_data and not arguments.events:
-        parser.error("--no-data leaves nothing to measure without --events")
+    if arguments.no_data and not (arguments.events or arguments.analysis):
+        parser.error("--no-data leaves nothing to measure without --events or --analysis")
+    arguments.analysis_timeseries = arguments.analysis_timeseries or (10 if quick else 100)
+    arguments.analysis_days = arguments.analysis_days or (30 if quick else 365)
     arguments.event_count = arguments.event_count or (20_000 if quick else 1_000_000)
     arguments.notification_count = arguments.notification_count or (10_000 if quick else 100_000)
     if arguments.notification_count > arguments.event_count:
@@ -274,7 +290,8 @@ def header(document: dict[str, Any], workers: int | None) -> list[str]:
             f" = {workload['points']:,} points on {server['url']}"
         )
     else:
-        title = f"BEMServer benchmark: events workload on {server['url']}"
+        names = [name for name in ("events", "analysis") if document.get(f"{name}_workload")]
+        title = f"BEMServer benchmark: {' and '.join(names) or 'no'} workload on {server['url']}"
     if workers:
         title += f" (bemserver serve --workers {workers}, checkout {server.get('checkout')})"
     lines = [
@@ -323,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     sink = mail_sink(arguments)
     results: dict[str, Result] = {}
     events_workload: dict[str, Any] | None = None
+    analysis_workload: dict[str, Any] | None = None
     try:
         with target_server(arguments, sink.port if sink else None) as (api, pid, server):
             say("measuring the client's own floor against an instant server...")
@@ -349,6 +367,15 @@ def main(argv: list[str] | None = None) -> int:
                     if not arguments.keep:
                         say("deleting the events workload's rows...")
                         events.clean_up()
+            if arguments.analysis:
+                analyses = AnalysisWorkload(api, analysis_options(arguments, server.get("sql_url")))
+                try:
+                    results |= analyses.run()
+                finally:
+                    analysis_workload = analyses.describe()
+                    if not arguments.keep:
+                        say("deleting the analysis workload's campaign...")
+                        analyses.clean_up()
     except SetupError as exc:
         say(f"error: {exc}")
         return 2
@@ -371,11 +398,16 @@ def main(argv: list[str] | None = None) -> int:
         "duration_s": round(time.monotonic() - started, 1),
         "workload": describe_workload(options) | {"data": not arguments.no_data},
         "events_workload": events_workload,
+        "analysis_workload": analysis_workload,
         "server": server,
         "machine": machine,
         "calibration": calibration,
     }
-    shown = (() if arguments.no_data else FIGURES) + (EVENT_FIGURES if arguments.events else ())
+    shown = (
+        (() if arguments.no_data else FIGURES)
+        + (EVENT_FIGURES if arguments.events else ())
+        + (ANALYSIS_FIGURES if arguments.analysis else ())
+    )
     document = report(results, context, shown)
     workers = arguments.workers if arguments.start_server else None
     tables = []
@@ -383,6 +415,8 @@ def main(argv: list[str] | None = None) -> int:
         tables += ["", table(results)]
     if arguments.events:
         tables += ["", events_header(events_workload), table(results, EVENT_FIGURES)]
+    if arguments.analysis:
+        tables += ["", analysis_header(analysis_workload), table(results, ANALYSIS_FIGURES)]
     sys.stdout.write("\n".join([*header(document, workers), *tables, ""]))
     if arguments.json:
         Path(arguments.json).write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
@@ -413,6 +447,28 @@ def event_options(arguments: argparse.Namespace, sql_url: str | None, sink: Mail
         database_url=sql_url,
         mail_sink=sink,
     )
+
+
+def analysis_options(arguments: argparse.Namespace, sql_url: str | None) -> AnalysisOptions:
+    return AnalysisOptions(
+        timeseries=arguments.analysis_timeseries,
+        days=arguments.analysis_days,
+        requests=3 if arguments.quick else 7,
+        database_url=sql_url,
+    )
+
+
+def analysis_header(described: dict[str, Any] | None) -> str:
+    if not described:
+        return "Analysis workload: not run"
+    line = (
+        f"Analysis workload: {described['timeseries']} counted timeseries, {described['meters']} meters and one"
+        f" air temperature x {described['days']} days of 10-minute data = {described['points']:,} points"
+        f" (loaded by SQL in {described['bulk_load_s']} s); medians of {described['requests_per_median']} requests"
+    )
+    if not described["standard"]:
+        line += "\nNot the standard analysis workload (100 / 20 / 365 days): verdicts are indicative only."
+    return line
 
 
 def events_header(described: dict[str, Any] | None) -> str:

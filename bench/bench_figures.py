@@ -50,6 +50,22 @@ EVENT_FIGURES = (
 )
 EVENT_FIGURES_BY_KEY = {figure.key: figure for figure in EVENT_FIGURES}
 
+# The analysis workload (issue 12; bench_analysis, with --analysis). The reference's figures: bench/README.md.
+ANALYSIS_FIGURES = (
+    Figure(
+        "analysis_completeness_p50_s", "completeness, 100 timeseries x 1 year, daily, median", "s", False, 0.3
+    ),
+    Figure(
+        "analysis_consumption_p50_s",
+        "energy consumption, 20 meters x 1 year, monthly, median",
+        "s",
+        False,
+        0.1,
+    ),
+    Figure("analysis_degree_days_p50_s", "degree days, 1 year, daily, median", "s", False, 0.05),
+)
+ANALYSIS_FIGURES_BY_KEY = {figure.key: figure for figure in ANALYSIS_FIGURES}
+
 
 @dataclass
 class Result:

@@ -29,6 +29,7 @@ FUZZ_PATHS = {
     "io-sites": r"^/io/sites$",
     "timeseries": r"^/(timeseries/|io/timeseries)$",
     "aggregates": r"^/timeseries_data/(campaign/\{campaign_id\}/)?(aggregate|stats)$",
+    "analysis": r"^/(analysis/|sites/\{item_id\}/degree_days$)",
     "energy": r"^/energ(ies|y_)",
     "weather": r"^/(weather_timeseries_by_sites/|sites/\{item_id\}/download_weather_data$)",
     "tasks": r"^/(tasks/|tasks/run|tasks_by_campaigns/|task_runs/)",

@@ -76,8 +76,17 @@ def check_bucket_width(value: int, unit: BucketUnit) -> None:
 def bucket_grid(
     start: datetime, end: datetime, timezone: str, value: int, unit: BucketUnit, series: int
 ) -> Grid:
-    """The grid of an answer for `series` timeseries (422 beyond MAX_VALUES values)."""
-    return grid(start, end, timezone, value, unit, MAX_VALUES // max(series, 1))
+    """The grid of an answer for `series` timeseries (422 beyond MAX_VALUES values). Calendar
+    buckets that all last as long (days and weeks without a DST change, as in UTC) are the same
+    grid as a fixed one, which SQL reads without bucket bounds (and straight from the rollups'
+    cells when they are the buckets)."""
+    made = grid(start, end, timezone, value, unit, MAX_VALUES // max(series, 1))
+    if isinstance(made, CalendarGrid) and made.count > 1:
+        bounds = made.bounds
+        width = bounds[1] - bounds[0]
+        if all(bounds[k + 1] - bounds[k] == width for k in range(1, made.count)):
+            return FixedGrid(bounds[0], width, made.count)
+    return made
 
 
 def source_level(grid: Grid) -> RollupLevel | None:
@@ -125,33 +134,38 @@ GROUPED_SUMS = ("sum(count)::int8", "sum(micros)", "sum(decimals)", "NULL::float
 CELL_SUMS = ("count", "micros", "decimals", "fsum", "min", "max")
 
 
-def _sparse(grid: Grid, level: RollupLevel | None, aggregation: Aggregation, series: str) -> str:
-    """SQL of the non-empty buckets in [:lo, :hi) of the stored series given by the :`series` parameter."""
+def _sparse(
+    grid: Grid, level: RollupLevel | None, aggregation: Aggregation, series: str, *, many: bool = False
+) -> str:
+    """SQL of the non-empty buckets in [:lo, :hi) of the stored series given by the :`series`
+    parameter; `many`: of each stored series of the :`series` array, with its id as `sid`."""
+    where = f"series_id = ANY(CAST(:{series} AS int[]))" if many else f"series_id = CAST(:{series} AS int)"
+    sid, by = ("series_id AS sid, ", "series_id, ") if many else ("", "")
     if level is None:
         moment, sums = "timestamp", RAW_SUMS
         micros = "exact_micros(value)" if _needs_sum(aggregation) else "NULL::int8"
         table = (
             f"(SELECT series_id, timestamp, value, {micros} AS u FROM timeseries_data"
-            f" WHERE series_id = CAST(:{series} AS int) AND timestamp >= :lo AND timestamp < :hi"
+            f" WHERE {where} AND timestamp >= :lo AND timestamp < :hi"
             " AND value IS NOT NULL) AS points"
         )
     else:
         moment, sums, table = "start", GROUPED_SUMS, level.table
-    rows = f"FROM {table} WHERE series_id = CAST(:{series} AS int) AND {moment} >= :lo AND {moment} < :hi"
+    rows = f"FROM {table} WHERE {where} AND {moment} >= :lo AND {moment} < :hi"
     if isinstance(grid, CalendarGrid):
         bucket = f"width_bucket({moment}, CAST(:bounds AS timestamptz[])) - 1 + :k0"
-        return f"SELECT {bucket} AS k, {bucket} AS ord, {_fields(aggregation, sums)} {rows} GROUP BY 1"
+        return f"SELECT {sid}{bucket} AS k, {bucket} AS ord, {_fields(aggregation, sums)} {rows} GROUP BY {by}{bucket}"
     index = "(date_part('epoch', {})::int8 - :a) / :w"
     if level is not None and grid.width == timedelta(seconds=level.seconds):
         # Each cell is a bucket: no grouping, and the primary key's order is the buckets'
-        return f"SELECT {index.format('start')} AS k, start AS ord, {_fields(aggregation, CELL_SUMS)} {rows}"
+        return f"SELECT {sid}{index.format('start')} AS k, start AS ord, {_fields(aggregation, CELL_SUMS)} {rows}"
     if level is not None:
         k = index.format("start")
-        return f"SELECT {k} AS k, {k} AS ord, {_fields(aggregation, sums)} {rows} GROUP BY 1"
+        return f"SELECT {sid}{k} AS k, {k} AS ord, {_fields(aggregation, sums)} {rows} GROUP BY {by}{k}"
     return (
-        f"SELECT {index.format('b')} AS k, b AS ord, n, micros, decimals, fsum, lo, hi FROM ("
-        "SELECT date_bin(CAST(:width AS interval), timestamp, CAST(:anchor AS timestamptz)) AS b,"
-        f" {_fields(aggregation, sums)} {rows} GROUP BY 1) AS binned"
+        f"SELECT {'sid, ' if many else ''}{index.format('b')} AS k, b AS ord, n, micros, decimals, fsum, lo, hi FROM ("
+        f"SELECT {sid}date_bin(CAST(:width AS interval), timestamp, CAST(:anchor AS timestamptz)) AS b,"
+        f" {_fields(aggregation, sums)} {rows} GROUP BY {by}b) AS binned"
     )
 
 
@@ -212,6 +226,30 @@ def _branch(query: Query, level: RollupLevel | None, fmt: Format, position: int,
     """
 
 
+def local_days_sql(query: Query, level: RollupLevel | None, position: int, column: SeriesColumn) -> str:
+    """SQL of the column's buckets (a fixed grid) grouped by the local date (in :tz) their start
+    falls on: day, n (non-empty buckets), lo, hi (their extreme values) and shortfall, the sum of
+    max(:sign x (:threshold - value), 0) over them, one row per day with data, in date order."""
+    day = (
+        "((CAST(:anchor AS timestamptz) + k * CAST(:width AS interval)) AT TIME ZONE CAST(:tz AS text))::date"
+    )
+    shortfall = "greatest(CAST(:sign AS float8) * (CAST(:threshold AS float8) - value), 0)"
+    return (
+        f"SELECT day, count(*) AS n, min(value) AS lo, max(value) AS hi, sum({shortfall}) AS shortfall"
+        f" FROM (SELECT {day} AS day, value FROM ({_valued(query, level, position, column)}) AS valued"
+        " WHERE value IS NOT NULL) AS buckets GROUP BY day ORDER BY day"
+    )
+
+
+def batched_sql(query: Query, level: RollupLevel | None, column: SeriesColumn) -> str:
+    """SQL of rows (sid, k, value) of the non-empty buckets in [:k0, :k1) of every stored series of
+    the :ids array at once, each converted as `column` (the same for all): one plan for all."""
+    valued = f"SELECT sid, k, {_value(query.aggregation)} AS value FROM ({_sparse(query.grid, level, query.aggregation, 'ids', many=True)}) AS sparse"
+    if column.converted:
+        valued = f"SELECT sid, k, {_converted(0)} AS value FROM ({valued} OFFSET 0) AS raw"
+    return valued
+
+
 def chunk_sql(
     query: Query, level: RollupLevel | None, fmt: Format | None, columns: list[SeriesColumn]
 ) -> str:
@@ -268,6 +306,11 @@ def _params(
     return params
 
 
+def chunk_params(query: Query, columns: list[SeriesColumn], k0: int, k1: int) -> dict[str, Any]:
+    """The placeholders' values of the unrendered SQL of the chunk [k0, k1)."""
+    return _params(query, columns, k0, k1, None)
+
+
 async def _begin(connection: AsyncConnection) -> None:
     # Local to this read-only transaction. No JIT: its compilation costs more than these queries.
     await connection.execute(
@@ -302,19 +345,54 @@ async def _columns(
     return cells
 
 
+RENDERED_FROM = 2000  # buckets per column from which a column comes as one row of text
+
+
 async def numbers(
     connection: Reader, query: Query, level: RollupLevel | None
 ) -> list[list[float | int | None]]:
     """Each column's aggregate for every bucket of the grid, on the given connection (the rollups of
-    `level` brought up to date by the caller); chunked as the rendered answers are."""
+    `level` brought up to date by the caller); chunked as the rendered answers are. Long columns
+    come as one row of text each (the CSV cells, Python's repr of each float8, parsed here); short
+    ones as rows (position, k, value) of their non-empty buckets, which PostgreSQL plans faster."""
     count, columns = query.grid.count, query.columns
     values = [[empty_value(column, query.aggregation)] * count for column in columns]
     if not any(column.series_id is not None for column in columns):
         return values
-    statement = text(chunk_sql(query, level, None, columns))
+    if count < RENDERED_FROM:
+        stored = [column for column in columns if column.series_id is not None]
+        if len(stored) > 1 and len({(column.scale, column.offset) for column in stored}) == 1:
+            # Converted alike (counts, or one unit): all series in one statement.
+            position_of = {
+                column.series_id: position
+                for position, column in enumerate(columns)
+                if column.series_id is not None
+            }
+            statement = text(batched_sql(query, level, stored[0]))
+            for k0, k1 in _chunks(count, len(columns)):
+                params = _params(query, [], k0, k1, None) | {
+                    "ids": list(position_of),
+                    "sc0": stored[0].scale,
+                    "of0": stored[0].offset,
+                }
+                for sid, k, value in await connection.execute(statement, params):
+                    values[position_of[sid]][k] = value
+            return values
+        statement = text(chunk_sql(query, level, None, columns))
+        for k0, k1 in _chunks(count, len(columns)):
+            for position, k, value in await connection.execute(
+                statement, _params(query, columns, k0, k1, None)
+            ):
+                values[position][k] = value
+        return values
+    counts = query.aggregation is Aggregation.COUNT
     for k0, k1 in _chunks(count, len(columns)):
-        for position, k, value in await connection.execute(statement, _params(query, columns, k0, k1, None)):
-            values[position][k] = value
+        cells = await _columns(connection, query, level, columns, k0, k1, Format.CSV)  # type: ignore[arg-type]
+        for position, (column, column_cells) in enumerate(zip(columns, cells, strict=True)):
+            if column.series_id is None:
+                continue
+            parse = int if counts and not column.converted else float
+            values[position][k0:k1] = [parse(cell) if cell else None for cell in column_cells]
     return values
 
 

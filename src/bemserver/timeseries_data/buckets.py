@@ -141,6 +141,20 @@ def _midnight(day: date, tz: ZoneInfo) -> datetime:
     return _instant(datetime(day.year, day.month, day.day), tz, 0, 0)
 
 
+def period_start(day: date, unit: BucketUnit) -> date:
+    """The local date a calendar period (day, week from Monday, month, year) holding `day` starts on."""
+    return _period_start(day, unit)
+
+
+def next_period(day: date, unit: BucketUnit) -> date:
+    return _next_period(day, unit)
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    """The instant a local date begins (the end of a gap that skips its midnight)."""
+    return _midnight(day, tz)
+
+
 def calendar_grid(start: datetime, end: datetime, tz: ZoneInfo, unit: BucketUnit, limit: int) -> CalendarGrid:
     day = _period_start(start.astimezone(tz).date(), unit)
     bound = _midnight(day, tz)
