@@ -31,6 +31,15 @@ def media_type(header: str | None) -> str:
     return (header or "").split(";", 1)[0].strip().lower()
 
 
+def charset(header: str | None) -> str | None:
+    """The charset parameter of a Content-Type value, if any: 'text/csv; charset=windows-1252' -> 'windows-1252'."""
+    for param in (header or "").split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"') or None
+    return None
+
+
 def _accept_ranges(accept: str) -> list[tuple[str, float, int]]:
     """(media range, q, position) for each entry of an Accept header; malformed q counts as 1."""
     ranges = []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Query
 
@@ -22,6 +22,25 @@ TimezoneArg = Annotated[Timezone, Query(description="Timezone of the returned ti
 ConvertTo = Annotated[
     list[str] | None,
     Query(description="Units to convert the values to, one per timeseries ('' = no conversion)"),
+]
+LocalTimezone = Annotated[
+    Timezone | None,
+    Query(
+        description="Timezone of posted local times (timestamps without UTC offset, and the spreadsheet "
+        "forms 31/01/2023 00:00, 31.01.2023 00:00, 2023/01/31 00:00). Without it they are refused. "
+        "Timestamps with an offset are read as they are."
+    ),
+]
+Dst = Annotated[
+    Literal["earlier", "later"] | None,
+    Query(
+        description="For a local time that occurs twice (DST ends) or not at all (DST starts), take the "
+        "earlier or the later of its two possible instants. Without it, such a time is refused (422)."
+    ),
+]
+DateOrderArg = Annotated[
+    Literal["DMY", "MDY"],
+    Query(description="Order of slashed dates: DMY (31/01/2023, default) or MDY (01/31/2023)"),
 ]
 Overwrite = Annotated[
     bool,

@@ -12,11 +12,14 @@ from bemserver.http.openapi import error_responses
 from bemserver.http.responses import JSONBytes
 from bemserver.timeseries_data import ingest
 from bemserver.timeseries_data.export import csv_chunks, json_chunks, streamed
-from bemserver.timeseries_data.formats import Format, accepted_format, body_format, data_response
+from bemserver.timeseries_data.formats import Format, accepted_format, body_format, charset, data_response
 from bemserver.timeseries_data.params import (
     ConvertTo,
     DataState,
+    DateOrderArg,
+    Dst,
     End,
+    LocalTimezone,
     Overwrite,
     Start,
     TimezoneArg,
@@ -25,6 +28,7 @@ from bemserver.timeseries_data.params import (
 from bemserver.timeseries_data.paths import Operation, mount
 from bemserver.timeseries_data.posted import parse_body
 from bemserver.timeseries_data.selection import Key, Selection, require_readable_campaign, resolve
+from bemserver.timeseries_data.timestamps import LocalTimes
 
 router = APIRouter()
 
@@ -78,11 +82,16 @@ async def post_data(
     campaign_id: int | None,
     data_state: DataState,
     overwrite: Overwrite = False,
+    timezone: LocalTimezone = None,
+    dst: Dst = None,
+    date_order: DateOrderArg = "DMY",
 ) -> Response:
     if campaign_id is not None:
         await require_readable_campaign(connection, caller, campaign_id)
-    csv_text = body_format(request.headers.get("content-type")) is Format.CSV
-    posted = parse_body(await request.body(), csv_text=csv_text)
+    content_type = request.headers.get("content-type")
+    csv_text = body_format(content_type) is Format.CSV
+    local = LocalTimes(timezone, dst, date_order) if timezone else None
+    posted = parse_body(await request.body(), csv_text=csv_text, charset=charset(content_type), local=local)
     await ingest.write(connection, caller, posted, data_state, campaign_id=campaign_id, overwrite=overwrite)
     return JSONBytes(None, status_code=201)
 
