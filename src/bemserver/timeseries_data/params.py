@@ -42,6 +42,15 @@ DateOrderArg = Annotated[
     Literal["DMY", "MDY"],
     Query(description="Order of slashed dates: DMY (31/01/2023, default) or MDY (01/31/2023)"),
 ]
+ReportArg = Annotated[
+    bool,
+    Query(
+        alias="report",
+        description="Answer with the import report ({inserted, ignored, overwritten, timeseries: {...}}) "
+        "instead of null; `Prefer: return=representation` does the same. The totals are always in the "
+        "X-Import-Report header.",
+    ),
+]
 Overwrite = Annotated[
     bool,
     Query(

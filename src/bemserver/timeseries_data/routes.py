@@ -10,7 +10,7 @@ from bemserver.db.engine import Connection, Session, database_of
 from bemserver.http.fast.handlers import lean_routes
 from bemserver.http.openapi import error_responses
 from bemserver.http.responses import JSONBytes
-from bemserver.timeseries_data import ingest
+from bemserver.timeseries_data import ingest, report
 from bemserver.timeseries_data.export import csv_chunks, json_chunks, streamed
 from bemserver.timeseries_data.formats import Format, accepted_format, body_format, charset, data_response
 from bemserver.timeseries_data.params import (
@@ -21,6 +21,7 @@ from bemserver.timeseries_data.params import (
     End,
     LocalTimezone,
     Overwrite,
+    ReportArg,
     Start,
     TimezoneArg,
     unit_targets,
@@ -39,7 +40,20 @@ _READ = {
     },
     **error_responses(401, 403, 404, 422),
 }
-_WRITE = {201: {"description": "Created"}, **error_responses(401, 403, 404, 422)}
+_WRITE = {
+    201: {
+        "description": "Created: null, or the import report when asked for (report=true or "
+        "Prefer: return=representation)",
+        "headers": {
+            "X-Import-Report": {
+                "description": 'Points inserted, ignored (already stored) and overwritten: {"inserted": '
+                'n, "ignored": n, "overwritten": n}',
+                "schema": {"type": "string"},
+            }
+        },
+    },
+    **error_responses(401, 403, 404, 422),
+}
 _DELETE = {204: {"description": "Deleted"}, **error_responses(401, 403, 404, 422)}
 _BODY = {
     "requestBody": {
@@ -85,6 +99,7 @@ async def post_data(
     timezone: LocalTimezone = None,
     dst: Dst = None,
     date_order: DateOrderArg = "DMY",
+    report_arg: ReportArg = False,
 ) -> Response:
     if campaign_id is not None:
         await require_readable_campaign(connection, caller, campaign_id)
@@ -92,8 +107,11 @@ async def post_data(
     csv_text = body_format(content_type) is Format.CSV
     local = LocalTimes(timezone, dst, date_order) if timezone else None
     posted = parse_body(await request.body(), csv_text=csv_text, charset=charset(content_type), local=local)
-    await ingest.write(connection, caller, posted, data_state, campaign_id=campaign_id, overwrite=overwrite)
-    return JSONBytes(None, status_code=201)
+    written = await ingest.write(
+        connection, caller, posted, data_state, campaign_id=campaign_id, overwrite=overwrite
+    )
+    body = written.body() if report.asked(report_arg, request.headers.get("prefer")) else None
+    return JSONBytes(body, status_code=201, headers={report.HEADER: written.header()})
 
 
 async def delete_data(
