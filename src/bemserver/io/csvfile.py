@@ -55,9 +55,10 @@ def _form_schema(schema: dict[str, Any], model: type[UploadForm]) -> None:
 
 
 class UploadForm(BaseModel):
-    """Base of a multipart body of CSV files; unknown fields are ignored, as the reference does."""
+    """Base of a multipart body of CSV files; an unknown field is a 422 naming it and the expected
+    ones (the reference ignored it and imported nothing)."""
 
-    model_config = ConfigDict(extra="ignore", json_schema_extra=_form_schema)  # type: ignore[typeddict-item]
+    model_config = ConfigDict(extra="allow", json_schema_extra=_form_schema)  # type: ignore[typeddict-item]
     required_files: ClassVar[tuple[str, ...]] = ()
 
 
@@ -65,6 +66,9 @@ async def read_uploads(files: UploadForm) -> dict[str, bytes]:
     """The uploaded files' contents by field name, in declaration order; absent optional files left out."""
     errors: dict[str, list[str]] = {}
     contents: dict[str, bytes] = {}
+    expected = ", ".join(type(files).model_fields)
+    for name in files.model_extra or {}:
+        errors[name] = [f"Unknown field. Expected: {expected}."]
     for name in type(files).model_fields:
         value = getattr(files, name)
         if value is None:

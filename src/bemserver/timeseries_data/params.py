@@ -69,8 +69,8 @@ def unit_targets(requested: Sequence[Any], convert_to: Sequence[str] | None) -> 
     for position, symbol in enumerate(convert_to):
         try:
             parse_unit(symbol)
-        except UnitError:
-            unknown[str(position)] = ["Undefined unit."]
+        except UnitError as exc:
+            unknown[str(position)] = [str(exc)]
     if unknown:
         raise Unprocessable(errors={"query": {"convert_to": unknown}})
     if len(convert_to) != len(requested):

@@ -175,12 +175,24 @@ def read_json(body: bytes) -> dict[str, dict[str, Any]]:
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError:
-        raise Unprocessable("Wrong JSON file") from None
+        raise Unprocessable("Wrong JSON file" + _json_hint(body)) from None
     if not isinstance(data, dict) or not all(isinstance(points, dict) for points in data.values()):
         raise Unprocessable("Wrong JSON file: expected {timeseries: {timestamp: value}}")
     if "" in data:
         raise Unprocessable("Wrong timeseries ID: empty timeseries key")
     return data
+
+
+def _json_hint(body: bytes) -> str:
+    """What to do when a body that is not JSON was sent as JSON: most often a CSV file sent
+    without its Content-Type (curl -d or --data-binary send application/x-www-form-urlencoded)."""
+    start = body.lstrip(b'\xef\xbb\xbf \t\r\n"')
+    if start[: len(TIME_COLUMN)].lower() == TIME_COLUMN.lower().encode():
+        return (
+            ": this looks like CSV. Send it with Content-Type: text/csv"
+            " (curl: -H 'Content-Type: text/csv' --data-binary @file.csv)"
+        )
+    return ""
 
 
 def _json_chunks(
