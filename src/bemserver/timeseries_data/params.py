@@ -42,6 +42,24 @@ DateOrderArg = Annotated[
     Literal["DMY", "MDY"],
     Query(description="Order of slashed dates: DMY (31/01/2023, default) or MDY (01/31/2023)"),
 ]
+SeparatorArg = Annotated[
+    Literal["comma", "semicolon", "tab"],
+    Query(alias="separator", description="CSV answers: the separator (default comma)"),
+]
+DecimalArg = Annotated[
+    Literal["point", "comma"],
+    Query(
+        alias="decimal", description="CSV answers: the decimal mark (comma needs separator semicolon or tab)"
+    ),
+]
+TimeFormatArg = Annotated[
+    Literal["iso", "spreadsheet"],
+    Query(
+        alias="time_format",
+        description="CSV answers: timestamps as ISO 8601 with offset (iso, default) or as "
+        "'2020-01-31 00:00:00' in the timezone (spreadsheet), which spreadsheets read as dates",
+    ),
+]
 ReportArg = Annotated[
     bool,
     Query(

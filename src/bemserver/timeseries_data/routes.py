@@ -12,17 +12,27 @@ from bemserver.http.openapi import error_responses
 from bemserver.http.responses import JSONBytes
 from bemserver.timeseries_data import ingest, report
 from bemserver.timeseries_data.export import csv_chunks, json_chunks, streamed
-from bemserver.timeseries_data.formats import Format, accepted_format, body_format, charset, data_response
+from bemserver.timeseries_data.formats import (
+    Format,
+    accepted_format,
+    body_format,
+    charset,
+    csv_dialect,
+    data_response,
+)
 from bemserver.timeseries_data.params import (
     ConvertTo,
     DataState,
     DateOrderArg,
+    DecimalArg,
     Dst,
     End,
     LocalTimezone,
     Overwrite,
     ReportArg,
+    SeparatorArg,
     Start,
+    TimeFormatArg,
     TimezoneArg,
     unit_targets,
 )
@@ -79,14 +89,22 @@ async def get_data(
     data_state: DataState,
     timezone: TimezoneArg = "UTC",
     convert_to: ConvertTo = None,
+    sep: SeparatorArg = "comma",
+    decimal: DecimalArg = "point",
+    time_format: TimeFormatArg = "iso",
 ) -> Response:
     targets = unit_targets(timeseries, convert_to)
     resolved = await resolve(connection, caller, Selection(timeseries, data_state, campaign_id))
     columns = resolved.columns(targets)
     fmt = accepted_format(request.headers.get("accept"))
-    writer = csv_chunks if fmt is Format.CSV else json_chunks
     engine = database_of(request).engine
-    return data_response(await streamed(writer(engine, columns, start_time, end_time, timezone)), fmt)
+    if fmt is Format.CSV:
+        chunks = csv_chunks(
+            engine, columns, start_time, end_time, timezone, csv_dialect(sep, decimal, time_format)
+        )
+    else:
+        chunks = json_chunks(engine, columns, start_time, end_time, timezone)
+    return data_response(await streamed(chunks), fmt)
 
 
 async def post_data(
