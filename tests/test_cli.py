@@ -265,6 +265,27 @@ class TestVersionAndHelp:
         for command in ("serve", "db", "users"):
             assert command in result.stdout
 
+    def test_flags_show_no_type(self, tmp_path: Path):
+        result = run("--help", cwd=tmp_path)
+        assert "<bool>" not in result.stdout
+        assert "--version  Show the version." in result.stdout
+
+
+class TestUsersCreateWhileServing:
+    def test_suggests_the_api(self, tmp_path: Path):
+        """The embedded database is held by a running server (its lock taken here)."""
+        import fcntl
+
+        data_dir = tmp_path / "data"
+        data_dir.mkdir()
+        with open(data_dir / "bemserver.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            args = ("users", "create", "--name", "N", "--email", "n@test.com", "--password", "pw")
+            result = run(*args, cwd=tmp_path, BEMSERVER_DATA_DIR=str(data_dir))
+        assert result.returncode != 0
+        assert "Another BEMServer is already running" in result.stderr
+        assert "POST /users/ as an admin" in result.stderr
+
 
 class TestUsersCreate:
     def create(self, tmp_path: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:

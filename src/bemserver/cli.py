@@ -20,11 +20,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+# Plain help (rich_markup_mode=None): the rich one shows flags as `--version <bool>`.
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True, help="BEMServer: building energy management server."
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="BEMServer: building energy management server.",
 )
-db_app = typer.Typer(no_args_is_help=True, help="Database maintenance.")
-users_app = typer.Typer(no_args_is_help=True, help="User accounts.")
+db_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Database maintenance.")
+users_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="User accounts.")
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 
@@ -35,8 +39,9 @@ def _fail(message: str) -> None:
 
 
 @contextmanager
-def database(settings: Settings) -> Iterator[str]:
-    """The configured database, or the embedded one (started here, stopped on exit), migrated."""
+def database(settings: Settings, busy_hint: str = "") -> Iterator[str]:
+    """The configured database, or the embedded one (started here, stopped on exit), migrated.
+    `busy_hint` follows the error when a server holds the embedded database."""
     from bemserver.db.bootstrap import DatabaseUnreachable, check_connection
     from bemserver.db.embedded import DataDirBusy, EmbeddedPostgres
     from bemserver.db.migrate import upgrade
@@ -49,7 +54,7 @@ def database(settings: Settings) -> Iterator[str]:
         try:
             url = embedded.start()
         except DataDirBusy as exc:
-            _fail(str(exc))
+            _fail(f"{exc}{busy_hint}")
         except Exception as exc:
             embedded.close()
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -217,7 +222,13 @@ def users_create(
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     if not password or len(password) > 80:
         _fail("The password must have 1 to 80 characters.")
-    with database(_settings()) as url:
+    busy_hint = (
+        ". While it runs, create the user through the API instead: POST /users/ as an admin,"
+        " e.g. curl -X POST http://127.0.0.1:8000/users/ -H 'Authorization: Bearer <token>'"
+        " -H 'Content-Type: application/json'"
+        """ -d '{"name": "...", "email": "...", "password": "..."}' (see the README)"""
+    )
+    with database(_settings(), busy_hint) as url:
 
         async def create(database: Database) -> None:
             async with database.unit_of_work() as session:
