@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 
+from bemserver.timeseries_data.points import HandledCopyFailure
 from tests.timeseries_data.conftest import post_csv, post_json
 
 START = datetime(2020, 1, 1, tzinfo=UTC)
@@ -97,3 +100,24 @@ class TestAnswer:
             "ignored": 0,
             "overwritten": 0,
         }
+
+
+class TestFailedBulkImportLogs:
+    async def test_no_psycopg_warning_for_a_handled_failure(self, client, world, caplog):
+        label = str(world.ts[0])
+        # COPY meets a stored instant early, and the parser a bad value chunks later
+        assert (await post_csv(client, world.admin, _csv([label], 1500))).status_code == 201
+        body = _csv([label], 60_000) + f"{(START + timedelta(days=3000)).isoformat()},oops\n"
+        with caplog.at_level(logging.WARNING, logger="psycopg"):
+            response = await post_csv(client, world.admin, body)
+        assert response.status_code == 422
+        assert not [record for record in caplog.records if record.name.startswith("psycopg")]
+
+    def test_the_filter_drops_only_that_warning(self):
+        copy = object.__new__(psycopg.AsyncCopy)
+        dropped = logging.LogRecord(
+            "psycopg", logging.WARNING, "", 0, "error ignored terminating %r: %s", (copy, "x"), None
+        )
+        kept = logging.LogRecord("psycopg", logging.WARNING, "", 0, "something else %s", ("x",), None)
+        assert not HandledCopyFailure().filter(dropped)
+        assert HandledCopyFailure().filter(kept)

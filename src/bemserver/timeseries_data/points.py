@@ -7,6 +7,7 @@ write in one statement. Deadlocks between concurrent writers are retried (`retri
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -101,6 +102,24 @@ ON CONFLICT (series_id, timestamp) DO UPDATE SET value = EXCLUDED.value"""
 
 _COPY_INTO_TABLE = "COPY timeseries_data (series_id, timestamp, value) FROM STDIN (FORMAT BINARY)"
 _COPY_INTO_STAGING = "COPY timeseries_data_staging (series_id, timestamp, value) FROM STDIN (FORMAT BINARY)"
+
+
+class HandledCopyFailure(logging.Filter):
+    """Drops psycopg's "error ignored terminating <AsyncCopy>" warning: it is logged when a COPY
+    block exits with an exception (a bad point found while streaming, a stored instant) and ending
+    the COPY fails again. That first exception is always handled here (a merge, a 422, a retry) or
+    reported by the error handlers, so the warning only alarmed operators about answered requests."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.msg == "error ignored terminating %r: %s"
+            and bool(record.args)
+            and isinstance(record.args, tuple)
+            and isinstance(record.args[0], psycopg.AsyncCopy)
+        )
+
+
+logging.getLogger("psycopg").addFilter(HandledCopyFailure())
 
 
 def _unique_keys(rows: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
