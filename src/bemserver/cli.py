@@ -8,6 +8,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
@@ -29,8 +30,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Database maintenance.")
 users_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="User accounts.")
+data_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Timeseries data files.")
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(data_app, name="data")
 
 
 def _fail(message: str) -> None:
@@ -239,6 +242,80 @@ def users_create(
         except IntegrityError:
             _fail(f"A user with email {email} already exists.")
     typer.echo(f"User {email} created{' (admin)' if admin else ''}.")
+
+
+@data_app.command("import")
+def data_import(
+    files: Annotated[
+        list[Path],
+        typer.Argument(metavar="FILE...", help="CSV (or JSON) files, as POST /timeseries_data/ reads them."),
+    ],
+    campaign: Annotated[
+        int | None,
+        typer.Option(
+            metavar="ID", help="Columns name timeseries of this campaign (default: timeseries ids)."
+        ),
+    ] = None,
+    data_state: Annotated[int, typer.Option(metavar="ID", help="Data state id (1: raw).")] = 1,
+    timezone: Annotated[
+        str | None, typer.Option(metavar="ZONE", help="Timezone of local times (e.g. Europe/Paris).")
+    ] = None,
+    dst: Annotated[
+        str | None,
+        typer.Option(metavar="CHOICE", help="earlier or later: for local times DST makes ambiguous."),
+    ] = None,
+    date_order: Annotated[str, typer.Option(metavar="ORDER", help="DMY or MDY, for slashed dates.")] = "DMY",
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace stored values.")] = False,
+) -> None:
+    """Import data files from this machine, each in one transaction, with a progress bar."""
+    from bemserver.http.errors import ApiError
+    from bemserver.http.fields import TIMEZONES
+    from bemserver.timeseries_data.files import import_file, line_count
+    from bemserver.timeseries_data.timestamps import LocalTimes
+
+    if timezone is not None and timezone not in TIMEZONES:
+        _fail(f"Unknown timezone: {timezone} (an IANA name such as Europe/Paris)")
+    if dst not in (None, "earlier", "later") or date_order not in ("DMY", "MDY"):
+        _fail("--dst takes earlier or later, --date-order DMY or MDY.")
+    local = LocalTimes(timezone, dst, date_order) if timezone else None  # type: ignore[arg-type]
+    contents = {}
+    for path in files:
+        try:
+            contents[path] = path.read_bytes()
+        except OSError as exc:
+            _fail(f"Cannot read {path}: {exc.strerror}")
+    with database(_settings()) as url:
+        for path, data in contents.items():
+
+            async def run(database: Database, data: bytes = data, path: Path = path) -> object:
+                with typer.progressbar(length=line_count(data), label=str(path), file=sys.stderr) as bar:
+                    done = 0
+
+                    def progress(lines: int) -> None:
+                        nonlocal done
+                        bar.update(lines - done)
+                        done = lines
+
+                    async with database.reader() as connection:
+                        return await import_file(
+                            connection,
+                            data,
+                            data_state=data_state,
+                            campaign_id=campaign,
+                            local=local,
+                            overwrite=overwrite,
+                            progress=progress,
+                        )
+
+            try:
+                report = _with_database(url, run)
+            except ApiError as exc:
+                _fail(f"{path}: {exc.message or exc.errors} (nothing of this file was stored)")
+            totals = report.totals()  # type: ignore[attr-defined]
+            typer.echo(
+                f"{path}: {totals.inserted} inserted, {totals.ignored} ignored (already stored),"
+                f" {totals.overwritten} overwritten"
+            )
 
 
 def main() -> None:
