@@ -87,8 +87,9 @@ def parse_unit(symbol: str) -> pint.Unit:
     raise UnitError(f"{UNDEFINED} Close symbols: {', '.join(close)}." if close else UNDEFINED)
 
 
-@lru_cache(maxsize=1)
-def _known_symbols() -> tuple[str, ...]:
+def _defined_symbols() -> tuple[str, ...]:
+    """The registry's own unit names and symbols, taken before any symbol is parsed (pint then
+    adds the prefixed units it meets, which would make suggestions depend on earlier requests)."""
     names: set[str] = set()
     for name, definition in ureg._units.items():
         names.add(name)
@@ -98,13 +99,30 @@ def _known_symbols() -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
+_DEFINED = _defined_symbols()
+_PREFIXES = tuple(
+    sorted({getattr(prefix, "symbol", None) or "" for prefix in ureg._prefixes.values()} - {""})
+)
+
+
+@lru_cache(maxsize=1)
+def _by_lowercase() -> dict[str, list[str]]:
+    """Lowercased symbol -> the defined symbols and prefixed symbols (kWh, MW...) spelled so."""
+    spellings: dict[str, list[str]] = {}
+    for symbol in _DEFINED:
+        for prefix in ("", *_PREFIXES):
+            spelled = prefix + symbol
+            spellings.setdefault(spelled.lower(), []).append(spelled)
+    return spellings
+
+
 @lru_cache(maxsize=256)
 def close_symbols(symbol: str, count: int = 4) -> list[str]:
-    """Known unit names and symbols that look like `symbol` (same letters in another case first)."""
-    known = _known_symbols()
-    same_case = [name for name in known if name.lower() == symbol.lower()]
-    similar = difflib.get_close_matches(symbol, known, n=count, cutoff=0.75)
-    return list(dict.fromkeys([*same_case, *similar]))[:count]
+    """Known unit symbols that look like `symbol`: the same letters in another case first (with a
+    prefix: kwh -> kWh), then similar names."""
+    same_case = [spelled for spelled in _by_lowercase().get(symbol.lower(), []) if spelled != symbol]
+    similar = difflib.get_close_matches(symbol, _DEFINED, n=count, cutoff=0.75)
+    return list(dict.fromkeys([*sorted(same_case, key=len), *similar]))[:count]
 
 
 def known_unit(symbol: str) -> str:
