@@ -2,8 +2,9 @@
 """Developer entry point, standard library only: `python3 dev.py serve` and `python3 dev.py test`.
 
 Both commands first make sure that `.venv/` exists and holds this project installed in editable
-mode with its test extras; the install is redone only when pyproject.toml (or the Python
-version) changed since the last one. Then:
+mode: `serve` needs the runtime only, `test` and `lint` add the test extras (pytest, ruff...); the
+install is redone only when pyproject.toml (or the Python version) changed since the last one, or
+when the extras are needed and not installed yet. Then:
 
   serve [ARGS...]   runs `bemserver serve ARGS` (embedded PostgreSQL unless BEMSERVER_DATABASE_URL is set)
   test [ARGS...]    runs the whole pytest suite on two workers; ARGS go to pytest
@@ -44,7 +45,7 @@ def fingerprint() -> str:
     return digest.hexdigest()
 
 
-def ensure_environment() -> None:
+def ensure_environment(with_tests: bool = True) -> None:
     if sys.version_info < MINIMUM:
         say(f"Python {'.'.join(map(str, MINIMUM))} or later is needed (this is {sys.version.split()[0]})")
         sys.exit(2)
@@ -57,11 +58,17 @@ def ensure_environment() -> None:
             sys.exit(2)
         run(sys.executable, "-m", "venv", VENV)
     expected = fingerprint()
-    if STAMP.exists() and STAMP.read_text().strip() == expected:
+    installed = STAMP.read_text().split() if STAMP.exists() else []
+    if installed[:1] == [expected] and (not with_tests or "test" in installed[1:]):
         return
-    say("installing the project and its test dependencies (pyproject.toml changed or first run)")
-    run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", ".[test]")
-    STAMP.write_text(expected + "\n")
+    if with_tests:
+        say("installing the project and its test dependencies (pyproject.toml changed or first run)")
+        target, level = ".[test]", "test"
+    else:
+        say("installing the project (pyproject.toml changed or first run)")
+        target, level = ".", "runtime"
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", target)
+    STAMP.write_text(f"{expected} {level}\n")
 
 
 def serve(args: list[str]) -> None:
@@ -90,7 +97,7 @@ def main() -> None:
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
         sys.stderr.write(__doc__.strip() + "\n")
         sys.exit(2)
-    ensure_environment()
+    ensure_environment(with_tests=sys.argv[1] != "serve")
     COMMANDS[sys.argv[1]](sys.argv[2:])
 
 

@@ -265,6 +265,27 @@ class TestVersionAndHelp:
         for command in ("serve", "db", "users"):
             assert command in result.stdout
 
+    def test_flags_show_no_type(self, tmp_path: Path):
+        result = run("--help", cwd=tmp_path)
+        assert "<bool>" not in result.stdout
+        assert "--version  Show the version." in result.stdout
+
+
+class TestUsersCreateWhileServing:
+    def test_suggests_the_api(self, tmp_path: Path):
+        """The embedded database is held by a running server (its lock taken here)."""
+        import fcntl
+
+        data_dir = tmp_path / "data"
+        data_dir.mkdir()
+        with open(data_dir / "bemserver.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            args = ("users", "create", "--name", "N", "--email", "n@test.com", "--password", "pw")
+            result = run(*args, cwd=tmp_path, BEMSERVER_DATA_DIR=str(data_dir))
+        assert result.returncode != 0
+        assert "Another BEMServer is already running" in result.stderr
+        assert "POST /users/ as an admin" in result.stderr
+
 
 class TestUsersCreate:
     def create(self, tmp_path: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -304,3 +325,67 @@ class TestUsersCreate:
         result = self.create(tmp_path, database_url, "--name", "X", "--email", "nope", "--password", "pw")
         assert result.returncode == 1
         assert result.stderr.strip() == "Error: Not a valid email address: nope"
+
+
+class TestDataImport:
+    async def test_a_spreadsheet_file_by_name_with_progress(self, tmp_path, database_url, engine):
+        from sqlalchemy import text
+
+        async with engine.begin() as c:
+            campaign = (
+                await c.execute(text("INSERT INTO campaigns (name) VALUES ('CLI import') RETURNING id"))
+            ).scalar_one()
+            scope = (
+                await c.execute(
+                    text("INSERT INTO campaign_scopes (name, campaign_id) VALUES ('s', :c) RETURNING id"),
+                    {"c": campaign},
+                )
+            ).scalar_one()
+            await c.execute(
+                text(
+                    "INSERT INTO timeseries (name, campaign_id, campaign_scope_id) VALUES ('Gaz_m3', :c, :s)"
+                ),
+                {"c": campaign, "s": scope},
+            )
+        lines = ["Datetime;Gaz_m3"] + [
+            f"{1 + k // 144:02d}/01/2023 {k % 144 // 6:02d}:{k % 6 * 10:02d};{k},5"
+            for k in range(25_000 // 10)
+        ]
+        path = tmp_path / "gaz.csv"
+        path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+        args = ("data", "import", str(path), "--campaign", str(campaign), "--timezone", "Europe/Paris")
+        result = run(*args, cwd=tmp_path, BEMSERVER_DATABASE_URL=database_url)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == f"{path}: 2500 inserted, 0 ignored (already stored), 0 overwritten"
+        again = run(*args, cwd=tmp_path, BEMSERVER_DATABASE_URL=database_url)
+        assert again.stdout.strip() == f"{path}: 0 inserted, 2500 ignored (already stored), 0 overwritten"
+
+    async def test_an_error_names_the_file_and_line(self, tmp_path, database_url, engine):
+        from sqlalchemy import text
+
+        async with engine.begin() as c:
+            campaign = (
+                await c.execute(text("INSERT INTO campaigns (name) VALUES ('CLI errors') RETURNING id"))
+            ).scalar_one()
+            scope = (
+                await c.execute(
+                    text("INSERT INTO campaign_scopes (name, campaign_id) VALUES ('s', :c) RETURNING id"),
+                    {"c": campaign},
+                )
+            ).scalar_one()
+            ts = (
+                await c.execute(
+                    text(
+                        "INSERT INTO timeseries (name, campaign_id, campaign_scope_id)"
+                        " VALUES ('T', :c, :s) RETURNING id"
+                    ),
+                    {"c": campaign, "s": scope},
+                )
+            ).scalar_one()
+        path = tmp_path / "bad.csv"
+        path.write_text(f"Datetime,{ts}\n2023-01-01T00:00:00Z,x\n")
+        result = run("data", "import", str(path), cwd=tmp_path, BEMSERVER_DATABASE_URL=database_url)
+        assert result.returncode == 1
+        assert result.stderr.strip().endswith(
+            f"Invalid values: 'x' at line 2, column '{ts}' (nothing of this file was stored)"
+        )

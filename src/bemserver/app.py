@@ -83,7 +83,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["ETag", "X-Pagination"],
+            expose_headers=["ETag", "X-Pagination", "X-Import-Report"],
         )
 
     app.add_middleware(ProtocolMiddleware, version=__version__, max_body_size=settings.max_body_size)

@@ -8,6 +8,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
@@ -20,13 +21,19 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+# Plain help (rich_markup_mode=None): the rich one shows flags as `--version <bool>`.
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True, help="BEMServer: building energy management server."
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="BEMServer: building energy management server.",
 )
-db_app = typer.Typer(no_args_is_help=True, help="Database maintenance.")
-users_app = typer.Typer(no_args_is_help=True, help="User accounts.")
+db_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Database maintenance.")
+users_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="User accounts.")
+data_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Timeseries data files.")
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(data_app, name="data")
 
 
 def _fail(message: str) -> None:
@@ -35,8 +42,9 @@ def _fail(message: str) -> None:
 
 
 @contextmanager
-def database(settings: Settings) -> Iterator[str]:
-    """The configured database, or the embedded one (started here, stopped on exit), migrated."""
+def database(settings: Settings, busy_hint: str = "") -> Iterator[str]:
+    """The configured database, or the embedded one (started here, stopped on exit), migrated.
+    `busy_hint` follows the error when a server holds the embedded database."""
     from bemserver.db.bootstrap import DatabaseUnreachable, check_connection
     from bemserver.db.embedded import DataDirBusy, EmbeddedPostgres
     from bemserver.db.migrate import upgrade
@@ -49,7 +57,7 @@ def database(settings: Settings) -> Iterator[str]:
         try:
             url = embedded.start()
         except DataDirBusy as exc:
-            _fail(str(exc))
+            _fail(f"{exc}{busy_hint}")
         except Exception as exc:
             embedded.close()
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -217,7 +225,13 @@ def users_create(
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     if not password or len(password) > 80:
         _fail("The password must have 1 to 80 characters.")
-    with database(_settings()) as url:
+    busy_hint = (
+        ". While it runs, create the user through the API instead: POST /users/ as an admin,"
+        " e.g. curl -X POST http://127.0.0.1:8000/users/ -H 'Authorization: Bearer <token>'"
+        " -H 'Content-Type: application/json'"
+        """ -d '{"name": "...", "email": "...", "password": "..."}' (see the README)"""
+    )
+    with database(_settings(), busy_hint) as url:
 
         async def create(database: Database) -> None:
             async with database.unit_of_work() as session:
@@ -228,6 +242,80 @@ def users_create(
         except IntegrityError:
             _fail(f"A user with email {email} already exists.")
     typer.echo(f"User {email} created{' (admin)' if admin else ''}.")
+
+
+@data_app.command("import")
+def data_import(
+    files: Annotated[
+        list[Path],
+        typer.Argument(metavar="FILE...", help="CSV (or JSON) files, as POST /timeseries_data/ reads them."),
+    ],
+    campaign: Annotated[
+        int | None,
+        typer.Option(
+            metavar="ID", help="Columns name timeseries of this campaign (default: timeseries ids)."
+        ),
+    ] = None,
+    data_state: Annotated[int, typer.Option(metavar="ID", help="Data state id (1: raw).")] = 1,
+    timezone: Annotated[
+        str | None, typer.Option(metavar="ZONE", help="Timezone of local times (e.g. Europe/Paris).")
+    ] = None,
+    dst: Annotated[
+        str | None,
+        typer.Option(metavar="CHOICE", help="earlier or later: for local times DST makes ambiguous."),
+    ] = None,
+    date_order: Annotated[str, typer.Option(metavar="ORDER", help="DMY or MDY, for slashed dates.")] = "DMY",
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace stored values.")] = False,
+) -> None:
+    """Import data files from this machine, each in one transaction, with a progress bar."""
+    from bemserver.http.errors import ApiError
+    from bemserver.http.fields import TIMEZONES
+    from bemserver.timeseries_data.files import import_file, line_count
+    from bemserver.timeseries_data.timestamps import LocalTimes
+
+    if timezone is not None and timezone not in TIMEZONES:
+        _fail(f"Unknown timezone: {timezone} (an IANA name such as Europe/Paris)")
+    if dst not in (None, "earlier", "later") or date_order not in ("DMY", "MDY"):
+        _fail("--dst takes earlier or later, --date-order DMY or MDY.")
+    local = LocalTimes(timezone, dst, date_order) if timezone else None  # type: ignore[arg-type]
+    contents = {}
+    for path in files:
+        try:
+            contents[path] = path.read_bytes()
+        except OSError as exc:
+            _fail(f"Cannot read {path}: {exc.strerror}")
+    with database(_settings()) as url:
+        for path, data in contents.items():
+
+            async def run(database: Database, data: bytes = data, path: Path = path) -> object:
+                with typer.progressbar(length=line_count(data), label=str(path), file=sys.stderr) as bar:
+                    done = 0
+
+                    def progress(lines: int) -> None:
+                        nonlocal done
+                        bar.update(lines - done)
+                        done = lines
+
+                    async with database.reader() as connection:
+                        return await import_file(
+                            connection,
+                            data,
+                            data_state=data_state,
+                            campaign_id=campaign,
+                            local=local,
+                            overwrite=overwrite,
+                            progress=progress,
+                        )
+
+            try:
+                report = _with_database(url, run)
+            except ApiError as exc:
+                _fail(f"{path}: {exc.message or exc.errors} (nothing of this file was stored)")
+            totals = report.totals()  # type: ignore[attr-defined]
+            typer.echo(
+                f"{path}: {totals.inserted} inserted, {totals.ignored} ignored (already stored),"
+                f" {totals.overwritten} overwritten"
+            )
 
 
 def main() -> None:

@@ -1,10 +1,11 @@
 """ETag, If-None-Match (304) and If-Match (412/428) on every resource; none on association resources."""
 
+from bemserver.http.etag import IF_MATCH_MISSING
 from tests.conftest import Users
 from tests.conventions.resources import UNKNOWN_ID, need_factory, over, update_body
 from tests.factories import Maker, make_row, valid_body
 
-PRECONDITION_REQUIRED = {"code": 428, "status": "Precondition Required"}
+PRECONDITION_REQUIRED = {"code": 428, "status": "Precondition Required", "message": IF_MATCH_MISSING}
 PRECONDITION_FAILED = {"code": 412, "status": "Precondition Failed"}
 STALE = '"0000000000000000000000000000000000000000"'
 

@@ -360,11 +360,14 @@ class TestRequest:
         assert response.json()["errors"] == {"files": {"sites_csv": ["Not a file."]}}
         assert await listed(client, admin, "site") == []
 
-    async def test_unknown_fields_are_ignored(self, client, admin):
+    async def test_an_unknown_field_is_named_with_the_expected_ones(self, client, admin):
+        """A misspelled field (site_csv) would otherwise import nothing and answer 201."""
         campaign_id = await new_campaign(client, admin)
-        response = await upload(client, admin, campaign_id, sites_csv=SITES, other_csv="junk")
-        assert response.status_code == 201
-        assert len(await listed(client, admin, "site")) == 2
+        response = await upload(client, admin, campaign_id, site_csv=SITES)
+        assert response.status_code == 422
+        expected = "sites_csv, buildings_csv, storeys_csv, spaces_csv, zones_csv"
+        assert response.json()["errors"] == {"files": {"site_csv": [f"Unknown field. Expected: {expected}."]}}
+        assert await listed(client, admin, "site") == []
 
     async def test_a_malformed_multipart_body_is_400(self, client, admin):
         campaign_id = await new_campaign(client, admin)

@@ -303,7 +303,7 @@ class TestContentErrors:
     @pytest.mark.parametrize(
         ("unit", "detail"),
         [
-            ("wh", 'Timeseries "T" can\'t be created: undefined unit "wh".'),
+            ("wh", 'Timeseries "T" can\'t be created: undefined unit "wh". Close symbols: Wh.'),
             ("1/0", 'Timeseries "T" can\'t be created: undefined unit "1/0".'),
             (
                 "kilowatt_hour / meter ** 2",
@@ -385,7 +385,10 @@ class TestRequest:
             headers=admin.headers,
         )
         assert response.json()["errors"] == {
-            "files": {"timeseries_csv": ["Missing data for required field."]}
+            "files": {
+                "sites_csv": ["Unknown field. Expected: timeseries_csv."],
+                "timeseries_csv": ["Missing data for required field."],
+            }
         }
 
     async def test_a_text_field_instead_of_a_file_is_422(self, client, admin):
@@ -397,7 +400,12 @@ class TestRequest:
             files={"other": ("o.csv", b"", "text/csv")},
             headers=admin.headers,
         )
-        assert response.json()["errors"] == {"files": {"timeseries_csv": ["Not a file."]}}
+        assert response.json()["errors"] == {
+            "files": {
+                "other": ["Unknown field. Expected: timeseries_csv."],
+                "timeseries_csv": ["Not a file."],
+            }
+        }
 
     async def test_campaign_id_is_a_required_integer(self, client, admin):
         missing = await client.post(

@@ -61,7 +61,7 @@ class TestCreateProperty:
         assert response.json()["errors"]["json"] == {
             "name": ["Shorter than minimum length 1."],
             "value_type": ["Must be one of: integer, float, boolean, string."],
-            "unit_symbol": ["Undefined unit."],
+            "unit_symbol": ["Undefined unit. Close symbols: Wh."],
             "description": ["Longer than maximum length 250."],
         }
 

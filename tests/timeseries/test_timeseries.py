@@ -47,7 +47,7 @@ class TestCreateTimeseries:
             )
             assert made["unit_symbol"] == unit
         for unit, message in (
-            ("wh", "Undefined unit."),
+            ("wh", "Undefined unit. Close symbols: Wh."),
             ("kilowatt_hour / meter ** 2", "Longer than maximum length 20."),
         ):
             response = await client.post(

@@ -341,7 +341,9 @@ class TestCsvErrors:
             (b"Datetime,1\n2020-01-01T00:00:00,1\n", "Invalid or TZ-naive timestamp"),
             (b"Datetime,1\n,1\n", "Invalid timestamp"),
             (b"Datetime,1\nnot a date,1\n", "Invalid timestamp"),
-            (b"Datetime,1\n\xff\xfe,1\n", "Invalid file"),
+            (b"Datetime,1\n\xff\xfe,1\n", "Invalid timestamp"),  # read as Windows-1252: 'ÿþ'
+            (b"Datetime,1\n\x81,1\n", "Invalid file"),  # 0x81: neither UTF-8 nor Windows-1252
+            ("Datetime,1\n\xe9t\xe9,1\n".encode() + b"\xe9,1\n", "Invalid file"),  # mixed encodings
         ],
     )
     async def test_csv_errors(self, client, world, engine, body, message):

@@ -45,6 +45,9 @@ async def _load(session: Session, email: str) -> tuple[Caller, str] | None:
     return Caller(user_id, user_email, is_admin, is_active), password
 
 
+_SCHEMES = {"bearer": "Bearer", "basic": "Basic"}
+
+
 async def authenticate(request: Request, session: Session, *, refresh: bool = False) -> Caller:
     settings = request.app.state.settings
     methods: list[str] = settings.auth_methods
@@ -52,6 +55,7 @@ async def authenticate(request: Request, session: Session, *, refresh: bool = Fa
     if not header:
         raise Unauthorized("missing_authentication", methods)
     scheme, sep, credentials = header.partition(" ")
+    scheme = _SCHEMES.get(scheme.lower(), scheme)  # case-insensitive (RFC 9110 11.1)
     if not sep:
         raise ApiError(status_code=400)
     if scheme not in methods:

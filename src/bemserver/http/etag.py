@@ -50,12 +50,18 @@ def with_etag(request: Request, response: Response, etag: str) -> Response:
     return response
 
 
+IF_MATCH_MISSING = (
+    "This request needs an If-Match header: GET the item, then send its ETag back, e.g."
+    """ curl -H 'If-Match: "<ETag>"' (the ETag with its quotes)"""
+)
+
+
 async def require_if_match(
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> str:
     """PUT/DELETE on ETag resources need If-Match; checked before the body is validated."""
     if not if_match:
-        raise PreconditionRequired()
+        raise PreconditionRequired(IF_MATCH_MISSING)
     return if_match
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
 
 from bemserver.http.errors import PayloadTooLarge, error_response
 from bemserver.http.routing import allow_header, allowed_methods
@@ -36,9 +39,24 @@ class ProtocolMiddleware:
             return
         receive = _bounded(receive, self.max_body_size)
 
+        redirect_body: bytes | None = None
+
         async def send_wrapper(message: Any) -> None:
+            nonlocal redirect_body
             if message["type"] == "http.response.start":
+                redirect_body = _slash_redirect_body(scope, message)
+                if redirect_body is not None:
+                    message["headers"] = [
+                        (name, value)
+                        for name, value in message.get("headers", [])
+                        if name.lower() not in (b"content-length", b"content-type")
+                    ] + [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(redirect_body)).encode()),
+                    ]
                 message["headers"] = [*message.get("headers", []), self.version_header]
+            elif redirect_body is not None and message["type"] == "http.response.body":
+                message = {"type": "http.response.body", "body": b"" if head else redirect_body}
             elif head and message["type"] == "http.response.body":
                 if message.get("more_body"):
                     return
@@ -59,6 +77,28 @@ class ProtocolMiddleware:
             {"type": "http.response.start", "status": status, "headers": [*headers, self.version_header]}
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _slash_redirect_body(scope: Any, start: Any) -> bytes | None:
+    """The body of the router's redirect to the same path with (or without) its trailing slash: a
+    message naming that path, where the router sends none (curl -s would print nothing and, without
+    -L, nothing would be done)."""
+    if start.get("status") not in (307, 308):
+        return None
+    location = next((value for name, value in start.get("headers", []) if name.lower() == b"location"), None)
+    if location is None:
+        return None
+    target = urlsplit(location.decode("latin-1")).path
+    path = scope["path"]
+    if target not in (path + "/", path.rstrip("/")) or target == path:
+        return None
+    message = (
+        f"{scope['method']} {path} is answered at {target} (trailing slash): send the request there,"
+        " or let the client follow this redirect (curl -L)"
+    )
+    status = start["status"]
+    phrase = "Temporary Redirect" if status == 307 else "Permanent Redirect"
+    return orjson.dumps({"code": status, "status": phrase, "message": message})
 
 
 def _declared_length(scope: Any) -> int:

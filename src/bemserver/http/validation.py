@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 _MESSAGES: dict[str, str] = {
@@ -34,9 +35,20 @@ _MESSAGES: dict[str, str] = {
 _LOCATIONS = {"body": "json", "query": "query", "path": "path", "header": "headers"}
 
 
+# A time whose "+01:00" came through a URL unencoded: "+" reads as a space there.
+_PLUS_AS_SPACE = re.compile(r".*\d{2}:\d{2}(:\d{2}(\.\d+)?)? \d{2}(:?\d{2})?")
+PLUS_HINT = (
+    "Not a valid datetime. A '+' in a URL query reads as a space: write the offset +01:00 as"
+    " %2B01:00 (or use curl -G --data-urlencode 'start_time=...')."
+)
+
+
 def message_for(error: dict[str, Any]) -> str:
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
+    plus_as_space = isinstance(error.get("input"), str) and _PLUS_AS_SPACE.fullmatch(error["input"])
+    if kind.startswith("datetime") and plus_as_space:
+        return PLUS_HINT
     if kind == "value_error" and ctx.get("error") is not None:
         return str(ctx["error"])
     if kind in ("none_required",):

@@ -7,11 +7,7 @@ file, line and column.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar
 
@@ -24,6 +20,7 @@ from bemserver import permissions
 from bemserver.auth.caller import Caller
 from bemserver.campaigns.models import Campaign
 from bemserver.db.types import valid_property_value
+from bemserver.http import csvtext
 from bemserver.http.errors import Forbidden, Unprocessable
 from bemserver.http.fields import is_database_id
 from bemserver.http.openapi import error_responses
@@ -31,7 +28,6 @@ from bemserver.http.responses import JSONBytes
 
 CONTENT_ERROR = "Invalid CSV file content: "
 MAX_FILE_BYTES = 64 * 1024 * 1024
-SEPARATORS = (",", ";", "\t")  # by preference when the header line has as many of each
 
 # The keyword arguments of an import route, besides its path, operation_id and summary.
 IMPORT_ROUTE: dict[str, Any] = {
@@ -59,9 +55,10 @@ def _form_schema(schema: dict[str, Any], model: type[UploadForm]) -> None:
 
 
 class UploadForm(BaseModel):
-    """Base of a multipart body of CSV files; unknown fields are ignored, as the reference does."""
+    """Base of a multipart body of CSV files; an unknown field is a 422 naming it and the expected
+    ones (the reference ignored it and imported nothing)."""
 
-    model_config = ConfigDict(extra="ignore", json_schema_extra=_form_schema)  # type: ignore[typeddict-item]
+    model_config = ConfigDict(extra="allow", json_schema_extra=_form_schema)  # type: ignore[typeddict-item]
     required_files: ClassVar[tuple[str, ...]] = ()
 
 
@@ -69,6 +66,9 @@ async def read_uploads(files: UploadForm) -> dict[str, bytes]:
     """The uploaded files' contents by field name, in declaration order; absent optional files left out."""
     errors: dict[str, list[str]] = {}
     contents: dict[str, bytes] = {}
+    expected = ", ".join(type(files).model_fields)
+    for name in files.model_extra or {}:
+        errors[name] = [f"Unknown field. Expected: {expected}."]
     for name in type(files).model_fields:
         value = getattr(files, name)
         if value is None:
@@ -126,66 +126,15 @@ class CsvError(Unprocessable):
         self.file, self.detail, self.line, self.column = file, detail, line, column
 
 
-# A well-formed UTF-8 multi-byte sequence: its presence in a file that is not valid UTF-8 means mixed
-# encodings, which no single decoding would read correctly.
-_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
-
-
 def decode(file: str, data: bytes) -> tuple[str, str]:
-    """(text, encoding name). UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252
-    (what spreadsheets on Western-European Windows write), unless the bytes mix encodings."""
+    """(text, encoding name), as the shared reader decodes (http/csvtext.py)."""
     try:
-        if data.startswith(codecs.BOM_UTF8):
-            text, encoding = _strict(data, "utf-8-sig", "UTF-8"), "UTF-8"
-        elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            text, encoding = _strict(data, "utf-16", "UTF-16"), "UTF-16"
-        else:
-            text, encoding = _utf8_or_cp1252(data)
-    except UnicodeDecodeError as exc:
-        line = exc.object[: exc.start].count(b"\n") + 1 if exc.encoding != "utf-16" else None
-        byte = exc.object[exc.start : exc.start + 1].hex()
-        raise CsvError(file, f"{exc.reason}, byte 0x{byte}. Save the file as CSV UTF-8.", line) from None
-    if "\x00" in text:
-        raise CsvError(file, "Not a CSV text file (it contains NUL characters). Save the sheet as CSV.")
-    return text, encoding
+        return csvtext.decode(data)
+    except csvtext.CsvProblem as problem:
+        raise CsvError(file, problem.detail, problem.line, problem.column) from None
 
 
-def _strict(data: bytes, codec: str, label: str) -> str:
-    try:
-        return data.decode(codec)
-    except UnicodeDecodeError as exc:
-        raise UnicodeDecodeError(
-            codec, exc.object, exc.start, exc.end, f"Invalid {label} ({exc.reason})"
-        ) from None
-
-
-def _utf8_or_cp1252(data: bytes) -> tuple[str, str]:
-    try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError as exc:
-        if _UTF8_SEQUENCE.search(data):
-            reason = "Invalid UTF-8 in a file that has valid UTF-8 elsewhere: mixed encodings"
-            raise UnicodeDecodeError("utf-8", exc.object, exc.start, exc.end, reason) from None
-    try:
-        return data.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError as exc:
-        reason = "Neither UTF-8 nor Windows-1252 text"
-        raise UnicodeDecodeError("cp1252", exc.object, exc.start, exc.end, reason) from None
-
-
-def detect_separator(text: str) -> str:
-    """The separator used most often in the header line (outside quotes); a comma if none is."""
-    counts = dict.fromkeys(SEPARATORS, 0)
-    quoted = False
-    for char in text:
-        if char == '"':
-            quoted = not quoted
-        elif not quoted and char in ("\n", "\r"):
-            break
-        elif not quoted and char in counts:
-            counts[char] += 1
-    best = max(SEPARATORS, key=lambda sep: counts[sep])  # first of equals wins
-    return best if counts[best] else ","
+detect_separator = csvtext.detect_separator
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,63 +176,38 @@ class CsvTable:
 def parse_csv(file: str, data: bytes) -> CsvTable:
     """Decode and split a CSV file. Blank lines and rows of empty cells are skipped; columns without a
     header name are dropped if all their cells are empty (spreadsheet leftovers), else refused."""
-    text, encoding = decode(file, data)
-    separator = detect_separator(text)
-    records = _records(file, text, separator)
-    header = next(records, None)
-    if header is None:
-        raise CsvError(file, "Empty CSV file")
-    header_line, header_cells = header
-    columns = [name.strip() for name in header_cells]
-    table = CsvTable(file, encoding, separator, [name for name in columns if name], header_line)
-    seen: set[str] = set()
-    for name in columns:
-        if name in seen:
-            raise table.error("Duplicate column", header_line, name)
-        if name:
-            seen.add(name)
-    for line, cells in records:
-        if not any(cell.strip() for cell in cells):
-            continue
-        values: dict[str, str] = {}
-        for position, cell in enumerate(cells):
-            name = columns[position] if position < len(columns) else ""
-            if name:
-                values[name] = cell
-            elif cell.strip():
-                raise table.error(
-                    f'Value "{cell[:40]}" in column {position + 1}, which has no name in the header', line
-                )
-        for name in table.columns:
-            values.setdefault(name, "")
-        table.rows.append(CsvRow(line, values))
+    try:
+        source = csvtext.read_text(data)
+        records = csvtext.records(source.reader())
+        header = next(records, None)
+        if header is None:
+            raise CsvError(file, "Empty CSV file")
+        header_line, header_cells = header
+        columns = csvtext.header_names(header_cells, header_line)
+        table = CsvTable(
+            file, source.encoding, source.separator, [name for name in columns if name], header_line
+        )
+        for line, cells in records:
+            if not any(cell.strip() for cell in cells):
+                continue
+            values: dict[str, str] = {}
+            for position, cell in enumerate(cells):
+                name = columns[position] if position < len(columns) else ""
+                if name:
+                    values[name] = cell
+                elif cell.strip():
+                    raise table.error(
+                        f'Value "{cell[:40]}" in column {position + 1}, which has no name in the header', line
+                    )
+            for name in table.columns:
+                values.setdefault(name, "")
+            table.rows.append(CsvRow(line, values))
+    except csvtext.CsvProblem as problem:
+        raise CsvError(file, problem.detail, problem.line, problem.column) from None
     return table
 
 
-def _records(file: str, text: str, separator: str) -> Iterator[tuple[int, list[str]]]:
-    """(starting line, cells) of each non-blank record."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    while True:
-        start = reader.line_num + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise CsvError(file, f"Unreadable CSV: {exc}", start) from None
-        if cells:
-            yield start, cells
-
-
-_DECIMAL_COMMA = re.compile(r"[+-]?(\d+,\d*|,\d+)([eE][+-]?\d+)?")
-
-
-def number_text(value: str) -> str:
-    """A numeric cell in Python form: blanks stripped, a decimal comma made a point ("1234,5")."""
-    value = value.strip()
-    if _DECIMAL_COMMA.fullmatch(value):
-        return value.replace(",", ".")
-    return value
+number_text = csvtext.number_text
 
 
 EXPECTED = {"integer": "an integer", "float": "a number", "boolean": "true or false"}

@@ -34,7 +34,7 @@ from bemserver.structure import tree
 from bemserver.structure.tree import Element
 from bemserver.timeseries import models as t
 from bemserver.timeseries.links import TIMESERIES_LINKS
-from bemserver.units import UnitError, parse_unit
+from bemserver.units import UNDEFINED, UnitError, parse_unit
 
 router = APIRouter(tags=["Input/Output"])
 
@@ -230,10 +230,10 @@ def _unit(table: CsvTable, row: CsvRow) -> str:
         raise table.error(_cannot_create(row["Name"], "Unit longer than 20 characters."), row.line, "Unit")
     try:
         parse_unit(unit)
-    except UnitError:
-        raise table.error(
-            _cannot_create(row["Name"], f'undefined unit "{unit}".'), row.line, "Unit"
-        ) from None
+    except UnitError as exc:
+        close = str(exc).removeprefix(UNDEFINED).strip()
+        problem = f'undefined unit "{unit}".' + (f" {close}" if close else "")
+        raise table.error(_cannot_create(row["Name"], problem), row.line, "Unit") from None
     return unit
 
 

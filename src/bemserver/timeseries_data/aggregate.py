@@ -32,9 +32,10 @@ from bemserver.timeseries_data.buckets import (
     iso_starts,
 )
 from bemserver.timeseries_data.formats import (
+    DEFAULT_DIALECT,
+    CsvDialect,
     Format,
     csv_header,
-    csv_timestamp,
     json_key,
     json_number,
     number_text,
@@ -458,18 +459,24 @@ async def json_chunks(engine: AsyncEngine, query: Query) -> AsyncIterator[bytes]
         yield b"}"
 
 
-async def csv_chunks(engine: AsyncEngine, query: Query) -> AsyncIterator[bytes]:
-    """'Datetime,<labels>' then one line per bucket, empty cell = empty bucket (0 for count)."""
-    header = csv_header([column.label for column in query.columns])
+async def csv_chunks(
+    engine: AsyncEngine, query: Query, dialect: CsvDialect = DEFAULT_DIALECT
+) -> AsyncIterator[bytes]:
+    """'Datetime,<labels>' then one line per bucket, empty cell = empty bucket (0 for count), in
+    the dialect's separator, decimal mark and timestamp form."""
+    header = csv_header([column.label for column in query.columns], dialect.separator)
     level = await _prepare(engine, query)
     tz = ZoneInfo(query.timezone)
+    join = dialect.separator.join
     async with engine.connect() as connection:
         await _begin(connection)
         for k0, k1 in _chunks(query.grid.count, len(query.columns)):
             cells = await _columns(connection, query, level, query.columns, k0, k1, Format.CSV)
-            stamps = [csv_timestamp(query.grid.start(k), tz) for k in range(k0, k1)]
+            if dialect.decimal_comma:
+                cells = [[dialect.number(cell) for cell in column] for column in cells]
+            stamps = [dialect.timestamp(query.grid.start(k), tz) for k in range(k0, k1)]
             yield (
-                header + "".join(line + "\n" for line in map(",".join, zip(stamps, *cells, strict=True)))
+                header + "".join(line + "\n" for line in map(join, zip(stamps, *cells, strict=True)))
             ).encode()
             header = ""
     if header:

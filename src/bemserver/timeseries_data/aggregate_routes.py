@@ -16,12 +16,15 @@ from bemserver.http.openapi import error_responses
 from bemserver.timeseries_data import aggregate, stats
 from bemserver.timeseries_data.buckets import BucketUnit
 from bemserver.timeseries_data.export import streamed
-from bemserver.timeseries_data.formats import Format, accepted_format, data_response
+from bemserver.timeseries_data.formats import Format, accepted_format, csv_dialect, data_response
 from bemserver.timeseries_data.params import (
     ConvertTo,
     DataState,
+    DecimalArg,
     End,
+    SeparatorArg,
     Start,
+    TimeFormatArg,
     TimezoneArg,
     unit_targets,
 )
@@ -79,6 +82,9 @@ async def get_aggregate(
     timezone: TimezoneArg = "UTC",
     convert_to: ConvertTo = None,
     aggregation: AggregationArg = aggregate.Aggregation.AVG,
+    sep: SeparatorArg = "comma",
+    decimal: DecimalArg = "point",
+    time_format: TimeFormatArg = "iso",
 ) -> Response:
     aggregate.check_bucket_width(bucket_width_value, bucket_width_unit)
     targets = unit_targets(timeseries, convert_to)
@@ -88,9 +94,13 @@ async def get_aggregate(
         start_time, end_time, timezone, bucket_width_value, bucket_width_unit, len(columns)
     )
     fmt = accepted_format(request.headers.get("accept"))
-    chunks = aggregate.csv_chunks if fmt is Format.CSV else aggregate.json_chunks
     answer = aggregate.Query(columns, made, aggregation, timezone)
-    return data_response(await streamed(chunks(database_of(request).engine, answer)), fmt)
+    engine = database_of(request).engine
+    if fmt is Format.CSV:
+        chunks = aggregate.csv_chunks(engine, answer, csv_dialect(sep, decimal, time_format))
+    else:
+        chunks = aggregate.json_chunks(engine, answer)
+    return data_response(await streamed(chunks), fmt)
 
 
 async def get_stats(

@@ -21,9 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bemserver.db.engine import Reader
 from bemserver.timeseries_data.formats import (
+    DEFAULT_DIALECT,
+    CsvDialect,
     csv_header,
     json_key,
-    sql_csv_timestamp,
     sql_json_timestamp,
     sql_number,
 )
@@ -211,7 +212,7 @@ async def json_chunks(
     yield b"{}" if current is None else b"}}"
 
 
-def _csv_window(columns: Sequence[SeriesColumn]) -> TextClause:
+def _csv_window(columns: Sequence[SeriesColumn], dialect: CsvDialect = DEFAULT_DIALECT) -> TextClause:
     """The lines of the timestamps in [low, high), grouped by hashing, ordered by string_agg."""
     stored = [(position, column) for position, column in enumerate(columns) if column.series_id is not None]
     branches = " UNION ALL ".join(
@@ -221,10 +222,12 @@ def _csv_window(columns: Sequence[SeriesColumn]) -> TextClause:
         for position, column in stored
     )
     cells = ", ".join(f"max(v) FILTER (WHERE k = {position}) AS c{position}" for position, _ in stored)
-    line = " || ',' || ".join(
-        [sql_csv_timestamp("timestamp", "x")]
+    line = f" || {dialect.sql_separator()} || ".join(
+        [dialect.sql_timestamp("timestamp", "x")]
         + [
-            f"coalesce({sql_number(f'c{position}')}, '')" if column.series_id is not None else "''"
+            f"coalesce({dialect.sql_number(sql_number(f'c{position}'))}, '')"
+            if column.series_id is not None
+            else "''"
             for position, column in enumerate(columns)
         ]
     )
@@ -236,10 +239,16 @@ def _csv_window(columns: Sequence[SeriesColumn]) -> TextClause:
 
 
 async def csv_chunks(
-    engine: AsyncEngine, columns: list[SeriesColumn], start: datetime, end: datetime, timezone: str
+    engine: AsyncEngine,
+    columns: list[SeriesColumn],
+    start: datetime,
+    end: datetime,
+    timezone: str,
+    dialect: CsvDialect = DEFAULT_DIALECT,
 ) -> AsyncIterator[bytes]:
-    """'Datetime,<labels>' then one line per timestamp of the union, empty cell = no value."""
-    header = csv_header([column.label for column in columns])
+    """'Datetime,<labels>' then one line per timestamp of the union, empty cell = no value (in the
+    dialect's separator, decimal mark and timestamp form)."""
+    header = csv_header([column.label for column in columns], dialect.separator)
     if start >= end or all(column.series_id is None for column in columns):
         yield header.encode()
         return
@@ -250,7 +259,7 @@ async def csv_chunks(
     # Every series' windows at once: between two consecutive instants, each series has at most
     # CHUNK points.
     cuts = sorted({moment for moments in opening.values() for moment in moments})
-    query = _csv_window(columns)
+    query = _csv_window(columns, dialect)
     jobs: list[Job] = [(query, params | {"low": low, "high": high}) for low, high in _windows(cuts, end)]
     async with contextlib.aclosing(_rendered(engine, timezone, jobs)) as bodies:
         async for body in bodies:

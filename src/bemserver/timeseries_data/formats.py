@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from enum import StrEnum
 
 import orjson
 from starlette.responses import StreamingResponse
+
+from bemserver.http.errors import Unprocessable
 
 JSON_MEDIA_TYPE = "application/json"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -29,6 +32,15 @@ class Format(StrEnum):
 def media_type(header: str | None) -> str:
     """The bare media type of a Content-Type value, lowercased: 'text/csv; charset=utf-8' -> 'text/csv'."""
     return (header or "").split(";", 1)[0].strip().lower()
+
+
+def charset(header: str | None) -> str | None:
+    """The charset parameter of a Content-Type value, if any: 'text/csv; charset=windows-1252' -> 'windows-1252'."""
+    for param in (header or "").split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"') or None
+    return None
 
 
 def _accept_ranges(accept: str) -> list[tuple[str, float, int]]:
@@ -128,16 +140,65 @@ def json_key(label: str) -> str:
     return orjson.dumps(label).decode()
 
 
-def _csv_cell(text: str) -> str:
-    """RFC 4180: a cell holding a comma, a quote or a line break (CR or LF) is quoted, quotes doubled.
-    (csv.writer with a '\\n' line terminator would leave a lone CR unquoted.)"""
-    if any(special in text for special in ',"\r\n'):
+@dataclass(frozen=True, slots=True)
+class CsvDialect:
+    """How a CSV answer is written: the separator, the decimal mark, and the timestamps' form:
+    ISO 8601 with offset (default), or `spreadsheet`: "2020-01-31 00:00:00" in the answer's
+    timezone, which spreadsheets read as dates (fractional seconds only when non-zero)."""
+
+    separator: str = ","
+    decimal_comma: bool = False
+    spreadsheet_times: bool = False
+
+    def number(self, text: str) -> str:
+        return text.replace(".", ",") if self.decimal_comma else text
+
+    def sql_number(self, expression: str) -> str:
+        return f"replace({expression}, '.', ',')" if self.decimal_comma else expression
+
+    def sql_separator(self) -> str:
+        return "E'\\t'" if self.separator == "\t" else f"'{self.separator}'"
+
+    def timestamp(self, moment: datetime, tz: tzinfo) -> str:
+        if not self.spreadsheet_times:
+            return csv_timestamp(moment, tz)
+        local = moment.astimezone(tz)
+        return local.strftime("%Y-%m-%d %H:%M:%S") + (
+            f".{local.microsecond:06d}" if local.microsecond else ""
+        )
+
+    def sql_timestamp(self, column: str, text_column: str | None) -> str:
+        if not self.spreadsheet_times:
+            return sql_csv_timestamp(column, text_column)
+        return (
+            f"to_char({column}, 'YYYY-MM-DD HH24:MI:SS') || CASE WHEN date_trunc('second', {column}) = {column}"
+            f" THEN '' ELSE to_char({column}, '.US') END"
+        )
+
+
+DEFAULT_DIALECT = CsvDialect()
+SEPARATORS = {"comma": ",", "semicolon": ";", "tab": "\t"}
+
+
+def csv_dialect(separator: str = "comma", decimal: str = "point", time_format: str = "iso") -> CsvDialect:
+    """The dialect of the query arguments; 422 for a decimal comma with comma separators."""
+    if decimal == "comma" and separator == "comma":
+        raise Unprocessable(
+            errors={"query": {"decimal": ["A decimal comma needs separator=semicolon or separator=tab."]}}
+        )
+    return CsvDialect(SEPARATORS[separator], decimal == "comma", time_format == "spreadsheet")
+
+
+def _csv_cell(text: str, separator: str = ",") -> str:
+    """RFC 4180: a cell holding the separator, a quote or a line break (CR or LF) is quoted, quotes
+    doubled. (csv.writer with a '\\n' line terminator would leave a lone CR unquoted.)"""
+    if any(special in text for special in (separator, '"', "\r", "\n")):
         return '"' + text.replace('"', '""') + '"'
     return text
 
 
-def csv_header(labels: Sequence[str]) -> str:
-    return ",".join(_csv_cell(cell) for cell in ["Datetime", *labels]) + "\n"
+def csv_header(labels: Sequence[str], separator: str = ",") -> str:
+    return separator.join(_csv_cell(cell, separator) for cell in ["Datetime", *labels]) + "\n"
 
 
 # SQL-side rendering: timestamps in the session's TimeZone (set by the caller for the transaction).

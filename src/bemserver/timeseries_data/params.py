@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Query
 
@@ -23,6 +23,52 @@ ConvertTo = Annotated[
     list[str] | None,
     Query(description="Units to convert the values to, one per timeseries ('' = no conversion)"),
 ]
+LocalTimezone = Annotated[
+    Timezone | None,
+    Query(
+        description="Timezone of posted local times (timestamps without UTC offset, and the spreadsheet "
+        "forms 31/01/2023 00:00, 31.01.2023 00:00, 2023/01/31 00:00). Without it they are refused. "
+        "Timestamps with an offset are read as they are."
+    ),
+]
+Dst = Annotated[
+    Literal["earlier", "later"] | None,
+    Query(
+        description="For a local time that occurs twice (DST ends) or not at all (DST starts), take the "
+        "earlier or the later of its two possible instants. Without it, such a time is refused (422)."
+    ),
+]
+DateOrderArg = Annotated[
+    Literal["DMY", "MDY"],
+    Query(description="Order of slashed dates: DMY (31/01/2023, default) or MDY (01/31/2023)"),
+]
+SeparatorArg = Annotated[
+    Literal["comma", "semicolon", "tab"],
+    Query(alias="separator", description="CSV answers: the separator (default comma)"),
+]
+DecimalArg = Annotated[
+    Literal["point", "comma"],
+    Query(
+        alias="decimal", description="CSV answers: the decimal mark (comma needs separator semicolon or tab)"
+    ),
+]
+TimeFormatArg = Annotated[
+    Literal["iso", "spreadsheet"],
+    Query(
+        alias="time_format",
+        description="CSV answers: timestamps as ISO 8601 with offset (iso, default) or as "
+        "'2020-01-31 00:00:00' in the timezone (spreadsheet), which spreadsheets read as dates",
+    ),
+]
+ReportArg = Annotated[
+    bool,
+    Query(
+        alias="report",
+        description="Answer with the import report ({inserted, ignored, overwritten, timeseries: {...}}) "
+        "instead of null; `Prefer: return=representation` does the same. The totals are always in the "
+        "X-Import-Report header.",
+    ),
+]
 Overwrite = Annotated[
     bool,
     Query(
@@ -41,8 +87,8 @@ def unit_targets(requested: Sequence[Any], convert_to: Sequence[str] | None) -> 
     for position, symbol in enumerate(convert_to):
         try:
             parse_unit(symbol)
-        except UnitError:
-            unknown[str(position)] = ["Undefined unit."]
+        except UnitError as exc:
+            unknown[str(position)] = [str(exc)]
     if unknown:
         raise Unprocessable(errors={"query": {"convert_to": unknown}})
     if len(convert_to) != len(requested):

@@ -7,6 +7,7 @@ write in one statement. Deadlocks between concurrent writers are retried (`retri
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,11 +30,13 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    not_,
     select,
     text,
     true,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -49,15 +52,25 @@ from bemserver.timeseries.models import Timeseries, TimeseriesByDataState, Times
 from bemserver.timeseries_data import rollups
 from bemserver.timeseries_data.models import TimeseriesData
 from bemserver.timeseries_data.posted import COPY_HEADER, COPY_TRAILER, Batch, instant, rows_of
+from bemserver.timeseries_data.report import Written
 from bemserver.timeseries_data.rollup_models import DirtySpan
 from bemserver.timeseries_data.selection import check_selected, timeseries_query
 
+# Each write counts the rows it inserted and those it updated (`xmax = 0`: inserted), by series.
+_COUNTED = """
+WITH written AS ({insert} RETURNING series_id, timeseries_data.xmax = 0 AS new)
+SELECT series_id, count(*) FILTER (WHERE new), count(*) FILTER (WHERE NOT new) FROM written GROUP BY series_id
+"""
 _INSERT = """
 INSERT INTO timeseries_data (series_id, timestamp, value)
 SELECT s, t, v FROM unnest(CAST(:s AS int[]), CAST(:t AS timestamptz[]), CAST(:v AS float8[])) AS r(s, t, v)
 """
-_INSERT_KEEP = text(_INSERT + "ON CONFLICT DO NOTHING")
-_INSERT_OVERWRITE = text(_INSERT + "ON CONFLICT (series_id, timestamp) DO UPDATE SET value = EXCLUDED.value")
+_INSERT_KEEP = text(_COUNTED.format(insert=_INSERT + "ON CONFLICT DO NOTHING"))
+_INSERT_OVERWRITE = text(
+    _COUNTED.format(
+        insert=_INSERT + "ON CONFLICT (series_id, timestamp) DO UPDATE SET value = EXCLUDED.value"
+    )
+)
 
 _STAGING = text("""
 CREATE TEMP TABLE IF NOT EXISTS timeseries_data_staging (
@@ -68,21 +81,45 @@ CREATE TEMP TABLE IF NOT EXISTS timeseries_data_staging (
 ) ON COMMIT DELETE ROWS
 """)
 
-_MERGE_KEEP = text("""
+_MERGE_KEEP = text(
+    _COUNTED.format(
+        insert="""
 INSERT INTO timeseries_data (series_id, timestamp, value)
 SELECT series_id, timestamp, value FROM timeseries_data_staging ORDER BY position
-ON CONFLICT DO NOTHING
-""")
+ON CONFLICT DO NOTHING"""
+    )
+)
 
-_MERGE_OVERWRITE = text("""
+_MERGE_OVERWRITE = text(
+    _COUNTED.format(
+        insert="""
 INSERT INTO timeseries_data (series_id, timestamp, value)
 SELECT DISTINCT ON (series_id, timestamp) series_id, timestamp, value
 FROM timeseries_data_staging ORDER BY series_id, timestamp, position DESC
-ON CONFLICT (series_id, timestamp) DO UPDATE SET value = EXCLUDED.value
-""")
+ON CONFLICT (series_id, timestamp) DO UPDATE SET value = EXCLUDED.value"""
+    )
+)
 
 _COPY_INTO_TABLE = "COPY timeseries_data (series_id, timestamp, value) FROM STDIN (FORMAT BINARY)"
 _COPY_INTO_STAGING = "COPY timeseries_data_staging (series_id, timestamp, value) FROM STDIN (FORMAT BINARY)"
+
+
+class HandledCopyFailure(logging.Filter):
+    """Drops psycopg's "error ignored terminating <AsyncCopy>" warning: it is logged when a COPY
+    block exits with an exception (a bad point found while streaming, a stored instant) and ending
+    the COPY fails again. That first exception is always handled here (a merge, a 422, a retry) or
+    reported by the error handlers, so the warning only alarmed operators about answered requests."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.msg == "error ignored terminating %r: %s"
+            and bool(record.args)
+            and isinstance(record.args, tuple)
+            and isinstance(record.args[0], psycopg.AsyncCopy)
+        )
+
+
+logging.getLogger("psycopg").addFilter(HandledCopyFailure())
 
 
 def _unique_keys(rows: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
@@ -90,15 +127,19 @@ def _unique_keys(rows: list[tuple[int, int, float]]) -> list[tuple[int, int, flo
     return list({(s, u): (s, u, v) for s, u, v in rows}.values())
 
 
-async def insert_rows(connection: AsyncConnection, chunks: list[bytes], overwrite: bool) -> None:
-    """Insert packed rows from arrays (few rows: cheaper than COPY)."""
+def _written(result: Any) -> Written:
+    return {series_id: (inserted, updated) for series_id, inserted, updated in result}
+
+
+async def insert_rows(connection: AsyncConnection, chunks: list[bytes], overwrite: bool) -> Written:
+    """Insert packed rows from arrays (few rows: cheaper than COPY); what was written by series."""
     rows = list(rows_of(chunks))
     if overwrite:
         rows = _unique_keys(rows)
     series, micros, values = (list(column) for column in zip(*rows, strict=True))
     instants = [instant(u) for u in micros]
     statement = _INSERT_OVERWRITE if overwrite else _INSERT_KEEP
-    await connection.execute(statement, {"s": series, "t": instants, "v": values})
+    return _written(await connection.execute(statement, {"s": series, "t": instants, "v": values}))
 
 
 async def _copy(
@@ -129,11 +170,11 @@ async def copy_new(driver: psycopg.AsyncConnection[Any], first: list[bytes], res
     return True
 
 
-async def merge(connection: AsyncConnection, chunks: list[bytes], overwrite: bool) -> None:
-    """COPY into the staging table, then merge it into the table."""
+async def merge(connection: AsyncConnection, chunks: list[bytes], overwrite: bool) -> Written:
+    """COPY into the staging table, then merge it into the table; what was written by series."""
     await connection.execute(_STAGING)
     await _copy(await driver_of(connection), _COPY_INTO_STAGING, chunks, iter(()))
-    await connection.execute(_MERGE_OVERWRITE if overwrite else _MERGE_KEEP)
+    return _written(await connection.execute(_MERGE_OVERWRITE if overwrite else _MERGE_KEEP))
 
 
 _RETRY_LATER = {"40P01", "40001"}  # deadlock detected, serialization failure
@@ -224,7 +265,25 @@ def _small_write(overwrite: bool, selection: Select[Any] | None) -> Executable:
         )
     else:
         points = points.on_conflict_do_nothing()
-    written = points.returning(literal_column("1")).cte("written")
+    written = points.returning(
+        TimeseriesData.series_id.label("sid"), literal_column("timeseries_data.xmax = 0").label("new")
+    ).cte("written")
+    per_timeseries = (
+        select(
+            series.c.timeseries_id.label("ts"),
+            func.count().filter(written.c.new).label("inserted"),
+            func.count().filter(not_(written.c.new)).label("updated"),
+        )
+        .select_from(written.join(series, series.c.id == written.c.sid))
+        .group_by(series.c.timeseries_id)
+        .cte("per_timeseries")
+    )
+    counted = [
+        select(func.array_agg(aggregate_order_by(per_timeseries.c[name], per_timeseries.c.ts)))
+        .scalar_subquery()
+        .label(f"w_{name}")
+        for name in ("ts", "inserted", "updated")
+    ]
     span = [cast(bindparam(name), DateTime(timezone=True)) for name in ("lo", "hi")]
     noted = (
         insert(DirtySpan)
@@ -239,6 +298,7 @@ def _small_write(overwrite: bool, selection: Select[Any] | None) -> Executable:
         found.label("found"),
         select(func.count()).select_from(series).scalar_subquery().label("series"),
         *checks,
+        *counted,
     ).add_cte(written, noted)
 
 
@@ -267,7 +327,7 @@ async def write_small(
     *,
     overwrite: bool = False,
     check: Check | None = None,
-) -> None:
+) -> Written:
     """A small write in one prepared statement (rows carrying timeseries ids): the data state checked,
     the series found (locked) or created, the points inserted, their span noted for the rollups.
     `check` selects the timeseries and their permission first; errors come in the order of larger
@@ -308,6 +368,7 @@ async def write_small(
             shape, lambda: _small_write(overwrite, timeseries_query(Timeseries.id, False, caller))
         )
     assert statement is not None
+    written: Written = {}
     for _ in range(ATTEMPTS):
         try:
             (result,) = await statement.rows(session, params)
@@ -322,8 +383,13 @@ async def write_small(
             raise unknown_state
         if bad_point is not None:
             raise bad_point
+        for ts, inserted, updated in zip(
+            result["w_ts"] or (), result["w_inserted"] or (), result["w_updated"] or (), strict=True
+        ):
+            before = written.get(ts, (0, 0))[0]  # a retry finds the points it wrote already stored
+            written[ts] = (before + inserted, max(updated - before, 0))
         if series == len(set(timeseries_ids)):
-            return
+            return written
         # A concurrent request created a series after this statement's snapshot: again (points
         # already written are skipped, or rewritten with the same values; spans noted twice).
     raise Conflict(_TRY_AGAIN)

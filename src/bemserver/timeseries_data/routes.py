@@ -10,21 +10,36 @@ from bemserver.db.engine import Connection, Session, database_of
 from bemserver.http.fast.handlers import lean_routes
 from bemserver.http.openapi import error_responses
 from bemserver.http.responses import JSONBytes
-from bemserver.timeseries_data import ingest
+from bemserver.timeseries_data import ingest, report
 from bemserver.timeseries_data.export import csv_chunks, json_chunks, streamed
-from bemserver.timeseries_data.formats import Format, accepted_format, body_format, data_response
+from bemserver.timeseries_data.formats import (
+    Format,
+    accepted_format,
+    body_format,
+    charset,
+    csv_dialect,
+    data_response,
+)
 from bemserver.timeseries_data.params import (
     ConvertTo,
     DataState,
+    DateOrderArg,
+    DecimalArg,
+    Dst,
     End,
+    LocalTimezone,
     Overwrite,
+    ReportArg,
+    SeparatorArg,
     Start,
+    TimeFormatArg,
     TimezoneArg,
     unit_targets,
 )
 from bemserver.timeseries_data.paths import Operation, mount
 from bemserver.timeseries_data.posted import parse_body
 from bemserver.timeseries_data.selection import Key, Selection, require_readable_campaign, resolve
+from bemserver.timeseries_data.timestamps import LocalTimes
 
 router = APIRouter()
 
@@ -35,7 +50,20 @@ _READ = {
     },
     **error_responses(401, 403, 404, 422),
 }
-_WRITE = {201: {"description": "Created"}, **error_responses(401, 403, 404, 422)}
+_WRITE = {
+    201: {
+        "description": "Created: null, or the import report when asked for (report=true or "
+        "Prefer: return=representation)",
+        "headers": {
+            "X-Import-Report": {
+                "description": 'Points inserted, ignored (already stored) and overwritten: {"inserted": '
+                'n, "ignored": n, "overwritten": n}',
+                "schema": {"type": "string"},
+            }
+        },
+    },
+    **error_responses(401, 403, 404, 422),
+}
 _DELETE = {204: {"description": "Deleted"}, **error_responses(401, 403, 404, 422)}
 _BODY = {
     "requestBody": {
@@ -61,14 +89,22 @@ async def get_data(
     data_state: DataState,
     timezone: TimezoneArg = "UTC",
     convert_to: ConvertTo = None,
+    sep: SeparatorArg = "comma",
+    decimal: DecimalArg = "point",
+    time_format: TimeFormatArg = "iso",
 ) -> Response:
     targets = unit_targets(timeseries, convert_to)
     resolved = await resolve(connection, caller, Selection(timeseries, data_state, campaign_id))
     columns = resolved.columns(targets)
     fmt = accepted_format(request.headers.get("accept"))
-    writer = csv_chunks if fmt is Format.CSV else json_chunks
     engine = database_of(request).engine
-    return data_response(await streamed(writer(engine, columns, start_time, end_time, timezone)), fmt)
+    if fmt is Format.CSV:
+        chunks = csv_chunks(
+            engine, columns, start_time, end_time, timezone, csv_dialect(sep, decimal, time_format)
+        )
+    else:
+        chunks = json_chunks(engine, columns, start_time, end_time, timezone)
+    return data_response(await streamed(chunks), fmt)
 
 
 async def post_data(
@@ -78,13 +114,22 @@ async def post_data(
     campaign_id: int | None,
     data_state: DataState,
     overwrite: Overwrite = False,
+    timezone: LocalTimezone = None,
+    dst: Dst = None,
+    date_order: DateOrderArg = "DMY",
+    report_arg: ReportArg = False,
 ) -> Response:
     if campaign_id is not None:
         await require_readable_campaign(connection, caller, campaign_id)
-    csv_text = body_format(request.headers.get("content-type")) is Format.CSV
-    posted = parse_body(await request.body(), csv_text=csv_text)
-    await ingest.write(connection, caller, posted, data_state, campaign_id=campaign_id, overwrite=overwrite)
-    return JSONBytes(None, status_code=201)
+    content_type = request.headers.get("content-type")
+    csv_text = body_format(content_type) is Format.CSV
+    local = LocalTimes(timezone, dst, date_order) if timezone else None
+    posted = parse_body(await request.body(), csv_text=csv_text, charset=charset(content_type), local=local)
+    written = await ingest.write(
+        connection, caller, posted, data_state, campaign_id=campaign_id, overwrite=overwrite
+    )
+    body = written.body() if report.asked(report_arg, request.headers.get("prefer")) else None
+    return JSONBytes(body, status_code=201, headers={report.HEADER: written.header()})
 
 
 async def delete_data(
