@@ -152,6 +152,7 @@ def serve(
                 workers=workers,
                 log_level=settings.log_level.lower(),
                 access_log=False,
+                server_header=False,  # no banner naming the server software
             )
 
 

@@ -19,6 +19,7 @@ FilterFn = Callable[[Any], ColumnElement[bool]]
 EnrichFn = Callable[[Reader, list[Item]], Awaitable[None]]
 BeforeWriteFn = Callable[[AsyncSession, Caller, Item, Item | None], Awaitable[Item]]
 AfterWriteFn = Callable[[AsyncSession, Caller, Item, Settings], Awaitable[None]]
+BeforeDeleteFn = Callable[[AsyncSession, Caller, Item], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class Hooks:
     # Runs after a successful create, in the same transaction, with the app's Settings (e.g.
     # notify and queue e-mails).
     after_create: AfterWriteFn | None = None
+    # Runs before a delete, in its transaction, with the item (locked): may refuse it by raising.
+    before_delete: BeforeDeleteFn | None = None
 
 
 @dataclass(frozen=True)
