@@ -1,4 +1,4 @@
-"""The `bemserver` command: serve, worker, db upgrade, users create, --version."""
+"""The `bemserver` command: serve, worker, db upgrade/backup/restore, users create, --version."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
@@ -195,6 +196,68 @@ def db_upgrade() -> None:
     """Apply pending migrations (idempotent)."""
     with database(_settings()):
         typer.echo("Database is up to date.")
+
+
+@contextmanager
+def _database_for_backup(settings: Settings) -> Iterator[tuple[str, bool]]:
+    """(url, embedded): the configured database; or the embedded one, started here, or the
+    running server's when `bemserver serve` holds the data folder (a backup of a live server)."""
+    from bemserver.db.embedded import DataDirBusy, EmbeddedPostgres
+
+    if not settings.database_url:
+        running = EmbeddedPostgres.running_url(settings.data_dir)
+        if running is not None:
+            yield running, True
+            return
+    try:
+        with database(settings) as url:
+            yield url, not settings.database_url
+    except DataDirBusy as exc:  # pragma: no cover - raced with a server start
+        _fail(str(exc))
+
+
+def _embedded_running(settings: Settings) -> bool:
+    from bemserver.db.embedded import EmbeddedPostgres
+
+    return EmbeddedPostgres.running_url(settings.data_dir) is not None
+
+
+@db_app.command("backup")
+def db_backup(file: Annotated[Path, typer.Argument(help="File to write (pg_dump custom format).")]) -> None:
+    """Write the whole database to FILE; works while the server runs."""
+    from bemserver.db.backup import BackupFailed, backup
+
+    with _database_for_backup(_settings()) as (url, embedded):
+        try:
+            backup(url, file, embedded=embedded)
+        except BackupFailed as exc:
+            _fail(f"Backup failed: {exc}")
+    typer.echo(f"Backup written to {file} ({file.stat().st_size} bytes).")
+
+
+@db_app.command("restore")
+def db_restore(
+    file: Annotated[Path, typer.Argument(help="A file written by `bemserver db backup`.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Replace the database's content by FILE's (stop the server first), then migrate it."""
+    from bemserver.db.backup import BackupFailed, restore
+    from bemserver.db.migrate import upgrade
+
+    settings = _settings()
+    if not settings.database_url and _embedded_running(settings):
+        _fail(f"A BEMServer is running on the data folder {settings.data_dir}: stop it first.")
+    if not file.is_file():
+        _fail(f"No such file: {file}")
+    if not yes:
+        typer.confirm("Every row of the database will be replaced by the backup's. Go on?", abort=True)
+    with _database_for_backup(settings) as (url, embedded):
+        try:
+            restore(url, file, embedded=embedded)
+        except BackupFailed as exc:
+            _fail(f"Restore failed (the database is unchanged): {exc}")
+        upgrade(url)  # a backup of an older version gets the later migrations
+    typer.echo(f"Database restored from {file}.")
 
 
 @users_app.command("create")
