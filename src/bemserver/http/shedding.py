@@ -35,7 +35,10 @@ class ConcurrencyLimit:
             await self.app(scope, receive, send)
             return
         try:
-            await asyncio.wait_for(self.slots.acquire(), self.wait)
+            if self.slots.locked():
+                await asyncio.wait_for(self.slots.acquire(), self.wait)
+            else:
+                await self.slots.acquire()  # free: at once (wait_for(..., 0) would give up)
         except TimeoutError:
             self.shed += 1
             response = error_response(503, MESSAGE, headers={"Retry-After": RETRY_AFTER})
