@@ -270,8 +270,10 @@ def users_create(
     """Create a user account."""
     from sqlalchemy.exc import IntegrityError
 
-    from bemserver.http.fields import is_valid_email
+    from bemserver.http.fields import is_valid_email, normalized_text
     from bemserver.users.accounts import create_user
+
+    name, email = normalized_text(name), normalized_text(email)  # as the API does
 
     if not 1 <= len(name) <= 80:
         _fail("The name must have 1 to 80 characters.")
