@@ -93,14 +93,7 @@ async def test_overload_is_shed(make_server, fresh_database):
     after_statuses: dict[int, int] = {}
     after = await load(server, series, CALM_CLIENTS, CALM, after_statuses)
 
-    assert set(burst_statuses) <= {200, 201, 503}, burst_statuses
-    assert set(before_statuses) | set(after_statuses) <= {200, 201}, (before_statuses, after_statuses)
-    assert {status for _, status in about} == {200}
     about_p99 = percentile([took for took, _ in about], 0.99)
-    assert about_p99 <= ABOUT_P99_BOUND, f"/about/ p99 {about_p99 * 1000:.0f} ms"
-    assert after >= 0.5 * before, (
-        f"throughput did not recover: {after / CALM:.0f}/s after, {before / CALM:.0f}/s before"
-    )
     shed = burst_statuses.get(503, 0)
     report(
         "case 4 overload",
@@ -113,4 +106,12 @@ async def test_overload_is_shed(make_server, fresh_database):
         about_p50_ms=round(1000 * percentile([took for took, _ in about], 0.5), 1),
         about_p99_ms=round(1000 * about_p99, 1),
         about_samples=len(about),
+    )
+    # The figures first, then the checks: a failed run still tells what it measured.
+    assert set(burst_statuses) <= {200, 201, 503}, burst_statuses
+    assert set(before_statuses) | set(after_statuses) <= {200, 201}, (before_statuses, after_statuses)
+    assert {status for _, status in about} == {200}
+    assert about_p99 <= ABOUT_P99_BOUND, f"/about/ p99 {about_p99 * 1000:.0f} ms"
+    assert after >= 0.5 * before, (
+        f"throughput did not recover: {after / CALM:.0f}/s after, {before / CALM:.0f}/s before"
     )
