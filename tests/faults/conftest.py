@@ -10,7 +10,8 @@ HTTP clients, and a model of what the server acknowledged.
 
 Every case prints its figures (`report`): on stderr, in a summary section at the end of a run
 without xdist, and appended to test-artifacts/faults-figures.txt. The modules belong to one
-xdist group, so that they do not fight each other for the CPU.
+xdist group, and a lock file keeps two cases from ever running at once (they would fight for
+the CPU and spoil each other's figures).
 """
 
 from __future__ import annotations
@@ -63,6 +64,17 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def one_case_at_a_time() -> Iterator[None]:
+    """The cases measure timings and load the CPU: never two at once, whatever runs them (xdist
+    workers, two pytest sessions). A lock file, besides the modules' xdist group."""
+    import fcntl
+
+    with open(Path(tempfile.gettempdir()) / "bemserver-faults.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------------
@@ -182,7 +194,7 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 90) -> None:
+    def start(self, timeout: float = 240) -> None:
         env = (
             {key: value for key, value in os.environ.items() if not key.startswith("BEMSERVER_")}
             | {
