@@ -141,8 +141,11 @@ class TestUser:
     password: str = PASSWORD
     headers: dict[str, str] = field(default_factory=dict)
 
-    def token(self, kind: str = "access", lifetime: int | None = 900) -> str:
-        return encode_token(SECRET, self.email, kind, lifetime)  # type: ignore[arg-type]
+    def token(self, kind: str = "access", lifetime: int = 900, version: int = 0) -> str:
+        """A token of the user's current version, outside any refresh token family (a refresh
+        token made here is refused: log in through POST /auth/token for a usable one)."""
+        extra = ("no-family", "no-member") if kind == "refresh" else ()
+        return encode_token(SECRET, self.id, version, kind, lifetime, *extra)  # type: ignore[arg-type]
 
     @property
     def basic(self) -> dict[str, str]:

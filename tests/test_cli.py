@@ -321,6 +321,12 @@ class TestUsersCreate:
             f"Error: A user with email {users.admin.email} already exists."
         ]
 
+    async def test_an_email_differing_only_by_case_is_a_duplicate(self, tmp_path, database_url, users: Users):
+        email = f" {users.admin.email.upper()}"
+        result = self.create(tmp_path, database_url, "--name", "X", "--email", email, "--password", "pw")
+        assert result.returncode == 1
+        assert "already exists" in result.stderr
+
     async def test_invalid_email_is_refused(self, tmp_path, database_url, users: Users):
         result = self.create(tmp_path, database_url, "--name", "X", "--email", "nope", "--password", "pw")
         assert result.returncode == 1

@@ -20,6 +20,7 @@ from bemserver.http.fast.dispatch import dispatch_by_segment
 from bemserver.http.middleware import ProtocolMiddleware
 from bemserver.http.openapi import install_openapi
 from bemserver.http.routing import flat_routes
+from bemserver.http.shedding import ConcurrencyLimit
 from bemserver.http.sse import end_streams_on_exit_signals
 from bemserver.settings import Settings
 
@@ -86,6 +87,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
             expose_headers=["ETag", "X-Pagination", "X-Import-Report"],
         )
 
+    app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests, wait=settings.overload_wait)
     app.add_middleware(ProtocolMiddleware, version=__version__, max_body_size=settings.max_body_size)
     return app
 

@@ -1,4 +1,4 @@
-"""The `bemserver` command: serve, worker, db upgrade, users create, --version."""
+"""The `bemserver` command: serve, worker, db upgrade/backup/restore, users create, --version."""
 
 from __future__ import annotations
 
@@ -160,6 +160,7 @@ def serve(
                 workers=workers,
                 log_level=settings.log_level.lower(),
                 access_log=False,
+                server_header=False,  # no banner naming the server software
             )
 
 
@@ -204,6 +205,68 @@ def db_upgrade() -> None:
         typer.echo("Database is up to date.")
 
 
+@contextmanager
+def _database_for_backup(settings: Settings) -> Iterator[tuple[str, bool]]:
+    """(url, embedded): the configured database; or the embedded one, started here, or the
+    running server's when `bemserver serve` holds the data folder (a backup of a live server)."""
+    from bemserver.db.embedded import DataDirBusy, EmbeddedPostgres
+
+    if not settings.database_url:
+        running = EmbeddedPostgres.running_url(settings.data_dir)
+        if running is not None:
+            yield running, True
+            return
+    try:
+        with database(settings) as url:
+            yield url, not settings.database_url
+    except DataDirBusy as exc:  # pragma: no cover - raced with a server start
+        _fail(str(exc))
+
+
+def _embedded_running(settings: Settings) -> bool:
+    from bemserver.db.embedded import EmbeddedPostgres
+
+    return EmbeddedPostgres.running_url(settings.data_dir) is not None
+
+
+@db_app.command("backup")
+def db_backup(file: Annotated[Path, typer.Argument(help="File to write (pg_dump custom format).")]) -> None:
+    """Write the whole database to FILE; works while the server runs."""
+    from bemserver.db.backup import BackupFailed, backup
+
+    with _database_for_backup(_settings()) as (url, embedded):
+        try:
+            backup(url, file, embedded=embedded)
+        except BackupFailed as exc:
+            _fail(f"Backup failed: {exc}")
+    typer.echo(f"Backup written to {file} ({file.stat().st_size} bytes).")
+
+
+@db_app.command("restore")
+def db_restore(
+    file: Annotated[Path, typer.Argument(help="A file written by `bemserver db backup`.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Replace the database's content by FILE's (stop the server first), then migrate it."""
+    from bemserver.db.backup import BackupFailed, restore
+    from bemserver.db.migrate import upgrade
+
+    settings = _settings()
+    if not settings.database_url and _embedded_running(settings):
+        _fail(f"A BEMServer is running on the data folder {settings.data_dir}: stop it first.")
+    if not file.is_file():
+        _fail(f"No such file: {file}")
+    if not yes:
+        typer.confirm("Every row of the database will be replaced by the backup's. Go on?", abort=True)
+    with _database_for_backup(settings) as (url, embedded):
+        try:
+            restore(url, file, embedded=embedded)
+        except BackupFailed as exc:
+            _fail(f"Restore failed (the database is unchanged): {exc}")
+        upgrade(url)  # a backup of an older version gets the later migrations
+    typer.echo(f"Database restored from {file}.")
+
+
 @users_app.command("create")
 def users_create(
     name: Annotated[str, typer.Option(help="Display name.")],
@@ -214,8 +277,10 @@ def users_create(
     """Create a user account."""
     from sqlalchemy.exc import IntegrityError
 
-    from bemserver.http.fields import is_valid_email
+    from bemserver.http.fields import is_valid_email, normalized_text
     from bemserver.users.accounts import create_user
+
+    name, email = normalized_text(name), normalized_text(email)  # as the API does
 
     if not 1 <= len(name) <= 80:
         _fail("The name must have 1 to 80 characters.")

@@ -30,12 +30,21 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     access_token_lifetime: int = Field(900, gt=0)
     refresh_token_lifetime: int = Field(60 * 86400, gt=0)
+    # Rate limit of POST /auth/token: attempts that failed, per account and per client address,
+    # within a window of `login_window` seconds (users/throttle.py).
+    login_attempts_per_account: int = Field(10, ge=1)
+    login_attempts_per_address: int = Field(100, ge=1)
+    login_window: int = Field(900, ge=1, le=86400)
     auth_methods: Annotated[list[AuthMethod], NoDecode] = ["Bearer"]
     cors_origins: Annotated[list[str], NoDecode] = []
     log_level: str = "info"
     admin_email: str | None = None
     admin_password: str | None = None
     db_pool_size: int = 10
+    # Load shedding (http/shedding.py): requests run at once per server process, and how long
+    # one more waits for a place before its 503.
+    max_concurrent_requests: int = Field(64, ge=1, le=10000)
+    overload_wait: float = Field(2.0, ge=0, le=60)
     max_body_size: int = Field(256 * 1024 * 1024, gt=0)
     # Seconds of quiet after which a live stream (Server-Sent Events) sends a heartbeat comment.
     stream_heartbeat: float = Field(15.0, gt=0, le=3600)

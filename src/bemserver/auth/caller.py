@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
+import unicodedata
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from bemserver.auth.passwords import password_matches
-from bemserver.auth.tokens import TokenExpired, TokenInvalid, decode_token
+from bemserver.auth.tokens import TokenClaims, TokenExpired, TokenInvalid, decode_token
 from bemserver.db.driver import fetch_one
 from bemserver.db.engine import Session
 from bemserver.http.errors import ApiError, Forbidden, Unauthorized
@@ -30,25 +31,45 @@ SYSTEM = Caller(id=0, email="system", is_admin=True, is_active=True)
 user (ids start at 1)."""
 
 # The lookup runs on every authenticated request: plain SQL on the driver connection. It names
-# the users domain's table, whose model sits a layer above (tests/auth checks the name).
+# the users domain's tables, whose models sit a layer above (tests/auth checks the names).
 USERS_TABLE = "users"
-_BY_EMAIL = f"SELECT id, email, is_admin, is_active, password FROM {USERS_TABLE} WHERE email = %s"
+TOKEN_FAMILIES_TABLE = "token_families"
+_COLUMNS = "id, email, is_admin, is_active, password, token_version"
+# E-mails are unique regardless of case (a unique index on lower(email) serves this lookup).
+_BY_EMAIL = f"SELECT {_COLUMNS} FROM {USERS_TABLE} WHERE lower(email) = lower(%s)"
+# A token's user, when its version is current and its family (if it names one) not revoked.
+_BY_TOKEN = (
+    f"SELECT {_COLUMNS} FROM {USERS_TABLE} u WHERE u.id = %s AND u.token_version = %s"
+    f" AND (%s::text IS NULL OR EXISTS (SELECT 1 FROM {TOKEN_FAMILIES_TABLE} f"
+    " WHERE f.id = %s AND f.user_id = u.id))"
+)
 
 
-async def _load(session: Session, email: str) -> tuple[Caller, str] | None:
+async def _load_by_email(session: Session, email: str) -> tuple[Caller, str] | None:
     if "\x00" in email or not is_utf8(email):  # text PostgreSQL cannot hold: no such user
         return None
-    row = await fetch_one(session, _BY_EMAIL, (email,))
+    row = await fetch_one(session, _BY_EMAIL, (unicodedata.normalize("NFC", email.strip()),))
     if row is None:
         return None
-    user_id, user_email, is_admin, is_active, password = row
+    user_id, user_email, is_admin, is_active, password, _ = row
     return Caller(user_id, user_email, is_admin, is_active), password
 
 
 _SCHEMES = {"bearer": "Bearer", "basic": "Basic"}
 
 
-async def authenticate(request: Request, session: Session, *, refresh: bool = False) -> Caller:
+async def _load_by_token(session: Session, claims: TokenClaims) -> Caller | None:
+    row = await fetch_one(session, _BY_TOKEN, (claims.user_id, claims.version, claims.family, claims.family))
+    if row is None:
+        return None
+    user_id, user_email, is_admin, is_active, _, _ = row
+    return Caller(user_id, user_email, is_admin, is_active)
+
+
+async def authenticate_with_claims(
+    request: Request, session: Session, *, refresh: bool = False
+) -> tuple[Caller, TokenClaims | None]:
+    """The caller, and the claims of their token (None with Basic credentials)."""
     settings = request.app.state.settings
     methods: list[str] = settings.auth_methods
     header = request.headers.get("authorization")
@@ -62,17 +83,17 @@ async def authenticate(request: Request, session: Session, *, refresh: bool = Fa
         raise Unauthorized("invalid_scheme", methods)
     if scheme == "Bearer":
         try:
-            email = decode_token(
+            claims = decode_token(
                 request.app.state.secret_key, credentials, "refresh" if refresh else "access"
             )
         except TokenExpired:
             raise Unauthorized("expired_token", methods) from None
         except TokenInvalid:
             raise Unauthorized("invalid_token", methods) from None
-        found = await _load(session, email)
-        if found is None:
+        caller = await _load_by_token(session, claims)
+        if caller is None:  # deleted user, older token version, revoked family
             raise Unauthorized("invalid_token", methods)
-        return found[0]
+        return caller, claims
     try:
         decoded = base64.b64decode(credentials, validate=True).decode()
     except ValueError:  # not base64 (binascii.Error, non-ASCII text) or not UTF-8
@@ -80,10 +101,14 @@ async def authenticate(request: Request, session: Session, *, refresh: bool = Fa
     email, sep, password = decoded.partition(":")
     if not sep:
         raise Unauthorized("malformed_credentials", methods)
-    found = await _load(session, email)
+    found = await _load_by_email(session, email)
     if found is None or not await password_matches(found[1], password):
         raise Unauthorized("invalid_credentials", methods)
-    return found[0]
+    return found[0], None
+
+
+async def authenticate(request: Request, session: Session, *, refresh: bool = False) -> Caller:
+    return (await authenticate_with_claims(request, session, refresh=refresh))[0]
 
 
 @request_scoped

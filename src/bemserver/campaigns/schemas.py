@@ -5,10 +5,9 @@ from typing import Annotated
 from pydantic import Field
 
 from bemserver.crud.schemas import FilterSchema, InputSchema, OutputSchema
-from bemserver.http.fields import AwareDT, Timezone
+from bemserver.http.fields import AwareDT, Name, Timezone
 from bemserver.http.fields import ItemId as Id
 
-Name = Annotated[str, Field(min_length=1, max_length=80)]
 Description = Annotated[str | None, Field(max_length=500)]
 
 

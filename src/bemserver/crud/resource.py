@@ -19,6 +19,7 @@ FilterFn = Callable[[Any], ColumnElement[bool]]
 EnrichFn = Callable[[Reader, list[Item]], Awaitable[None]]
 BeforeWriteFn = Callable[[AsyncSession, Caller, Item, Item | None], Awaitable[Item]]
 AfterWriteFn = Callable[[AsyncSession, Caller, Item, Settings], Awaitable[None]]
+BeforeDeleteFn = Callable[[AsyncSession, Caller, Item], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class Hooks:
     after_create: AfterWriteFn | None = None
     # Paginated lists: a cheaper total and search for the filters it serves (e.g. kept counts).
     narrow: NarrowFn | None = None
+    # Runs before a delete, in its transaction, with the item (locked): may refuse it by raising.
+    before_delete: BeforeDeleteFn | None = None
 
 
 @dataclass(frozen=True)

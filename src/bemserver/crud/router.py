@@ -211,7 +211,9 @@ def build_router(resource: Resource) -> APIRouter:
         async def delete_item(
             session: Session, caller: CurrentCaller, if_match: IfMatch, item_id: ItemId
         ) -> Response:
-            await _writable(session, caller, item_id, "delete", if_match)
+            current = await _writable(session, caller, item_id, "delete", if_match)
+            if hooks.before_delete:
+                await hooks.before_delete(session, caller, current)
             await store.delete(session, item_id)
             return Response(status_code=204)
 

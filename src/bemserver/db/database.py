@@ -35,7 +35,8 @@ def make_engine(url: str, pool_size: int = 10, *, autocommit: bool = False) -> A
     return create_async_engine(
         normalize_url(url),
         pool_pre_ping=False,
-        connect_args={"options": "-c timezone=UTC"},
+        # A database that does not answer fails the connection within 5 s (then 503), not never.
+        connect_args={"options": "-c timezone=UTC", "connect_timeout": 5},
         **options,
     )
 

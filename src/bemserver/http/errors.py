@@ -142,9 +142,48 @@ async def _integrity_error(_: Request, exc: Exception) -> JSONBytes:
     return error_response(409, integrity_message(exc))
 
 
+# How long clients are told to wait before trying again when the database cannot serve.
+RETRY_AFTER = "2"
+# The database is gone, restarting, refusing writes or out of room: nothing was written, and the
+# same request will work later. SQLSTATE classes 08 (connection), 53 (insufficient resources:
+# disk full, out of memory, too many connections), 57P (shut down, restarting), and 25006 (a
+# read-only database, e.g. a standby or default_transaction_read_only).
+_UNAVAILABLE_CLASSES = ("08", "53", "57P")
+_UNAVAILABLE_STATES = {"25006"}
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    orig = getattr(exc, "orig", exc)
+    sqlstate = getattr(orig, "sqlstate", None) or ""
+    if sqlstate in _UNAVAILABLE_STATES or sqlstate.startswith(_UNAVAILABLE_CLASSES):
+        return True
+    # Failures to connect, and connections lost mid-statement, carry no SQLSTATE.
+    return isinstance(orig, (psycopg.OperationalError, psycopg.InterfaceError)) and not sqlstate
+
+
+def unavailable_response(exc: BaseException) -> JSONBytes:
+    orig = getattr(exc, "orig", exc)
+    read_only = (getattr(orig, "sqlstate", None) or "") == "25006"
+    disk_full = (getattr(orig, "sqlstate", None) or "") == "53100"
+    log.warning(
+        "database unavailable: %s",
+        str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__,
+    )
+    message = (
+        "The database accepts no writes for now: please try again later"
+        if read_only
+        else "The database is out of disk space: please try again later"
+        if disk_full
+        else "The database is unavailable: please try again"
+    )
+    return error_response(503, message, headers={"Retry-After": RETRY_AFTER})
+
+
 async def _db_error(_: Request, exc: Exception) -> JSONBytes:
     """Data errors that slipped past validation (value out of range...) are the client's fault."""
     assert isinstance(exc, DBAPIError)
+    if database_unavailable(exc):
+        return unavailable_response(exc)
     sqlstate = getattr(exc.orig, "sqlstate", "") or ""
     # Class 22 (data exception) and psycopg's own refusals (e.g. a NUL character in a string).
     if sqlstate.startswith("22") or isinstance(exc.orig, psycopg.DataError):
@@ -157,7 +196,15 @@ async def _db_error(_: Request, exc: Exception) -> JSONBytes:
 
 async def _pool_timeout(_: Request, exc: Exception) -> JSONBytes:
     log.warning("no database connection free in time: %s", exc)
-    return error_response(503, "The database is busy: please try again")
+    return error_response(503, "The database is busy: please try again", headers={"Retry-After": RETRY_AFTER})
+
+
+async def _driver_error(_: Request, exc: Exception) -> JSONBytes:
+    """A psycopg error that reached us unwrapped (a connection lost outside SQLAlchemy)."""
+    if database_unavailable(exc):
+        return unavailable_response(exc)
+    log.exception("database error", exc_info=exc)
+    return error_response(500)
 
 
 async def _not_utf8(_: Request, exc: Exception) -> JSONBytes:
@@ -182,6 +229,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DBAPIError, _db_error)
     app.add_exception_handler(SQLAlchemyTimeout, _pool_timeout)
+    app.add_exception_handler(psycopg.Error, _driver_error)
     app.add_exception_handler(UnicodeEncodeError, _not_utf8)
     app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(Exception, _unexpected)

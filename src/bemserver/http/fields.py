@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 DT_MIN = datetime(1680, 1, 1, tzinfo=UTC)
 DT_MAX = datetime(2260, 1, 1, tzinfo=UTC)
@@ -84,12 +92,30 @@ def _valid_email(value: str) -> str:
     return value
 
 
+def normalized_text(value: Any) -> Any:
+    """Surrounding spaces dropped, Unicode in NFC form: names and e-mails that look the same are
+    the same (their uniqueness also ignores case, see migration 0015)."""
+    if isinstance(value, str) and is_utf8(value):
+        return unicodedata.normalize("NFC", value.strip())
+    return value
+
+
 Email = Annotated[
     str,
+    BeforeValidator(normalized_text),
     AfterValidator(_valid_email),
     WithJsonSchema({"type": "string", "format": "email", "maxLength": 80}),
 ]
 
+
+def nfc(value: str) -> str:
+    return unicodedata.normalize("NFC", value) if is_utf8(value) else value
+
+
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), AfterValidator(nfc)
+]
+"""The name of a campaign, site, user, group...: normalised, 1 to 80 characters."""
 
 _INT4 = 2**31
 # int() refuses decimal strings of more than 4,300 digits (ValueError); any id is far shorter.

@@ -1,4 +1,4 @@
-"""The outermost ASGI layer: version header, HEAD and OPTIONS for every route."""
+"""The outermost ASGI layer: version and security headers, HEAD and OPTIONS for every route."""
 
 from __future__ import annotations
 
@@ -11,6 +11,13 @@ from bemserver.http.errors import PayloadTooLarge, error_response
 from bemserver.http.routing import allow_header, allowed_methods
 
 HEAD_FLAG = "bemserver.head"  # in the scope of a HEAD request run as a GET
+# On every answer: browsers take the declared content type as is (no sniffing a JSON answer
+# into HTML), and no page of the API may be framed by another site.
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+]
 
 
 class ProtocolMiddleware:
@@ -20,6 +27,7 @@ class ProtocolMiddleware:
     def __init__(self, app: Any, version: str, max_body_size: int) -> None:
         self.app = app
         self.version_header = (b"x-bemserver-version", version.encode())
+        self.extra_headers = [self.version_header, *SECURITY_HEADERS]
         self.max_body_size = max_body_size
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -35,7 +43,7 @@ class ProtocolMiddleware:
             # Endless answers (http/sse.py) look at HEAD_FLAG to stop after their headers.
             scope = {**scope, "method": "GET", HEAD_FLAG: True}
         if _declared_length(scope) > self.max_body_size:
-            await _too_large(send, self.version_header, self.max_body_size)
+            await _too_large(send, self.extra_headers, self.max_body_size)
             return
         receive = _bounded(receive, self.max_body_size)
 
@@ -54,7 +62,7 @@ class ProtocolMiddleware:
                         (b"content-type", b"application/json"),
                         (b"content-length", str(len(redirect_body)).encode()),
                     ]
-                message["headers"] = [*message.get("headers", []), self.version_header]
+                message["headers"] = [*message.get("headers", []), *self.extra_headers]
             elif redirect_body is not None and message["type"] == "http.response.body":
                 message = {"type": "http.response.body", "body": b"" if head else redirect_body}
             elif head and message["type"] == "http.response.body":
@@ -74,7 +82,7 @@ class ProtocolMiddleware:
             body = b'{"code":404,"status":"Not Found"}'
             headers.append((b"content-length", str(len(body)).encode()))
         await send(
-            {"type": "http.response.start", "status": status, "headers": [*headers, self.version_header]}
+            {"type": "http.response.start", "status": status, "headers": [*headers, *self.extra_headers]}
         )
         await send({"type": "http.response.body", "body": body})
 
@@ -112,13 +120,13 @@ def _too_large_message(limit: int) -> str:
     return f"Request body larger than {limit} bytes (BEMSERVER_MAX_BODY_SIZE)."
 
 
-async def _too_large(send: Any, version_header: tuple[bytes, bytes], limit: int) -> None:
+async def _too_large(send: Any, extra_headers: list[tuple[bytes, bytes]], limit: int) -> None:
     body = error_response(413, _too_large_message(limit)).body
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
         (b"connection", b"close"),
-        version_header,
+        *extra_headers,
     ]
     await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -74,7 +74,8 @@ async def upsert_elements(
     )
     excluded = statement.excluded
     statement = statement.on_conflict_do_update(
-        index_elements=[parent_fk, "name"],
+        # Names are unique per parent regardless of case (migration 0015): the index on lower(name).
+        index_elements=[table.c[parent_fk], func.lower(table.c.name)],
         set_={"description": excluded.description, "ifc_id": excluded.ifc_id},
         # Unchanged rows are not rewritten (a re-import of the same file writes nothing)...
         where=tuple_(table.c.description, table.c.ifc_id).is_distinct_from(

@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field, create_model
 
 from bemserver.crud.schemas import FilterSchema, InputSchema, OutputSchema
 from bemserver.http.fields import ItemId as Id
+from bemserver.http.fields import Name
 from bemserver.units import UnitSymbol
 
-Name = Annotated[str, Field(min_length=1, max_length=80)]
 Description = Annotated[str | None, Field(max_length=500)]
 IfcId = Annotated[str | None, Field(max_length=22)]
 Latitude = Annotated[float | None, Field(ge=-90, le=90)]

@@ -8,8 +8,9 @@ from pydantic import AfterValidator, Field, create_model
 
 from bemserver.crud.schemas import FilterSchema, InputSchema, OutputSchema
 from bemserver.http.fields import ItemId as Id
+from bemserver.http.fields import Name
 from bemserver.structure.links import LocationFilters
-from bemserver.structure.schemas import Name, ValueType, exclude_id
+from bemserver.structure.schemas import ValueType, exclude_id
 from bemserver.timeseries.filters import PropertiesJson
 from bemserver.timeseries.links import TIMESERIES_LINKS
 from bemserver.units import known_unit

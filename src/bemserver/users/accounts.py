@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bemserver.auth.passwords import hash_password
 from bemserver.db.database import Database
+from bemserver.http.fields import normalized_text
 from bemserver.settings import Settings
 from bemserver.users.models import User
 
@@ -16,7 +17,9 @@ from bemserver.users.models import User
 async def create_user(
     session: AsyncSession, name: str, email: str, password: str, *, is_admin: bool = False
 ) -> None:
-    """Raises IntegrityError when the email is taken."""
+    """Raises IntegrityError when the email is taken (whatever its case). The name and e-mail are
+    normalised as the API's are (trimmed, NFC)."""
+    name, email = normalized_text(name), normalized_text(email)
     await session.execute(
         insert(User).values(
             name=name, email=email, password=hash_password(password), is_admin=is_admin, is_active=True

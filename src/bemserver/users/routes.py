@@ -13,11 +13,13 @@ from bemserver.http.errors import Forbidden
 from bemserver.http.etag import IfMatch, check_if_match, etag_of
 from bemserver.http.fields import ItemId
 from bemserver.http.openapi import error_responses
+from bemserver.users.guard import keep_an_active_admin, void_tokens
 from bemserver.users.models import User
 from bemserver.users.resources import USERS
 from bemserver.users.schemas import BooleanValue
 
 router = APIRouter(tags=["User"])
+_REMOVAL = {"is_admin": "demoted", "is_active": "deactivated"}
 _users = Store(USERS)
 
 
@@ -34,6 +36,10 @@ async def _set_flag(
     check_if_match(if_match, etag_of(_users.body(item)))
     if not caller.is_admin:
         raise Forbidden()
+    if not value and item[flag]:
+        if item["is_admin"] and item["is_active"]:
+            await keep_an_active_admin(session, item_id, _REMOVAL[flag])
+        await void_tokens(session, item_id)
     await session.execute(update(User).where(User.id == item_id).values({flag: value}))
     new_item = await _users.fetch(session, item_id)
     return Response(status_code=204, headers={"ETag": etag_of(_users.body(new_item))})
@@ -44,7 +50,7 @@ async def _set_flag(
     status_code=204,
     operation_id="set_user_admin",
     summary="Set or unset a user's admin flag",
-    responses=error_responses(401, 403, 404, 412, 422, 428),
+    responses=error_responses(401, 403, 404, 409, 412, 422, 428),
 )
 async def set_admin(
     session: Session, caller: CurrentCaller, if_match: IfMatch, item_id: ItemId, body: BooleanValue
@@ -57,7 +63,7 @@ async def set_admin(
     status_code=204,
     operation_id="set_user_active",
     summary="Activate or deactivate a user",
-    responses=error_responses(401, 403, 404, 412, 422, 428),
+    responses=error_responses(401, 403, 404, 409, 412, 422, 428),
 )
 async def set_active(
     session: Session, caller: CurrentCaller, if_match: IfMatch, item_id: ItemId, body: BooleanValue

@@ -5,10 +5,8 @@ from typing import Annotated
 from pydantic import Field
 
 from bemserver.crud.schemas import FilterSchema, InputSchema, OutputSchema
-from bemserver.http.fields import Email
+from bemserver.http.fields import Email, Name
 from bemserver.http.fields import ItemId as Id
-
-Name = Annotated[str, Field(min_length=1, max_length=80)]
 
 
 class User(OutputSchema):
