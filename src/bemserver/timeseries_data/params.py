@@ -23,6 +23,16 @@ ConvertTo = Annotated[
     list[str] | None,
     Query(description="Units to convert the values to, one per timeseries ('' = no conversion)"),
 ]
+MaxPoints = Annotated[
+    int | None,
+    Query(
+        ge=2,
+        le=100_000,
+        description="Extension: at most this many points per timeseries, chosen on the server to keep the "
+        "curve's shape (the lowest and highest value of each of max_points/2 equal time columns); a "
+        "timeseries with fewer points in the period is returned whole. Absent: every point. JSON only.",
+    ),
+]
 Overwrite = Annotated[
     bool,
     Query(

@@ -7,16 +7,19 @@ from starlette.responses import Response
 
 from bemserver.auth.caller import CurrentCaller
 from bemserver.db.engine import Connection, Session, database_of
+from bemserver.http.errors import Unprocessable
 from bemserver.http.fast.handlers import lean_routes
 from bemserver.http.openapi import error_responses
 from bemserver.http.responses import JSONBytes
 from bemserver.timeseries_data import ingest
+from bemserver.timeseries_data.downsample import downsampled_json_chunks
 from bemserver.timeseries_data.export import csv_chunks, json_chunks, streamed
 from bemserver.timeseries_data.formats import Format, accepted_format, body_format, data_response
 from bemserver.timeseries_data.params import (
     ConvertTo,
     DataState,
     End,
+    MaxPoints,
     Overwrite,
     Start,
     TimezoneArg,
@@ -61,13 +64,19 @@ async def get_data(
     data_state: DataState,
     timezone: TimezoneArg = "UTC",
     convert_to: ConvertTo = None,
+    max_points: MaxPoints = None,
 ) -> Response:
     targets = unit_targets(timeseries, convert_to)
+    fmt = accepted_format(request.headers.get("accept"))
+    if max_points is not None and fmt is Format.CSV:
+        raise Unprocessable(errors={"query": {"max_points": ["Only for JSON answers."]}})
     resolved = await resolve(connection, caller, Selection(timeseries, data_state, campaign_id))
     columns = resolved.columns(targets)
-    fmt = accepted_format(request.headers.get("accept"))
-    writer = csv_chunks if fmt is Format.CSV else json_chunks
     engine = database_of(request).engine
+    if max_points is not None:
+        chunks = downsampled_json_chunks(engine, columns, start_time, end_time, timezone, max_points)
+        return data_response(await streamed(chunks), fmt)
+    writer = csv_chunks if fmt is Format.CSV else json_chunks
     return data_response(await streamed(writer(engine, columns, start_time, end_time, timezone)), fmt)
 
 
