@@ -63,7 +63,12 @@ class Api:
         """Every item of a list (pages of 500: the structure and admin lists are small)."""
         items, page = [], 1
         while True:
-            found, pagination = await self.page(path, page=page, page_size=500, **params)
+            try:
+                found, pagination = await self.page(path, page=page, page_size=500, **params)
+            except ApiError as error:  # a list without pages (link lists): all of it at once
+                if error.answer.status != 422 or b"page" not in error.answer.body:
+                    raise
+                return items + await self.get(path, **params)
             items += found
             if not found or page >= int(pagination.get("total_pages") or 1):
                 return items

@@ -24,7 +24,11 @@ BUCKET_UNITS = ("second", "minute", "hour", "day", "week", "month", "year")
 AGGREGATIONS = ("avg", "sum", "min", "max", "count")
 
 Text = Annotated[str | None, Query(max_length=200)]
-OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+OptionalId = Annotated[str | None, Query(max_length=12)]  # an id, or "" from an empty select
+
+
+def _id(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() and 0 < int(text) < 2**31 else None
 
 
 async def home(request: Request) -> Response:
@@ -119,13 +123,13 @@ async def _timeseries_rows(
     campaign_id: int,
     in_name: str | None,
     unit: str | None,
-    scope: int | None,
+    scope: str | None,
     location: str | None,
     properties: str | None,
     page_number: int,
 ) -> dict[str, Any]:
     params: dict[str, Any] = {"campaign_id": campaign_id, "page": page_number, "page_size": PAGE_SIZE}
-    params |= {"in_name": in_name or None, "unit_symbol": unit or None, "campaign_scope_id": scope}
+    params |= {"in_name": in_name or None, "unit_symbol": unit or None, "campaign_scope_id": _id(scope)}
     if location and ":" in location:
         kind, _, element = location.partition(":")
         if kind in KINDS and element.isdigit():
@@ -146,25 +150,24 @@ async def timeseries(
     page_number: Annotated[int, Query(alias="page", ge=1, le=10**6)] = 1,
 ) -> Response:
     viewer, api = await viewer_of(request)
-    listed = await _timeseries_rows(api, campaign_id, in_name, unit, scope, location, properties, page_number)
-    if request.headers.get("hx-request"):
-        return fragment(request, viewer, "timeseries_rows.html", campaign_id=campaign_id, **listed)
-    campaign = await api.get(f"/campaigns/{campaign_id}")
-    scopes, sites, buildings, zones = await asyncio.gather(
+    listed, scopes = await asyncio.gather(
+        _timeseries_rows(api, campaign_id, in_name, unit, scope, location, properties, page_number),
         _scopes(api, campaign_id),
+    )
+    scope_names = {item["id"]: item["name"] for item in scopes}
+    if request.headers.get("hx-request"):
+        return fragment(
+            request, viewer, "timeseries_rows.html", campaign_id=campaign_id, scope_names=scope_names, **listed
+        )
+    campaign = await api.get(f"/campaigns/{campaign_id}")
+    sites, buildings, zones = await asyncio.gather(
         api.all("/sites/", campaign_id=campaign_id),
         api.all("/buildings/", campaign_id=campaign_id),
         api.all("/zones/", campaign_id=campaign_id),
     )
     locations = [("site", item) for item in sites] + [("building", item) for item in buildings]
     locations += [("zone", item) for item in zones]
-    filters = {
-        "in_name": in_name,
-        "unit": unit,
-        "scope": scope,
-        "location": location,
-        "properties": properties,
-    }
+    filters = {"in_name": in_name, "unit": unit, "scope": _id(scope), "location": location, "properties": properties}
     return await page(
         request,
         viewer,
@@ -172,6 +175,8 @@ async def timeseries(
         "timeseries.html",
         campaign,
         scopes=scopes,
+        scope_names=scope_names,
+        campaign_id=campaign_id,
         locations=locations,
         filters=filters,
         section="timeseries",
@@ -213,8 +218,8 @@ async def events(
     page_number: Annotated[int, Query(alias="page", ge=1, le=10**6)] = 1,
 ) -> Response:
     viewer, api = await viewer_of(request)
-    params = {"campaign_id": campaign_id, "level_min": level_min or None, "category_id": category}
-    params |= {"campaign_scope_id": scope, "in_source": source or None, "sort": "-timestamp"}
+    params = {"campaign_id": campaign_id, "level_min": level_min or None, "category_id": _id(category)}
+    params |= {"campaign_scope_id": _id(scope), "in_source": source or None, "sort": "-timestamp"}
     rows, pagination = await api.page("/events/", page=page_number, page_size=PAGE_SIZE, **params)
     categories = {item["id"]: item for item in await api.all("/event_categories/")}
     scopes = await _scopes(api, campaign_id)
@@ -229,7 +234,7 @@ async def events(
     if request.headers.get("hx-request"):
         return fragment(request, viewer, "events_rows.html", **context)
     campaign = await api.get(f"/campaigns/{campaign_id}")
-    filters = {"level_min": level_min, "category": category, "scope": scope, "source": source}
+    filters = {"level_min": level_min, "category": _id(category), "scope": _id(scope), "source": source}
     return await page(
         request,
         viewer,

@@ -74,7 +74,7 @@ async def login(
     document = answer.json() if answer.ok else None
     if not isinstance(document, dict) or document.get("status") != "success":
         response = templates.TemplateResponse(
-            request, "login.html", {"next": _safe_next(next), "failed": True, "email": email}, status_code=401
+            request, "login.html", {"next": _safe_next(next), "failed": True, "email": email}
         )
         return secured(request, response)
     tokens = Tokens(document["access_token"], document["refresh_token"], renewed=True)
