@@ -61,7 +61,9 @@ def as_member(page: Page, target: str = "/ui/") -> None:
 # --- signing in and out ---------------------------------------------------------------------------
 
 
-def test_pages_need_signing_in_and_sign_out_ends_the_session(page: Page, live_server: LiveServer, world: UiWorld):
+def test_pages_need_signing_in_and_sign_out_ends_the_session(
+    page: Page, live_server: LiveServer, world: UiWorld
+):
     page.goto(f"/ui/campaigns/{world.alpha}/timeseries")
     expect(page).to_have_url(re.compile("/ui/login"))
     page.get_by_label("Email").fill(live_server.admin_email)
@@ -141,9 +143,18 @@ def test_admin_walks_every_page(page: Page, live_server: LiveServer, world: UiWo
     shot(page, "admin-import")
 
     page.get_by_role("link", name="Admin").click()
-    for section in ("Users", "User groups", "Group memberships", "Campaigns", "Campaign scopes",
-                    "Groups of campaigns", "Groups of campaign scopes"):
-        page.get_by_role("navigation", name="Administration sections").get_by_role("link", name=section, exact=True).click()
+    for section in (
+        "Users",
+        "User groups",
+        "Group memberships",
+        "Campaigns",
+        "Campaign scopes",
+        "Groups of campaigns",
+        "Groups of campaign scopes",
+    ):
+        page.get_by_role("navigation", name="Administration sections").get_by_role(
+            "link", name=section, exact=True
+        ).click()
         expect(page.get_by_role("heading", name=section)).to_be_visible()
     page.get_by_role("link", name="User groups", exact=True).click()
     page.get_by_label("name").fill("Made in the browser")
@@ -160,10 +171,14 @@ def test_the_explorer_draws_five_series_of_a_year(page: Page, live_server: LiveS
     expect(page.locator("#series-picked li")).to_have_count(5)
     page.get_by_label("Period").select_option("custom")
     page.get_by_label("From (Europe/Paris)").fill("2023-01-01T01:00")
-    page.get_by_label("To").fill("2024-01-01T01:00")
+    page.get_by_label("To", exact=True).fill("2024-01-01T01:00")
     sizes: list[int] = []
-    page.on("requestfinished", lambda request: sizes.append(request.sizes()["responseBodySize"])
-            if "/timeseries_data/" in request.url else None)
+    page.on(
+        "requestfinished",
+        lambda request: (
+            sizes.append(request.sizes()["responseBodySize"]) if "/timeseries_data/" in request.url else None
+        ),
+    )
     clicked = time.perf_counter()
     page.get_by_role("button", name="Draw").click()
     expect(page.locator("#explorer[data-drawn]:not([data-drawn=''])")).to_have_count(1)
@@ -172,7 +187,9 @@ def test_the_explorer_draws_five_series_of_a_year(page: Page, live_server: LiveS
     points = int(page.locator("#explorer").get_attribute("data-points") or 0)
     assert 0 < points <= 5 * 2 * 1200  # a min and a max per pixel column, per series
     page.wait_for_timeout(300)
-    record("explorer_click_to_drawn_ms_in_page", int(page.locator("#explorer").get_attribute("data-drawn") or -1))
+    record(
+        "explorer_click_to_drawn_ms_in_page", int(page.locator("#explorer").get_attribute("data-drawn") or -1)
+    )
     record("explorer_click_to_drawn_ms_harness", round(elapsed * 1000))
     record("explorer_bytes_transferred", sum(sizes))
     record("explorer_points_drawn", points)
@@ -191,7 +208,7 @@ def test_the_explorer_draws_five_series_of_a_year(page: Page, live_server: LiveS
     expect(page.locator("#status")).to_contain_text("2023-07")
 
     page.get_by_label("Values").select_option("aggregate")
-    page.get_by_label("Bucket").fill("1")
+    page.get_by_label("Bucket", exact=True).fill("1")
     page.get_by_label("Unit", exact=True).select_option("month")
     page.get_by_label("Aggregation").select_option("max")
     page.get_by_role("button", name="Draw").click()
@@ -202,7 +219,11 @@ def test_a_ten_thousand_timeseries_list_filters_fast(page: Page, live_server: Li
     as_admin(page, live_server, f"/ui/campaigns/{world.big}/timeseries")
     expect(page.locator("#ts-total")).to_contain_text("10000 timeseries")
     timings = []
-    for text, expected in (("Meter 0999", "10 timeseries"), ("Meter 09999", "1 timeseries"), ("Meter 01", "1000 timeseries")):
+    for text, expected in (
+        ("Meter 0999", "10 timeseries"),
+        ("Meter 09999", "1 timeseries"),
+        ("Meter 01", "1000 timeseries"),
+    ):
         typed = time.perf_counter()
         page.get_by_label("Name contains").fill(text)
         expect(page.locator("#ts-total")).to_contain_text(expected)
@@ -228,16 +249,23 @@ def test_first_cold_load(browser: Browser, live_server: LiveServer, world: UiWor
     for path in ("/ui/", f"/ui/campaigns/{world.alpha}/explorer", f"/ui/campaigns/{world.big}/timeseries"):
         page.goto(path)
         page.wait_for_load_state("load")
-        worst = max(worst, page.evaluate("() => Math.round(performance.getEntriesByType('navigation')[0].loadEventEnd)"))
+        worst = max(
+            worst,
+            page.evaluate("() => Math.round(performance.getEntriesByType('navigation')[0].loadEventEnd)"),
+        )
     cold.close()
     assert errors == []
     record("first_cold_page_load_ms", worst)
 
 
-def test_import_a_data_file_and_a_description_file(page: Page, live_server: LiveServer, world: UiWorld, tmp_path: Path):
+def test_import_a_data_file_and_a_description_file(
+    page: Page, live_server: LiveServer, world: UiWorld, tmp_path: Path
+):
     as_admin(page, live_server, f"/ui/campaigns/{world.alpha}/import")
     described = tmp_path / "timeseries.csv"
-    described.write_text("Campaign scope;Name;Description;Unit;Site;Building;Storey;Space;Zone\nS1;Imported;From the browser;kW;;;;;\n")
+    described.write_text(
+        "Campaign scope;Name;Description;Unit;Site;Building;Storey;Space;Zone\nS1;Imported;From the browser;kW;;;;;\n"
+    )
     page.get_by_label("What the file holds").select_option("auto")
     # semicolons: the descriptions' importer reads the dialect itself
     page.locator("#import-file").set_input_files(str(described))
@@ -259,7 +287,10 @@ def test_the_bell_rings_live(page: Page, live_server: LiveServer, world: UiWorld
     users = admin.get("/users/", email=live_server.admin_email)
     event = admin.get("/events/", campaign_id=world.alpha)[0]
     page.wait_for_timeout(500)  # the stream is open
-    admin.post("/notifications/", {"user_id": users[0]["id"], "event_id": event["id"], "timestamp": "2023-03-01T10:00:00+00:00"})
+    admin.post(
+        "/notifications/",
+        {"user_id": users[0]["id"], "event_id": event["id"], "timestamp": "2023-03-01T10:00:00+00:00"},
+    )
     expect(page.locator("#bell-count")).to_have_text("1")
     page.locator("#bell").click()
     expect(page.locator("#bell-panel")).to_contain_text("Overheating")
@@ -302,9 +333,13 @@ def test_a_member_sees_only_their_scope_and_campaign(page: Page, page_watch: Pag
     expect(page.locator("#drop")).to_be_visible()
 
     page_watch.allow("403|404|Forbidden|Not Found")  # the refusals below are logged by the browser
-    for path in (f"/ui/campaigns/{world.beta}/timeseries", f"/ui/campaigns/{world.beta}/building",
-                 f"/ui/campaigns/{world.beta}/explorer", f"/ui/campaigns/{world.beta}/events",
-                 f"/ui/campaigns/{world.beta}/import"):
+    for path in (
+        f"/ui/campaigns/{world.beta}/timeseries",
+        f"/ui/campaigns/{world.beta}/building",
+        f"/ui/campaigns/{world.beta}/explorer",
+        f"/ui/campaigns/{world.beta}/events",
+        f"/ui/campaigns/{world.beta}/import",
+    ):
         answer = page.goto(path)
         assert answer is not None and answer.status in (403, 404), path
         expect(page.locator("body")).not_to_contain_text("Beta only")
@@ -314,8 +349,13 @@ def test_a_member_sees_only_their_scope_and_campaign(page: Page, page_watch: Pag
         assert page.request.get(api_path).status in (403, 404)
     data = page.request.get(
         "/ui/api/timeseries_data/",
-        params={"timeseries": world.secret_ts, "start_time": "2023-01-01T00:00:00Z",
-                "end_time": "2024-01-01T00:00:00Z", "data_state": 1, "max_points": 100},
+        params={
+            "timeseries": world.secret_ts,
+            "start_time": "2023-01-01T00:00:00Z",
+            "end_time": "2024-01-01T00:00:00Z",
+            "data_state": 1,
+            "max_points": 100,
+        },
     )
     assert data.status == 403
     assert page.request.post("/ui/api/user_groups/", data={"name": "x"}).status == 403  # no UI header

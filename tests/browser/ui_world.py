@@ -59,14 +59,18 @@ def _year_csv(name: str, phase: int) -> str:
     start = datetime(2023, 1, 1, tzinfo=UTC)
     lines = [f"Datetime,{name}"]
     for i in range(365 * 144):
-        value = 10 + 8 * math.sin(i / 144 / 58 + phase) + 3 * math.sin(i / 23.0 + phase) + (i * 7919 % 13) / 10
+        value = (
+            10 + 8 * math.sin(i / 144 / 58 + phase) + 3 * math.sin(i / 23.0 + phase) + (i * 7919 % 13) / 10
+        )
         lines.append(f"{(start + timedelta(minutes=10 * i)).isoformat()},{value:.2f}")
     return "\n".join(lines) + "\n"
 
 
 def make_world(server: LiveServer) -> UiWorld:
     admin = Admin(server)
-    alpha = admin.post("/campaigns/", {"name": "Alpha", "timezone": "Europe/Paris", "description": "Head office"})
+    alpha = admin.post(
+        "/campaigns/", {"name": "Alpha", "timezone": "Europe/Paris", "description": "Head office"}
+    )
     beta = admin.post("/campaigns/", {"name": "Beta", "timezone": "UTC"})
     big = admin.post("/campaigns/", {"name": "Big", "timezone": "UTC"})
     s1 = admin.post("/campaign_scopes/", {"name": "S1", "campaign_id": alpha["id"]})
@@ -79,14 +83,20 @@ def make_world(server: LiveServer) -> UiWorld:
     group = admin.post("/user_groups/", {"name": "Alpha S1 readers"})
     admin.post("/users_by_user_groups/", {"user_id": member["id"], "user_group_id": group["id"]})
     admin.post("/user_groups_by_campaigns/", {"user_group_id": group["id"], "campaign_id": alpha["id"]})
-    admin.post("/user_groups_by_campaign_scopes/", {"user_group_id": group["id"], "campaign_scope_id": s1["id"]})
+    admin.post(
+        "/user_groups_by_campaign_scopes/", {"user_group_id": group["id"], "campaign_scope_id": s1["id"]}
+    )
 
-    site = admin.post("/sites/", {"name": "Head office", "campaign_id": alpha["id"], "latitude": 48.8, "longitude": 2.3})
+    site = admin.post(
+        "/sites/", {"name": "Head office", "campaign_id": alpha["id"], "latitude": 48.8, "longitude": 2.3}
+    )
     building = admin.post("/buildings/", {"name": "Building A", "site_id": site["id"]})
     storey = admin.post("/storeys/", {"name": "Ground floor", "building_id": building["id"]})
     space = admin.post("/spaces/", {"name": "Room 1", "storey_id": storey["id"]})
     zone = admin.post("/zones/", {"name": "South facade", "campaign_id": alpha["id"]})
-    area = admin.post("/structural_element_properties/", {"name": "Area", "value_type": "float", "unit_symbol": "m²"})
+    area = admin.post(
+        "/structural_element_properties/", {"name": "Area", "value_type": "float", "unit_symbol": "m²"}
+    )
     enabled = admin.post("/building_properties/", {"structural_element_property_id": area["id"]})
     admin.post(
         "/building_property_data/",
@@ -96,16 +106,19 @@ def make_world(server: LiveServer) -> UiWorld:
     year_ts = []
     for name, unit in zip(YEAR_SERIES, UNITS, strict=True):
         made = admin.post(
-            "/timeseries/", {"name": name, "unit_symbol": unit, "campaign_id": alpha["id"], "campaign_scope_id": s1["id"]}
+            "/timeseries/",
+            {"name": name, "unit_symbol": unit, "campaign_id": alpha["id"], "campaign_scope_id": s1["id"]},
         )
         year_ts.append(made["id"])
     admin.post("/timeseries_by_spaces/", {"timeseries_id": year_ts[1], "space_id": space["id"]})
     admin.post("/timeseries_by_zones/", {"timeseries_id": year_ts[0], "zone_id": zone["id"]})
     secret = admin.post(
-        "/timeseries/", {"name": "Secret S2", "unit_symbol": "kW", "campaign_id": alpha["id"], "campaign_scope_id": s2["id"]}
+        "/timeseries/",
+        {"name": "Secret S2", "unit_symbol": "kW", "campaign_id": alpha["id"], "campaign_scope_id": s2["id"]},
     )
     beta_ts = admin.post(
-        "/timeseries/", {"name": "Beta only", "unit_symbol": "kW", "campaign_id": beta["id"], "campaign_scope_id": sb["id"]}
+        "/timeseries/",
+        {"name": "Beta only", "unit_symbol": "kW", "campaign_id": beta["id"], "campaign_scope_id": sb["id"]},
     )
     for phase, name in enumerate(YEAR_SERIES):
         answer = admin.client.post(
@@ -142,6 +155,15 @@ def make_world(server: LiveServer) -> UiWorld:
             admin.post("/timeseries_by_events/", {"timeseries_id": year_ts[1], "event_id": event["id"]})
             admin.post("/events_by_zones/", {"event_id": event["id"], "zone_id": zone["id"]})
     return UiWorld(
-        alpha["id"], beta["id"], big["id"], s1["id"], s2["id"], secret["id"], beta_ts["id"], year_ts,
-        site["id"], zone["id"], {"category": category["id"], "member": member["id"], "admin": admin},
+        alpha["id"],
+        beta["id"],
+        big["id"],
+        s1["id"],
+        s2["id"],
+        secret["id"],
+        beta_ts["id"],
+        year_ts,
+        site["id"],
+        zone["id"],
+        {"category": category["id"], "member": member["id"], "admin": admin},
     )

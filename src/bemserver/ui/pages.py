@@ -157,7 +157,12 @@ async def timeseries(
     scope_names = {item["id"]: item["name"] for item in scopes}
     if request.headers.get("hx-request"):
         return fragment(
-            request, viewer, "timeseries_rows.html", campaign_id=campaign_id, scope_names=scope_names, **listed
+            request,
+            viewer,
+            "timeseries_rows.html",
+            campaign_id=campaign_id,
+            scope_names=scope_names,
+            **listed,
         )
     campaign = await api.get(f"/campaigns/{campaign_id}")
     sites, buildings, zones = await asyncio.gather(
@@ -167,7 +172,13 @@ async def timeseries(
     )
     locations = [("site", item) for item in sites] + [("building", item) for item in buildings]
     locations += [("zone", item) for item in zones]
-    filters = {"in_name": in_name, "unit": unit, "scope": _id(scope), "location": location, "properties": properties}
+    filters = {
+        "in_name": in_name,
+        "unit": unit,
+        "scope": _id(scope),
+        "location": location,
+        "properties": properties,
+    }
     return await page(
         request,
         viewer,
