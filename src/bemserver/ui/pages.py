@@ -335,7 +335,9 @@ ADMIN_SECTIONS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
 async def admin(request: Request, section: str = "users") -> Response:
     viewer, api = await viewer_of(request)
     if not viewer.is_admin or section not in ADMIN_SECTIONS:
-        return await page(request, viewer, api, "error.html", message="Administrators only.", status=403)
+        return await page(
+            request, viewer, api, "error.html", message="Administrators only.", status=403, status_code=403
+        )
     title, path, columns, creates = ADMIN_SECTIONS[section]
     rows = await api.all(path)
     return await page(

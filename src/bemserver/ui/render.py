@@ -68,7 +68,13 @@ def to_sign_in(request: Request) -> Response:
 
 
 async def page(
-    request: Request, viewer: Viewer, api: Api, template: str, campaign: dict | None = None, **context: Any
+    request: Request,
+    viewer: Viewer,
+    api: Api,
+    template: str,
+    campaign: dict | None = None,
+    status_code: int = 200,
+    **context: Any,
 ) -> Response:
     """A full page (or, for htmx, the fragment template alone) with the header's campaigns."""
     campaigns = await api.all("/campaigns/") if not request.headers.get("hx-request") else []
@@ -76,6 +82,7 @@ async def page(
         request,
         template,
         {"viewer": viewer, "campaigns": campaigns, "campaign": campaign, **context},
+        status_code=status_code,
     )
     if campaign is not None:
         response.set_cookie(CAMPAIGN, str(campaign["id"]), path="/ui", httponly=True, samesite="strict")
