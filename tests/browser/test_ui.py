@@ -160,6 +160,9 @@ def test_admin_walks_every_page(page: Page, live_server: LiveServer, world: UiWo
     page.get_by_label("name").fill("Made in the browser")
     page.get_by_role("button", name="Add").click()
     expect(page.locator("table")).to_contain_text("Made in the browser")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete Made in the browser").click()
+    expect(page.locator("table")).not_to_contain_text("Made in the browser")
     shot(page, "admin-admin")
 
 
@@ -197,6 +200,7 @@ def test_the_explorer_draws_five_series_of_a_year(page: Page, live_server: LiveS
     expect(page.locator(".uplot")).to_be_visible()
     expect(page.locator(".u-legend")).to_contain_text("Gas power [kW]")
     shot(page, "explorer")
+    page.screenshot(path=str(SHOTS / "explorer-viewport.png"))  # the README's picture (docs/ui-explorer.png)
 
     with page.expect_download() as download:
         page.get_by_role("button", name="Export CSV").click()

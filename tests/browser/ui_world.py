@@ -76,10 +76,9 @@ def make_world(server: LiveServer) -> UiWorld:
     s1 = admin.post("/campaign_scopes/", {"name": "S1", "campaign_id": alpha["id"]})
     s2 = admin.post("/campaign_scopes/", {"name": "S2", "campaign_id": alpha["id"]})
     sb = admin.post("/campaign_scopes/", {"name": "SB", "campaign_id": beta["id"]})
-    sbig = admin.post("/campaign_scopes/", {"name": "Meters", "campaign_id": big["id"]})
+    admin.post("/campaign_scopes/", {"name": "Meters", "campaign_id": big["id"]})
 
     member = admin.post("/users/", {"name": "Member", "email": MEMBER_EMAIL, "password": MEMBER_PASSWORD})
-    admin.client.put  # noqa: B018 (the user is active by default)
     group = admin.post("/user_groups/", {"name": "Alpha S1 readers"})
     admin.post("/users_by_user_groups/", {"user_id": member["id"], "user_group_id": group["id"]})
     admin.post("/user_groups_by_campaigns/", {"user_group_id": group["id"], "campaign_id": alpha["id"]})

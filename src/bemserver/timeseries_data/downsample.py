@@ -26,23 +26,25 @@ WORKERS = 2  # series computed side by side, each on its own connection
 
 def _query(column: SeriesColumn, position: int) -> TextClause:
     """The kept points as JSON members, in one grouped pass over the period's points (no sort, no
-    join): per column, min([value, µs]) is the lowest value at its earliest instant and
-    max([value, -µs]) the highest at its earliest; instants in microseconds are exact in float8."""
+    join): per column, min([value, s, µs]) is the lowest value at its earliest instant and
+    max([value, -s, -µs]) the highest at its earliest; s and µs, the instant's whole seconds from
+    the period's start and its remaining microseconds, are exact in float8 at any distance."""
     line = f"""'"' || {sql_json_timestamp("timestamp", "x")} || '":' || {sql_number("v")}"""
     bucket = "width_bucket(date_part('epoch', timestamp), :low_epoch, :high_epoch, :columns)"  # float8: fast
-    micro = "CAST(extract(epoch FROM timestamp) * 1000000 AS float8)"
-    instant = "(timestamptz 'epoch' + CAST(us AS bigint) * interval '1 microsecond')"
+    instant = "(CAST(:start AS timestamptz) + CAST(s AS bigint) * interval '1 second' + CAST(us AS bigint) * interval '1 microsecond')"
     return text(
         "WITH points AS MATERIALIZED ("
-        f" SELECT timestamp, {_value(column, position)} AS v FROM timeseries_data"
-        f" WHERE series_id = :series{position} AND timestamp >= :start AND timestamp < :end"
-        f"{_kept(column, position)}),"
-        f" extremes AS (SELECT min(ARRAY[v, {micro}]) AS lo, max(ARRAY[v, -{micro}]) AS hi, count(*) AS n"
+        f" SELECT timestamp, v, CAST(floor(d) AS float8) AS s, CAST((d - floor(d)) * 1000000 AS float8) AS us"
+        f" FROM (SELECT timestamp, {_value(column, position)} AS v, extract(epoch FROM timestamp - :start) AS d"
+        f"  FROM timeseries_data WHERE series_id = :series{position} AND timestamp >= :start AND timestamp < :end"
+        f"{_kept(column, position)}) AS read),"
+        " extremes AS (SELECT min(ARRAY[v, s, us]) AS lo, max(ARRAY[v, -s, -us]) AS hi, count(*) AS n"
         f"  FROM points GROUP BY {bucket}),"
         " total AS (SELECT coalesce(sum(n), 0) AS n FROM extremes),"
         " kept AS ("
         f"  SELECT {instant} AS timestamp, v FROM ("
-        "   SELECT lo[2] AS us, lo[1] AS v FROM extremes UNION SELECT -hi[2], hi[1] FROM extremes"
+        "   SELECT lo[2] AS s, lo[3] AS us, lo[1] AS v FROM extremes"
+        "   UNION SELECT -hi[2], -hi[3], hi[1] FROM extremes"
         "  ) AS chosen WHERE (SELECT n FROM total) > :max_points"
         "  UNION ALL"
         "  SELECT timestamp, v FROM points WHERE (SELECT n FROM total) <= :max_points)"

@@ -165,13 +165,10 @@ async def timeseries(
             **listed,
         )
     campaign = await api.get(f"/campaigns/{campaign_id}")
-    sites, buildings, zones = await asyncio.gather(
-        api.all("/sites/", campaign_id=campaign_id),
-        api.all("/buildings/", campaign_id=campaign_id),
-        api.all("/zones/", campaign_id=campaign_id),
+    lists = await asyncio.gather(
+        *(api.all(f"/{plural}/", campaign_id=campaign_id) for _, plural, _ in ELEMENTS)
     )
-    locations = [("site", item) for item in sites] + [("building", item) for item in buildings]
-    locations += [("zone", item) for item in zones]
+    locations = [(kind, item) for (kind, _, _), items in zip(ELEMENTS, lists, strict=True) for item in items]
     filters = {
         "in_name": in_name,
         "unit": unit,

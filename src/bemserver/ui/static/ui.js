@@ -6,6 +6,10 @@ const UI_HEADERS = { "X-BEMServer-UI": "1" };
 
 async function apiSend(method, path, body) {
   const headers = { ...UI_HEADERS };
+  if (method === "PUT" || method === "DELETE") { // the API wants the item's ETag in If-Match
+    const current = await fetch("/ui/api" + path, { credentials: "same-origin" });
+    if (current.ok && current.headers.get("ETag")) headers["If-Match"] = current.headers.get("ETag");
+  }
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const answer = await fetch("/ui/api" + path, {
     method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin",
