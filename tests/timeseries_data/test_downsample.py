@@ -103,7 +103,14 @@ async def test_matches_the_model(client, world, seed):
     assert response.json() == {str(world.ts[0]): _expected(points, max_points, START + timedelta(days=1))}
 
 
-async def test_microseconds_survive_over_a_period_of_centuries(client, world):
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("2020-01-01T00:00:00+00:00", "2020-01-02T00:00:00+00:00"),  # seconds as float8
+        ("1700-01-01T00:00:00+00:00", "2250-01-01T00:00:00+00:00"),  # whole seconds and µs apart
+    ],
+)
+async def test_microseconds_survive_on_short_and_long_periods(client, world, start, end):
     stamps = [f"2020-01-01T00:00:{second:02d}.{second * 1111:06d}+00:00" for second in range(40)]
     body = {stamp: float((i * 7) % 11) for i, stamp in enumerate(stamps)}
     assert (await post_json(client, world.admin, {str(world.ts[0]): body})).status_code == 201
@@ -117,6 +124,6 @@ async def test_microseconds_survive_over_a_period_of_centuries(client, world):
     )
     assert response.status_code == 200, response.text
     kept = response.json()[str(world.ts[0])]
-    # Everything falls in one column: its lowest (0.0 first at 00:00:00) and highest (10.0 first) points.
+    # All in the first column: its lowest (0.0 first at 00:00:00) and highest (10.0 first) points.
     first_high = next(stamp for stamp, value in body.items() if value == 10.0)
     assert kept == {"2020-01-01T00:00:00+00:00": 0.0, first_high: 10.0}
