@@ -7,6 +7,7 @@ user and an inactive user. Requests go through httpx to the ASGI app.
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import tempfile
 import time
@@ -31,6 +32,14 @@ from bemserver.db.models import load_all_models
 from bemserver.db.seed import seed
 from bemserver.settings import Settings
 from bemserver.users.models import User
+
+# Each checkout keeps its pytest temporary folders apart: pytest rotates the numbered folders of
+# one temporary root, so test runs of several checkouts at once would delete each other's.
+_CHECKOUT = hashlib.sha1(str(Path(__file__).resolve().parent).encode()).hexdigest()[:8]
+os.environ.setdefault(
+    "PYTEST_DEBUG_TEMPROOT", str(Path(tempfile.gettempdir()) / f"bemserver-pytest-{_CHECKOUT}")
+)
+Path(os.environ["PYTEST_DEBUG_TEMPROOT"]).mkdir(exist_ok=True)
 
 SECRET = "test secret key, long enough for HS256 (32+ bytes)"
 PASSWORD = "p@ssw0rd"

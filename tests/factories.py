@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bemserver import domain
 from tests.conftest import Users
@@ -41,6 +42,12 @@ class Maker:
     @property
     def headers(self) -> dict[str, str]:
         return self.users.admin.headers
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The database of the app behind the client: factories of resources without POST insert
+        their rows with it."""
+        return self.client._transport.app.state.database.engine  # type: ignore[attr-defined]
 
     async def create(self, path: str, **body: Any) -> Row:
         response = await self.client.post(path, json=body, headers=self.headers)

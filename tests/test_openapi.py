@@ -20,6 +20,7 @@ CONTRACT_CHECK = ROOT.parent / "shared" / "tools" / "contract_check.py"
 CONTRACT_PATHS = {
     "foundation": r"^/(auth|about|users|user_groups/|user_groups/\{|users_by_user_groups)",
     "events": r"^/(event|timeseries_by_events|notifications)",
+    "energy": r"^/energ(ies|y_)",
 }
 
 

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 AuthMethod = Literal["Bearer", "Basic"]
 SmtpSecurity = Literal["none", "starttls", "tls"]
+WeatherProvider = Literal["open-meteo", "oikolab"]
 
 
 def _split(value: object) -> object:
@@ -47,6 +48,11 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_from: str = "bemserver@localhost"
     smtp_security: SmtpSecurity = "none"
+    # Weather downloads (bemserver.weather): the provider, its URL(s) when not the public ones, a key.
+    weather_provider: WeatherProvider = "open-meteo"
+    weather_api_url: str | None = None
+    weather_api_key: str | None = None
+    weather_timeout: float = Field(60.0, gt=0, le=600)
 
     _split_auth = field_validator("auth_methods", "cors_origins", mode="before")(_split)
 

@@ -97,9 +97,16 @@ async def test_404_for_a_non_integer_id_even_without_credentials(client, resourc
     assert response.json() == NOT_FOUND
 
 
+def has_items(resource) -> bool:
+    return resource.get or resource.update is not None or resource.delete
+
+
 @over()
 async def test_405_envelope_and_allow_header(client, users: Users, resource):
-    for where, path in (("collection", resource.path), ("item", f"{resource.path}1")):
+    places = [("collection", resource.path)]
+    if has_items(resource):
+        places.append(("item", f"{resource.path}1"))
+    for where, path in places:
         response = await client.patch(path, json={}, headers=users.admin.headers)
         assert response.status_code == 405, where
         assert response.json() == METHOD_NOT_ALLOWED
@@ -113,11 +120,19 @@ async def test_405_envelope_and_allow_header(client, users: Users, resource):
             assert "DELETE" in allowed
 
 
-@over(lambda r: r.update is None)
+@over(lambda r: r.update is None and has_items(r))
 async def test_put_on_a_resource_without_update_is_405(client, users: Users, resource):
     response = await client.put(f"{resource.path}1", json={}, headers=users.admin.headers | {"If-Match": "*"})
     assert response.status_code == 405
     assert response.json() == METHOD_NOT_ALLOWED
+
+
+@over(lambda r: not has_items(r))
+async def test_a_list_only_resource_has_no_item_route(client, users: Users, resource):
+    for method in ("GET", "PUT", "DELETE", "PATCH"):
+        response = await client.request(method, f"{resource.path}1", headers=users.admin.headers)
+        assert response.status_code == 404, method
+        assert response.json() == NOT_FOUND
 
 
 @over(lambda r: r.create is not None)

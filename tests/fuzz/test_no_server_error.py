@@ -29,6 +29,7 @@ FUZZ_PATHS = {
     "io-sites": r"^/io/sites$",
     "timeseries": r"^/(timeseries/|io/timeseries)$",
     "aggregates": r"^/timeseries_data/(campaign/\{campaign_id\}/)?(aggregate|stats)$",
+    "energy": r"^/energ(ies|y_)",
 }
 
 MAX_EXAMPLES = int(os.environ.get("BEMSERVER_FUZZ_EXAMPLES", "25"))

@@ -1,4 +1,4 @@
-"""The permission matrix of the campaign and building-model resources, derived from the rules.
+"""The permission matrix of the campaign, building-model, energy and weather resources, derived from the rules.
 
 For each resource, each role and each operation the resource declares, the expected status comes
 from the audience tag of the resource's rule in bemserver.permissions (not from a table typed here),
@@ -12,12 +12,14 @@ import pytest
 from bemserver import permissions
 from bemserver.campaigns.resources import RESOURCES as CAMPAIGN_RESOURCES
 from bemserver.crud import Resource
+from bemserver.energy.resources import RESOURCES as ENERGY_RESOURCES
 from bemserver.structure.resources import RESOURCES as STRUCTURE_RESOURCES
+from bemserver.weather.resources import RESOURCES as WEATHER_RESOURCES
 from tests.conventions.resources import update_body
 from tests.factories import Row, make_row, valid_body
 from tests.permissions.world import ROLES, World, make_world
 
-RESOURCES = CAMPAIGN_RESOURCES + STRUCTURE_RESOURCES
+RESOURCES = CAMPAIGN_RESOURCES + STRUCTURE_RESOURCES + ENERGY_RESOURCES + WEATHER_RESOURCES
 SUCCESS = {"list": "200 listed", "read": "200", "create": "201", "update": "200", "delete": "204"}
 
 
@@ -97,7 +99,7 @@ async def test_each_role_gets_what_the_rules_declare(client, users, engine, reso
     assert not wrong, f"{resource.path}\n" + "\n".join(wrong)
 
 
-def test_the_matrix_covers_every_resource_of_campaigns_and_structure():
+def test_the_matrix_covers_every_resource_of_campaigns_structure_energy_and_weather():
     paths = {resource.path for resource in RESOURCES}
     elements = ("site", "building", "storey", "space", "zone")
     assert paths == {
@@ -113,6 +115,15 @@ def test_the_matrix_covers_every_resource_of_campaigns_and_structure():
         "/structural_element_properties/",
         *(f"/{element}_properties/" for element in elements),
         *(f"/{element}_property_data/" for element in elements),
+        "/energies/",
+        "/energy_end_uses/",
+        "/energy_production_technologies/",
+        *(
+            f"/energy_{direction}_timeseries_by_{plural}/"
+            for direction in ("consumption", "production")
+            for plural in ("sites", "buildings")
+        ),
+        "/weather_timeseries_by_sites/",
     }
 
 
@@ -123,6 +134,10 @@ READ_AUDIENCE = {
     "/user_groups_by_campaigns/": "groups",
     "/user_groups_by_campaign_scopes/": "groups",
     "/structural_element_properties/": "everyone",
+    "/energies/": "everyone",
+    "/energy_end_uses/": "everyone",
+    "/energy_production_technologies/": "everyone",
+    "/weather_timeseries_by_sites/": "scope",  # readable with its timeseries
 }
 
 
@@ -131,6 +146,8 @@ def reference_read_audience(path: str) -> str:
         return READ_AUDIENCE[path]
     if path.endswith("_properties/"):
         return "everyone"
+    if path.startswith("/energy_"):
+        return "scope"  # the links: those who may read the timeseries
     return "campaign"  # the elements and their property values
 
 

@@ -1,10 +1,10 @@
-"""Deleting a campaign cascades in the database, fast, whatever the size of its building model."""
+"""Deleting a campaign cascades in the database, in one statement, whatever the size of its building model."""
 
 import time
 
 from sqlalchemy import text
 
-from tests.helpers import create
+from tests.helpers import create, sql_statements
 
 SITES = 10_000
 
@@ -73,7 +73,7 @@ async def count_rows(engine) -> dict[str, int]:
         return {table: await connection.scalar(text(f"SELECT count(*) FROM {table}")) for table in tables}
 
 
-async def test_deleting_a_campaign_of_10000_sites_takes_less_than_2_seconds(client, admin, engine):
+async def test_deleting_a_campaign_of_10000_sites_is_one_cascading_delete(client, admin, engine):
     campaign = await create(client, "/campaigns/", admin.headers, name="Big", timezone="UTC")
     kept = await create(client, "/campaigns/", admin.headers, name="Kept", timezone="UTC")
     await create(client, "/sites/", admin.headers, name="Kept site", campaign_id=kept["id"])
@@ -90,7 +90,10 @@ async def test_deleting_a_campaign_of_10000_sites_takes_less_than_2_seconds(clie
     assert (await count_rows(engine))["space_property_data"] == SITES
 
     started = time.perf_counter()
-    response = await client.delete(f"/campaigns/{campaign['id']}", headers=admin.headers | {"If-Match": "*"})
+    with sql_statements() as seen:
+        response = await client.delete(
+            f"/campaigns/{campaign['id']}", headers=admin.headers | {"If-Match": "*"}
+        )
     elapsed = time.perf_counter() - started
 
     print(  # noqa: T201 - the figure is reported (run with -s to see it)
@@ -105,4 +108,8 @@ async def test_deleting_a_campaign_of_10000_sites_takes_less_than_2_seconds(clie
         "site_property_data": 0,
         "space_property_data": 0,
     }
-    assert elapsed < 2.0
+    # The time is reported, not asserted (a shared machine is noisy): what makes it small is that
+    # the database cascades one DELETE, whatever the number of rows below the campaign.
+    deletes = [statement for statement in seen if statement.lstrip().upper().startswith("DELETE")]
+    assert len(deletes) == 1, deletes
+    assert len(seen) < 10, seen

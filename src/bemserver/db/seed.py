@@ -29,6 +29,36 @@ SEED_ROWS: dict[str, list[dict[str, Any]]] = {
         {"id": 3, "name": "Data outliers"},
         {"id": 4, "name": "No data outliers"},
     ],
+    "energies": [
+        {"id": number, "name": name}
+        for number, name in enumerate(
+            (
+                "all",
+                "electricity",
+                "natural gas",
+                "propane gas",
+                "heating oil",
+                "wood log",
+                "wood pellet",
+                "wood chips",
+                "heating network",
+                "cooling network",
+            ),
+            start=1,
+        )
+    ],
+    "ener_end_uses": [
+        {"id": number, "name": name}
+        for number, name in enumerate(
+            ("all", "heating", "cooling", "ventilation", "lighting", "appliances"), start=1
+        )
+    ],
+    "ener_prod_techs": [
+        {"id": number, "name": name}
+        for number, name in enumerate(
+            ("all", "PV panels", "wind turbines", "solar thermal collectors"), start=1
+        )
+    ],
 }
 
 

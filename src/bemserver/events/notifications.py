@@ -16,12 +16,12 @@ from starlette.responses import Response
 from bemserver.auth.caller import Caller, CurrentCaller
 from bemserver.campaigns.models import Campaign, CampaignScope
 from bemserver.crud import Hooks, Resource
+from bemserver.crud.nested import nested
 from bemserver.crud.resource import Item
 from bemserver.crud.store import Store
 from bemserver.db.engine import Connection, Session
 from bemserver.events import models as m
 from bemserver.events import schemas as s
-from bemserver.events.nested import nested
 from bemserver.http.errors import Forbidden, NotFound
 from bemserver.http.etag import etag_of, with_etag
 from bemserver.http.openapi import error_responses

@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bemserver.auth.caller import Caller
 from bemserver.crud import Hooks, Resource
+from bemserver.crud.nested import both, nested
 from bemserver.crud.resource import Item
 from bemserver.events import models as m
 from bemserver.events import schemas as s
 from bemserver.events.filters import EVENT_FILTERS, EVENT_REFS
-from bemserver.events.nested import both, nested
 from bemserver.events.service import after_event_insert
 from bemserver.http.errors import Unprocessable
 from bemserver.settings import Settings

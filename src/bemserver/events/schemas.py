@@ -12,7 +12,7 @@ from bemserver.http.fields import AwareDT
 from bemserver.http.fields import ItemId as Id
 from bemserver.structure.links import LocationFilters
 from bemserver.structure.schemas import exclude_id
-from bemserver.timeseries.schemas import Timeseries
+from bemserver.timeseries.schemas import TimeseriesExcludeId
 
 Level = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -105,8 +105,6 @@ EventFilters = create_model(
 
 
 # -- timeseries of an event ------------------------------------------------------------------------
-
-TimeseriesExcludeId = exclude_id(Timeseries, "The timeseries as nested, read-only, in link documents.")
 
 
 class TimeseriesByEvent(OutputSchema):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 from pydantic import BaseModel, create_model, model_validator
-from sqlalchemy import ColumnElement, Select, select, union
+from sqlalchemy import ColumnElement, Select, exists, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bemserver.auth.caller import Caller
@@ -148,6 +148,9 @@ class ExtraField:
     default: Any = ...  # when absent from the request body; `...`: required
     filter: Any = None  # its type as a list filter; None: not a filter
     ref: type[Any] | None = None  # as a filter, the model the caller must be able to read
+    # On write, the table whose row the id must name (energy_id: energies), else 422 `unknown`.
+    exists_in: type[Any] | None = None
+    unknown: str = "Unknown ID."
 
 
 @dataclass(frozen=True)
@@ -208,6 +211,41 @@ def same_campaign_check(links: OwnerLinks, linked: Element, same: SameCampaign) 
     return check
 
 
+def known_ids_check(extra: Mapping[str, ExtraField]) -> BeforeWriteFn | None:
+    """A before-write hook: 422 naming each extra id field (`exists_in`) whose row does not exist,
+    all checked in one query."""
+    checked = {name: field for name, field in extra.items() if field.exists_in is not None}
+    if not checked:
+        return None
+
+    async def check(session: AsyncSession, _: Caller, values: Item, __: Item | None) -> Item:
+        found = (
+            await session.execute(
+                select(*(exists().where(f.exists_in.id == values[name]) for name, f in checked.items()))
+            )
+        ).one()
+        unknown = {name: [f.unknown] for (name, f), ok in zip(checked.items(), found, strict=True) if not ok}
+        if unknown:
+            raise Unprocessable(errors={"json": unknown})
+        return values
+
+    return check
+
+
+def _in_turn(*hooks: BeforeWriteFn | None) -> BeforeWriteFn | None:
+    """The before-write hooks that are set, run in order."""
+    chosen = [hook for hook in hooks if hook is not None]
+    if len(chosen) <= 1:
+        return chosen[0] if chosen else None
+
+    async def run(session: AsyncSession, caller: Caller, values: Item, current: Item | None) -> Item:
+        for hook in chosen:
+            values = await hook(session, caller, values, current)
+        return values
+
+    return run
+
+
 def _both(first: EnrichFn | None, second: EnrichFn | None) -> EnrichFn | None:
     if first is None or second is None:
         return first or second
@@ -241,6 +279,7 @@ def link_resources(
     plural = plural or name
     extra = extra or {}
     camel = "".join(word.capitalize() for word in name.split("_"))
+    known_ids = known_ids_check(extra)
     resources = []
     for linked in links.elements:
         title = f"{camel}By{linked.title}"
@@ -249,7 +288,10 @@ def link_resources(
         refs.update({key: extra_field.ref for key, extra_field in extra.items() if extra_field.ref})
         hooks = Hooks(
             enrich=_both(nested_locations(linked) if LOCATIONS in layout else None, enrich),
-            before_write=same_campaign_check(links, linked, same_campaign) if same_campaign else None,
+            before_write=_in_turn(
+                known_ids,
+                same_campaign_check(links, linked, same_campaign) if same_campaign else None,
+            ),
         )
         resources.append(
             Resource(

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, Field, create_model
 from bemserver.crud.schemas import FilterSchema, InputSchema, OutputSchema
 from bemserver.http.fields import ItemId as Id
 from bemserver.structure.links import LocationFilters
-from bemserver.structure.schemas import Name, ValueType
+from bemserver.structure.schemas import Name, ValueType, exclude_id
 from bemserver.timeseries.filters import PropertiesJson
 from bemserver.timeseries.links import TIMESERIES_LINKS
 from bemserver.units import known_unit
@@ -59,6 +59,9 @@ class Timeseries(OutputSchema):
     description: str | None = None
     campaign_id: int
     campaign_scope_id: int
+
+
+TimeseriesExcludeId = exclude_id(Timeseries, "The timeseries as nested, read-only, in link documents.")
 
 
 class TimeseriesPut(InputSchema):

@@ -1,4 +1,4 @@
-"""Read-only nested documents (`event`, `timeseries`) of link and notification items."""
+"""Read-only nested documents (`event`, `timeseries`...) of link and notification items: enrich hooks."""
 
 from __future__ import annotations
 
