@@ -219,6 +219,19 @@ def test_the_explorer_draws_five_series_of_a_year(page: Page, live_server: LiveS
     expect(page.locator("#status")).to_contain_text("60 points drawn")  # 12 months x 5 series
 
 
+def test_the_completeness_heatmap(page: Page, live_server: LiveServer, world: UiWorld):
+    as_admin(page, live_server, f"/ui/campaigns/{world.alpha}/completeness")
+    page.get_by_label("Timeseries whose name contains").fill("temperature")
+    page.get_by_label("From").fill("2023-01-01")
+    page.get_by_label("To (excluded)").fill("2024-01-01")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#cp-status")).to_have_text("2 timeseries \u00d7 365 days")
+    rows = page.locator("#cp-table tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("144")  # ten-minute data: 144 points a day
+    shot(page, "completeness")
+
+
 def test_a_ten_thousand_timeseries_list_filters_fast(page: Page, live_server: LiveServer, world: UiWorld):
     as_admin(page, live_server, f"/ui/campaigns/{world.big}/timeseries")
     expect(page.locator("#ts-total")).to_contain_text("10000 timeseries")
@@ -338,6 +351,11 @@ def test_a_member_sees_only_their_scope_and_campaign(page: Page, page_watch: Pag
     page.goto(f"/ui/campaigns/{world.alpha}/import")
     expect(page.locator("#drop")).to_be_visible()
 
+    page.goto(f"/ui/campaigns/{world.alpha}/completeness")
+    page.get_by_label("Timeseries whose name contains").fill("S2")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#cp-status")).to_have_text("No timeseries.")
+
     page_watch.allow("403|404|Forbidden|Not Found")  # the refusals below are logged by the browser
     for path in (
         f"/ui/campaigns/{world.beta}/timeseries",
@@ -345,6 +363,7 @@ def test_a_member_sees_only_their_scope_and_campaign(page: Page, page_watch: Pag
         f"/ui/campaigns/{world.beta}/explorer",
         f"/ui/campaigns/{world.beta}/events",
         f"/ui/campaigns/{world.beta}/import",
+        f"/ui/campaigns/{world.beta}/completeness",
     ):
         answer = page.goto(path)
         assert answer is not None and answer.status in (403, 404), path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import Query, Request
@@ -209,6 +210,27 @@ async def explorer(request: Request, campaign_id: int) -> Response:
     )
 
 
+async def completeness(request: Request, campaign_id: int) -> Response:
+    viewer, api = await viewer_of(request)
+    campaign = await api.get(f"/campaigns/{campaign_id}")
+    states = await api.all("/timeseries_data_states/")
+    end = date.today()
+    if campaign.get("end_time"):
+        end = min(end, date.fromisoformat(campaign["end_time"][:10]))
+    start = end - timedelta(days=90)
+    return await page(
+        request,
+        viewer,
+        api,
+        "completeness.html",
+        campaign,
+        states=states,
+        start=start.isoformat(),
+        end=end.isoformat(),
+        section="completeness",
+    )
+
+
 async def import_page(request: Request, campaign_id: int) -> Response:
     viewer, api = await viewer_of(request)
     campaign = await api.get(f"/campaigns/{campaign_id}")
@@ -362,6 +384,7 @@ PAGES = (
     ("/ui/campaigns/{campaign_id:int}/timeseries", timeseries),
     ("/ui/campaigns/{campaign_id:int}/explorer", explorer),
     ("/ui/campaigns/{campaign_id:int}/import", import_page),
+    ("/ui/campaigns/{campaign_id:int}/completeness", completeness),
     ("/ui/campaigns/{campaign_id:int}/events", events),
     ("/ui/campaigns/{campaign_id:int}/events/{event_id:int}/links", event_links),
     ("/ui/notifications", notifications),
