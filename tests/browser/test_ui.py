@@ -232,6 +232,21 @@ def test_the_completeness_heatmap(page: Page, live_server: LiveServer, world: Ui
     shot(page, "completeness")
 
 
+def test_the_energy_breakdown(page: Page, live_server: LiveServer, world: UiWorld):
+    as_admin(page, live_server, f"/ui/campaigns/{world.alpha}/energy")
+    page.get_by_label("Site or building").select_option(label="building: Building A")
+    page.get_by_label("From").fill("2023-01-01")
+    page.get_by_label("To (excluded)").fill("2024-01-01")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#en-status")).to_have_text("2 timeseries, 2 groups, 12 bars (kWh)")
+    expect(page.locator("#en-table tbody tr").first).to_contain_text("3100.00")  # 31 days of 100 kWh
+    page.get_by_label("Per").select_option(label="Area (m²)")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#en-status")).to_contain_text("kWh per Area")
+    expect(page.locator("#en-table tbody tr").first).to_contain_text("2.58")  # 3100 / 1200.5
+    shot(page, "energy")
+
+
 def test_a_ten_thousand_timeseries_list_filters_fast(page: Page, live_server: LiveServer, world: UiWorld):
     as_admin(page, live_server, f"/ui/campaigns/{world.big}/timeseries")
     expect(page.locator("#ts-total")).to_contain_text("10000 timeseries")
@@ -351,6 +366,11 @@ def test_a_member_sees_only_their_scope_and_campaign(page: Page, page_watch: Pag
     page.goto(f"/ui/campaigns/{world.alpha}/import")
     expect(page.locator("#drop")).to_be_visible()
 
+    page.goto(f"/ui/campaigns/{world.alpha}/energy")
+    page.get_by_label("Site or building").select_option(label="building: Building A")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#en-status")).to_contain_text("2 timeseries")  # linked to Building A, in S1
+
     page.goto(f"/ui/campaigns/{world.alpha}/completeness")
     page.get_by_label("Timeseries whose name contains").fill("S2")
     page.get_by_role("button", name="Show").click()
@@ -364,6 +384,7 @@ def test_a_member_sees_only_their_scope_and_campaign(page: Page, page_watch: Pag
         f"/ui/campaigns/{world.beta}/events",
         f"/ui/campaigns/{world.beta}/import",
         f"/ui/campaigns/{world.beta}/completeness",
+        f"/ui/campaigns/{world.beta}/energy",
     ):
         answer = page.goto(path)
         assert answer is not None and answer.status in (403, 404), path

@@ -128,6 +128,42 @@ def make_world(server: LiveServer) -> UiWorld:
         )
         assert answer.status_code == 201, answer.text
 
+    energies = admin.get("/energies/")[:2]
+    use = admin.get("/energy_end_uses/")[0]
+    for energy in energies:
+        meter = admin.post(
+            "/timeseries/",
+            {
+                "name": f"{energy['name']} meter",
+                "unit_symbol": "kWh",
+                "campaign_id": alpha["id"],
+                "campaign_scope_id": s1["id"],
+            },
+        )
+        admin.post(
+            "/energy_consumption_timeseries_by_buildings/",
+            {
+                "timeseries_id": meter["id"],
+                "building_id": building["id"],
+                "energy_id": energy["id"],
+                "end_use_id": use["id"],
+            },
+        )
+        daily = "\n".join(
+            [f"Datetime,{energy['name']} meter"]
+            + [
+                f"{(datetime(2023, 1, 1, tzinfo=UTC) + timedelta(days=day)).isoformat()},100"
+                for day in range(365)
+            ]
+        )
+        answer = admin.client.post(
+            f"/timeseries_data/campaign/{alpha['id']}/",
+            params={"data_state": 1},
+            content=daily.encode(),
+            headers={"Content-Type": "text/csv"},
+        )
+        assert answer.status_code == 201, answer.text
+
     rows = ["Campaign scope,Name,Description,Unit,Site,Building,Storey,Space,Zone"]
     rows += [f"Meters,Meter {i:05d},Meter number {i},{'kWh' if i % 3 else 'm³'},,,,," for i in range(BIG)]
     answer = admin.client.post(

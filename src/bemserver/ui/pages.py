@@ -231,6 +231,43 @@ async def completeness(request: Request, campaign_id: int) -> Response:
     )
 
 
+async def energy(request: Request, campaign_id: int) -> Response:
+    viewer, api = await viewer_of(request)
+    campaign = await api.get(f"/campaigns/{campaign_id}")
+    sites, buildings, states, properties, energies, uses, technologies = await asyncio.gather(
+        api.all("/sites/", campaign_id=campaign_id),
+        api.all("/buildings/", campaign_id=campaign_id),
+        api.all("/timeseries_data_states/"),
+        api.all("/structural_element_properties/"),
+        api.all("/energies/"),
+        api.all("/energy_end_uses/"),
+        api.all("/energy_production_technologies/"),
+    )
+    places = [("site", item) for item in sites] + [("building", item) for item in buildings]
+    numeric = [item for item in properties if item.get("value_type") in ("integer", "float")]
+    names = {
+        "energies": {item["id"]: item["name"] for item in energies},
+        "end_uses": {item["id"]: item["name"] for item in uses},
+        "technologies": {item["id"]: item["name"] for item in technologies},
+    }
+    end = date.today().replace(day=1)
+    start = end.replace(year=end.year - 1)
+    return await page(
+        request,
+        viewer,
+        api,
+        "energy.html",
+        campaign,
+        places=places,
+        states=states,
+        properties=numeric,
+        names=names,
+        start=start.isoformat(),
+        end=end.isoformat(),
+        section="energy",
+    )
+
+
 async def import_page(request: Request, campaign_id: int) -> Response:
     viewer, api = await viewer_of(request)
     campaign = await api.get(f"/campaigns/{campaign_id}")
@@ -385,6 +422,7 @@ PAGES = (
     ("/ui/campaigns/{campaign_id:int}/explorer", explorer),
     ("/ui/campaigns/{campaign_id:int}/import", import_page),
     ("/ui/campaigns/{campaign_id:int}/completeness", completeness),
+    ("/ui/campaigns/{campaign_id:int}/energy", energy),
     ("/ui/campaigns/{campaign_id:int}/events", events),
     ("/ui/campaigns/{campaign_id:int}/events/{event_id:int}/links", event_links),
     ("/ui/notifications", notifications),

@@ -82,7 +82,7 @@
 
   function draw(rows) {
     const days = rows.reduce((max, row) => Math.max(max, row.values.length), 0);
-    const width = Math.max(400, Math.min(canvas.parentElement.clientWidth || 1200, 1600));
+    const width = Math.max(400, Math.min((document.getElementById("main").clientWidth || 1232) - 32, 1600));
     const cell = days ? Math.max(1, (width - LABEL) / days) : 1;
     const rowHeight = 16;
     canvas.width = width;
