@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -46,15 +47,28 @@ class SignIn(Exception):
     """Not signed in (or no longer): the page redirects to the sign-in form."""
 
 
+# The user's document by access token, for a few seconds: a page's fragments (each keystroke of a
+# filter) need not read it again. Only the header uses it (name, the Admin link): every read of a
+# page goes through the API's own checks.
+_USERS: dict[str, tuple[float, dict]] = {}
+USER_CACHE_SECONDS = 10.0
+
+
 async def viewer_of(request: Request) -> tuple[Viewer, Api]:
     tokens = await current_tokens(request)
     if tokens is None:
         raise SignIn()
     api = Api(request, tokens)
-    email = token_email(tokens.access)
-    users = await api.get_or_none("/users/", email=email)
+    now = time.monotonic()
+    cached = _USERS.get(tokens.access)
+    if cached is not None and now - cached[0] < USER_CACHE_SECONDS:
+        return Viewer(tokens, cached[1]), api
+    users = await api.get_or_none("/users/", email=token_email(tokens.access))
     if not users:
         raise SignIn()
+    if len(_USERS) > 1000:
+        _USERS.clear()
+    _USERS[tokens.access] = (now, users[0])
     return Viewer(tokens, users[0]), api
 
 
