@@ -410,3 +410,24 @@ def test_a_member_sees_only_their_scope_and_campaign(page: Page, page_watch: Pag
 @pytest.fixture(scope="module", autouse=True)
 def _clean_figures() -> Iterator[None]:
     yield
+
+
+@pytest.mark.parametrize("width", [390, 1920])
+def test_pages_fit_a_phone_and_a_wide_screen(page: Page, live_server: LiveServer, world: UiWorld, width: int):
+    page.set_viewport_size({"width": width, "height": 900})
+    as_admin(page, live_server)
+    for path in ("explorer", "building", "timeseries", "completeness", "energy", "events", "import"):
+        page.goto(f"/ui/campaigns/{world.alpha}/{path}")
+        expect(page.locator("main h1")).to_have_count(1)
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} is {overflow} px too wide at {width} px"
+    shot(page, f"import-{width}px")
+
+
+def test_keyboard_alone_reaches_the_building_tree(page: Page, live_server: LiveServer, world: UiWorld):
+    as_admin(page, live_server, f"/ui/campaigns/{world.alpha}/building")
+    page.get_by_role("button", name="Building A").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#element")).to_contain_text("1200.5")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Ground floor")).to_be_focused()

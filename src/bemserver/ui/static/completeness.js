@@ -103,11 +103,12 @@
   canvas.addEventListener("mousemove", (event) => {
     if (!shown || !shown.length) return;
     const box = canvas.getBoundingClientRect();
-    const r = Math.floor((event.clientY - box.top) / 16);
+    const scale = canvas.width / box.width; // the canvas may be shown narrower than drawn
+    const r = Math.floor(((event.clientY - box.top) * scale) / 16);
     const row = shown[r];
     if (!row || !row.values.length) return;
     const cell = (canvas.width - LABEL) / row.values.length;
-    const d = Math.floor((event.clientX - box.left - LABEL) / cell);
+    const d = Math.floor(((event.clientX - box.left) * scale - LABEL) / cell);
     if (d < 0 || d >= row.values.length) return;
     $("cp-status").textContent = `${row.item.name}, ${row.days[d].slice(0, 10)}: ${row.values[d]} of ${row.expected} points`;
   });
