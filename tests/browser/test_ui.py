@@ -238,7 +238,10 @@ def test_the_energy_breakdown(page: Page, live_server: LiveServer, world: UiWorl
     page.get_by_label("From").fill("2023-01-01")
     page.get_by_label("To (excluded)").fill("2024-01-01")
     page.get_by_role("button", name="Show").click()
-    expect(page.locator("#en-status")).to_have_text("2 timeseries, 2 groups, 12 bars (kWh)")
+    expect(page.locator("#en-status")).to_have_text(
+        "2 timeseries, 2 groups, 12 bars (kWh), heating degree days (base 18 °C)"
+    )
+    expect(page.locator("#en-table thead")).to_contain_text("Heating degree days")
     expect(page.locator("#en-table tbody tr").first).to_contain_text("3100.00")  # 31 days of 100 kWh
     page.get_by_label("Per").select_option(label="Area (m²)")
     page.get_by_role("button", name="Show").click()

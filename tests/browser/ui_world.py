@@ -111,6 +111,15 @@ def make_world(server: LiveServer) -> UiWorld:
         year_ts.append(made["id"])
     admin.post("/timeseries_by_spaces/", {"timeseries_id": year_ts[1], "space_id": space["id"]})
     admin.post("/timeseries_by_zones/", {"timeseries_id": year_ts[0], "zone_id": zone["id"]})
+    admin.post(
+        "/weather_timeseries_by_sites/",
+        {
+            "timeseries_id": year_ts[0],
+            "site_id": site["id"],
+            "parameter": "AIR_TEMPERATURE",
+            "forecast": False,
+        },
+    )
     secret = admin.post(
         "/timeseries/",
         {"name": "Secret S2", "unit_symbol": "kW", "campaign_id": alpha["id"], "campaign_scope_id": s2["id"]},

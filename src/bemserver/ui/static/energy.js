@@ -1,7 +1,9 @@
 // Energy breakdown: the consumption (or production) timeseries linked to a site or a building
 // (GET /energy_<flow>_timeseries_by_<sites|buildings>/), summed per bar in kWh
 // (GET /timeseries_data/aggregate?aggregation=sum&convert_to=kWh), stacked by energy or by end use
-// (technology), optionally divided by a property of the place (e.g. its area).
+// (technology), optionally divided by a property of the place (e.g. its area). Next to them, the
+// heating degree days of each bar, from the daily mean of the site's measured air temperature
+// (GET /weather_timeseries_by_sites/?parameter=AIR_TEMPERATURE): the sum of max(0, base - mean).
 "use strict";
 
 (() => {
@@ -85,9 +87,11 @@
         buckets.forEach((bucket, b) => { totals[g][b] += (series[bucket] || 0) / area.value; });
       }
       const shownUnit = area.label ? `${unit} per ${area.label}` : unit;
-      paint(buckets, groups, totals, shownUnit);
-      table(buckets, groups, totals, shownUnit);
-      status.textContent = `${links.length} timeseries, ${groups.length} groups, ${buckets.length} bars (${shownUnit})`;
+      const degrees = await degreeDays(kind, id, buckets);
+      paint(buckets, groups, totals, shownUnit, degrees);
+      table(buckets, groups, totals, shownUnit, degrees);
+      status.textContent = `${links.length} timeseries, ${groups.length} groups, ${buckets.length} bars (${shownUnit})`
+        + (degrees ? `, heating degree days (base ${$("en-base").value} °C)` : ", no outdoor temperature for degree days");
       form.dataset.done = "1";
     } catch (error) {
       status.textContent = `Could not compute: ${error.message}`;
@@ -95,7 +99,30 @@
     }
   }
 
-  function paint(buckets, groups, totals, unit) {
+  async function degreeDays(kind, id, buckets) { // per bar, or null without a temperature series
+    const site = kind === "site" ? id : (await getJSON(`/buildings/${id}`, "")).site_id;
+    const links = await getJSON("/weather_timeseries_by_sites/", new URLSearchParams({ site_id: site, parameter: "AIR_TEMPERATURE", forecast: "false" }));
+    if (!links.length || !buckets.length) return null;
+    const base = Number($("en-base").value || 18);
+    const params = new URLSearchParams({
+      start_time: midnight($("en-start").value), end_time: midnight($("en-end").value), data_state: $("en-state").value,
+      timezone: tz, bucket_width_value: "1", bucket_width_unit: "day", aggregation: "avg",
+      timeseries: String(links[0].timeseries_id), convert_to: "degC",
+    });
+    const daily = (await getJSON("/timeseries_data/aggregate", params))[String(links[0].timeseries_id)] || {};
+    const starts = buckets.map((bucket) => Date.parse(bucket));
+    const sums = buckets.map(() => 0);
+    for (const [day, mean] of Object.entries(daily)) {
+      if (mean === null) continue;
+      const t = Date.parse(day);
+      let b = starts.length - 1;
+      while (b > 0 && starts[b] > t) b--;
+      if (t >= starts[0]) sums[b] += Math.max(0, base - mean);
+    }
+    return sums;
+  }
+
+  function paint(buckets, groups, totals, unit, degrees) {
     const canvas = $("en-chart");
     canvas.width = Math.max(400, Math.min(($("main").clientWidth || 1000) - 32, 1600));
     const ctx = canvas.getContext("2d");
@@ -130,6 +157,20 @@
         ctx.fillText(bucket.slice(0, 10), left + b * width + 2, top + height + 14);
       }
     });
+    if (degrees) { // a black line with dots, on its own scale (right)
+      const top2 = Math.max(...degrees, 1e-9);
+      ctx.strokeStyle = "#1b1f24";
+      ctx.fillStyle = "#1b1f24";
+      ctx.beginPath();
+      degrees.forEach((value, b) => {
+        const x = left + b * width + width / 2;
+        const y = top + height - (value / top2) * height;
+        if (b) ctx.lineTo(x, y); else ctx.moveTo(x, y);
+        ctx.fillRect(x - 3, y - 3, 6, 6);
+      });
+      ctx.stroke();
+      ctx.fillText(`HDD (max ${top2.toFixed(0)})`, canvas.width - 110, 14);
+    }
     groups.forEach((group, g) => {
       ctx.fillStyle = COLORS[g % COLORS.length];
       ctx.fillRect(left + g * 150, canvas.height - 14, 10, 10);
@@ -138,15 +179,18 @@
     });
   }
 
-  function table(buckets, groups, totals, unit) {
+  function table(buckets, groups, totals, unit, degrees) {
     const head = document.createElement("tr");
-    for (const text of ["Period", ...groups.map((g) => `${g} (${unit})`)]) {
+    const extra = degrees ? [`Heating degree days (base ${$("en-base").value} °C)`] : [];
+    for (const text of ["Period", ...groups.map((g) => `${g} (${unit})`), ...extra]) {
       const th = document.createElement("th"); th.scope = "col"; th.textContent = text; head.append(th);
     }
     $("en-table").tHead.replaceChildren(head);
     $("en-table").tBodies[0].replaceChildren(...buckets.map((bucket, b) => {
       const tr = document.createElement("tr");
-      for (const text of [bucket.slice(0, 10), ...groups.map((_, g) => totals[g][b].toFixed(2))]) {
+      const cells = [bucket.slice(0, 10), ...groups.map((_, g) => totals[g][b].toFixed(2))];
+      if (degrees) cells.push(degrees[b].toFixed(1));
+      for (const text of cells) {
         const td = document.createElement("td"); td.textContent = text; tr.append(td);
       }
       return tr;
