@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -90,6 +91,15 @@ def test_an_expired_access_token_is_refreshed_silently(page: Page, live_server: 
     page.goto(f"/ui/campaigns/{world.alpha}/building")
     expect(page.get_by_role("heading", name="Building of Alpha")).to_be_visible()
     assert any(c["name"] == "bs_ui_access" for c in page.context.cookies())
+
+
+def test_sign_in_from_another_site_is_refused(live_server: LiveServer):
+    answer = httpx.post(
+        f"{live_server.url}/ui/login",
+        data={"email": live_server.admin_email, "password": live_server.admin_password},
+        headers={"Origin": "https://elsewhere.example"},
+    )
+    assert answer.status_code == 403 and "set-cookie" not in answer.headers
 
 
 def test_the_pages_send_a_strict_content_security_policy(page: Page, live_server: LiveServer, world: UiWorld):

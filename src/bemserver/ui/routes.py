@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import orjson
 from fastapi import APIRouter, Form, Request
@@ -51,6 +52,12 @@ def _safe_next(target: str | None) -> str:
     return "/ui/"
 
 
+def _foreign(request: Request) -> bool:
+    """A form posted from another site (login forgery): its Origin names another host."""
+    origin = request.headers.get("origin")
+    return bool(origin) and origin != "null" and urlsplit(origin).netloc != request.headers.get("host")
+
+
 @router.get("/ui")
 async def ui_root() -> Response:
     return RedirectResponse("/ui/", status_code=308)
@@ -69,6 +76,8 @@ async def login(
     password: Annotated[str, Form(max_length=200)],
     next: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> Response:
+    if _foreign(request):
+        return secured(request, Response("Sign in from this server's own page.", status_code=403))
     body = orjson.dumps({"email": email, "password": password})
     answer = await call(request.app, request.scope, "POST", "/auth/token", token=None, body=body)
     document = answer.json() if answer.ok else None
@@ -86,6 +95,8 @@ async def login(
 
 @router.post("/ui/logout")
 async def logout(request: Request) -> Response:
+    if _foreign(request):
+        return secured(request, Response("Sign out from this server's own page.", status_code=403))
     return secured(request, RedirectResponse("/ui/login", status_code=303), clear=True)
 
 
