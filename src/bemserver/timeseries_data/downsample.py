@@ -48,13 +48,17 @@ def _query(column: SeriesColumn, position: int, fast: bool = True) -> TextClause
         lowest = "CAST(lo[2] AS bigint) * 1000000 + CAST(lo[3] AS bigint)"
         highest = "CAST(-hi[2] AS bigint) * 1000000 + CAST(-hi[3] AS bigint)"
     parts = "s" if fast else "s, us"
+    read = (
+        f"FROM timeseries_data WHERE series_id = :series{position} AND timestamp >= :start"
+        f" AND timestamp < :end{_kept(column, position)}"
+    )
+    # The extremes aggregate the table's rows as they are read (a CTE of every point would cost
+    # three times more); the points are read a second time only when they are few enough to send.
     return text(
-        "WITH points AS MATERIALIZED ("
-        f" SELECT timestamp, {_value(column, position)} AS v, {key} FROM timeseries_data"
-        f" WHERE series_id = :series{position} AND timestamp >= :start AND timestamp < :end"
-        f"{_kept(column, position)}),"
-        f" extremes AS (SELECT min(ARRAY[v, {parts}]) AS lo, max(ARRAY[v, {negated}]) AS hi, count(*) AS n"
-        f"  FROM points GROUP BY {bucket}),"
+        "WITH extremes AS ("
+        f" SELECT min(ARRAY[v, {parts}]) AS lo, max(ARRAY[v, {negated}]) AS hi, count(*) AS n FROM ("
+        f"  SELECT timestamp, {_value(column, position)} AS v, {key} {read}) AS points"
+        f" GROUP BY {bucket}),"
         " total AS (SELECT coalesce(sum(n), 0) AS n FROM extremes),"
         " kept AS ("
         # interval * number goes through float8: whole hours, then the remaining microseconds, stay exact.
@@ -64,7 +68,7 @@ def _query(column: SeriesColumn, position: int, fast: bool = True) -> TextClause
         f"   UNION SELECT {highest}, hi[1] FROM extremes"
         "  ) AS chosen WHERE (SELECT n FROM total) > :max_points"
         "  UNION ALL"
-        "  SELECT timestamp, v FROM points WHERE (SELECT n FROM total) <= :max_points)"
+        f"  SELECT timestamp, {_value(column, position)} AS v {read} AND (SELECT n FROM total) <= :max_points)"
         f" SELECT string_agg({line}, ',' ORDER BY timestamp)"
         " FROM (SELECT timestamp, timestamp::text AS x, v FROM kept) AS lines"
     )
