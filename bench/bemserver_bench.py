@@ -336,7 +336,12 @@ def main(argv: list[str] | None = None) -> int:
                     if not arguments.keep:
                         bench.clean_up()
             if arguments.events:
-                events = EventsWorkload(api, event_options(arguments, server.get("sql_url"), sink))
+                events = EventsWorkload(
+                    api,
+                    event_options(arguments, server.get("sql_url"), sink),
+                    pid,
+                    server.get("database_pid"),
+                )
                 try:
                     results |= events.run()
                 finally:

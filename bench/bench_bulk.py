@@ -87,8 +87,14 @@ def insert_events(
         f" JOIN {quoted(table)} AS t ON t.id = p.id ORDER BY g.i",
         {"start": start, "step": STEP_SECONDS, "source": source, "count": count, "ids": templates},
     )
-    connection.execute(f"ANALYZE {quoted(table)}")
+    vacuum_analyze(connection, table)
     return table, (dt.datetime.now() - started).total_seconds()
+
+
+def vacuum_analyze(connection: Any, table: str) -> None:
+    """What autovacuum would soon do after a bulk load on a live server: statistics for the planner,
+    and the visibility map that lets index-only scans skip the table's pages."""
+    connection.execute(f"VACUUM (ANALYZE) {quoted(table)}")
 
 
 def insert_notifications(
@@ -117,7 +123,7 @@ def insert_notifications(
             "second": templates[1],
         },
     )
-    connection.execute(f"ANALYZE {quoted(table)}")
+    vacuum_analyze(connection, table)
     return table, (dt.datetime.now() - started).total_seconds()
 
 

@@ -21,7 +21,8 @@ import orjson
 from bench_api import Api, SetupError, status_text
 from bench_bulk import LEVELS, STEP_SECONDS, delete_rows, event_index, expected_page_total
 from bench_figures import EVENT_FIGURES_BY_KEY, Result
-from bench_workload import say
+from bench_server import tree_cpu_seconds
+from bench_workload import Workload, describe_cpu, say
 
 BULK_START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 TEMPLATE_TIME = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)  # before the bulk range
@@ -65,8 +66,11 @@ def stamp(moment: dt.datetime) -> str:
 
 
 class EventsWorkload:
-    def __init__(self, api: Api, options: EventOptions) -> None:
+    def __init__(
+        self, api: Api, options: EventOptions, server_pid: int | None = None, database_pid: int | None = None
+    ) -> None:
         self.api, self.options = api, options
+        self.server_pid, self.database_pid = server_pid, database_pid
         self.results: dict[str, Result] = {}
         self.suffix = secrets.token_hex(4)
         self.campaigns: list[dict[str, Any]] = []
@@ -235,11 +239,16 @@ class EventsWorkload:
         """Each POST on a quiet server: with the SMTP sink, the next one waits for the mails of the last."""
         latencies = []
         sink = self.options.mail_sink
+        cpu: dict[str, float] = {}
         for k in range(self.options.posts):
+            before = self.cpu_times()
             took, response = self.post_warning(k)
+            after = self.cpu_times()
             if response.status_code != 201:
                 return Result(detail=status_text(response))
             latencies.append(took)
+            for who, spent in Workload.cpu_per_request(before, after, 1).items():
+                cpu[who] = cpu.get(who, 0.0) + spent
             mails = len(self.posted) * len(self.users)
             if sink is not None and sink.wait_for(mails, 30)[0] < mails:
                 say("warning: the mails of a posted event did not all come in 30 s; no more waiting for them")
@@ -248,7 +257,8 @@ class EventsWorkload:
         settled, notified = self.wait_for_fan_out(self.posted[-1], timeout=60)
         self.fanned_out = notified
         detail = f"{len(latencies)} events, each notifying {len(self.users)} users"
-        extra: dict[str, float] = {"fan_out_users": len(self.users)}
+        cpu = {who: round(total / len(latencies), 2) for who, total in cpu.items()}
+        extra: dict[str, float] = {"fan_out_users": len(self.users), **cpu}
         wrong = False
         if notified != len(self.users):
             detail += f"; wrong: the last event notified {notified} users, not {len(self.users)}"
@@ -256,7 +266,15 @@ class EventsWorkload:
         elif settled is not None:
             detail += f"; the last event's notifications all visible {settled * 1000:.0f} ms after its POST"
             extra["fan_out_visible_ms"] = round(settled * 1000, 1)
+        detail += describe_cpu(cpu)
         return Result(round(statistics.median(latencies) * 1000, 2), detail, wrong=wrong, extra=extra)
+
+    def cpu_times(self) -> dict[str, float | None]:
+        """CPU seconds used so far by the server and its embedded database (when known)."""
+        return {
+            "server": tree_cpu_seconds(self.server_pid) if self.server_pid else None,
+            "database": tree_cpu_seconds(self.database_pid, postgres=True) if self.database_pid else None,
+        }
 
     def notifications_of(self, event_id: int) -> int | None:
         response = self.api.call("GET", "/notifications/", params={"event_id": event_id, "page_size": 1})
@@ -395,19 +413,21 @@ class EventsWorkload:
     ) -> Result:
         latencies = []
         response = None
+        before = self.cpu_times()
         for _ in range(self.options.requests):
             took, response = self.api.timed("GET", path, params=params)
             if response.status_code != 200:
                 return Result(detail=status_text(response))
             latencies.append(took)
+        cpu = Workload.cpu_per_request(before, self.cpu_times(), len(latencies))
         assert response is not None
         problem = check(response)
         total = pagination_total(response)
         if total is None and path.endswith("count_by_campaign"):
             total = response.json().get("total")
         detail = problem or describe.format(total=f"{total:,}" if total is not None else "?")
-        detail += f"; {len(latencies)} requests, first {latencies[0] * 1000:.1f} ms"
-        extra = {"first_ms": round(latencies[0] * 1000, 2)}
+        detail += f"; {len(latencies)} requests, first {latencies[0] * 1000:.1f} ms" + describe_cpu(cpu)
+        extra = {"first_ms": round(latencies[0] * 1000, 2), **cpu}
         return Result(round(statistics.median(latencies) * 1000, 2), detail, wrong=bool(problem), extra=extra)
 
     # --- The live stream --------------------------------------------------------------------------

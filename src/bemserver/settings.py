@@ -53,8 +53,21 @@ class Settings(BaseSettings):
     weather_api_url: str | None = None
     weather_api_key: str | None = None
     weather_timeout: float = Field(60.0, gt=0, le=600)
+    # Scheduled tasks (bemserver.tasks): task name -> cron expression overriding its default
+    # schedule ("" turns the schedule off), as JSON: {"Cleanup": "*/5 * * * *"}.
+    task_schedules: dict[str, str] = {}
 
     _split_auth = field_validator("auth_methods", "cors_origins", mode="before")(_split)
+
+    @field_validator("task_schedules")
+    @classmethod
+    def _valid_crons(cls, value: dict[str, str]) -> dict[str, str]:
+        from croniter import croniter
+
+        for name, cron in value.items():
+            if cron.strip() and not croniter.is_valid(cron):
+                raise ValueError(f"Not a cron expression for task {name}: {cron!r}")
+        return value
 
     def resolved_secret_key(self) -> str:
         """The configured key, else one generated once and kept in the data folder (mode 0600)."""

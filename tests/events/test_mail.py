@@ -10,8 +10,11 @@ import pytest
 from sqlalchemy import text
 
 from bemserver.app import create_app
+from bemserver.events import mailing
 from tests.events.conftest import new_event
+from tests.helpers import sql_statements
 from tests.jobs.conftest import MailServer, eventually, mail_server, start_worker  # noqa: F401
+from tests.jobs.test_recovery import worker_process
 from tests.timeseries.conftest import link_user_to_scope
 
 
@@ -27,11 +30,19 @@ async def mailing_client(database_url: str, mail_server: MailServer) -> AsyncIte
 
 
 async def queued_mails(engine) -> list[dict[str, Any]]:
+    """The e-mails the queued jobs would send, as {"to", "subject", "body"}: one job per event
+    sends those of its notifications (bemserver/events/mailing.py)."""
     async with engine.connect() as connection:
-        rows = await connection.execute(
-            text("SELECT args FROM procrastinate_jobs WHERE task_name = 'send_mail' ORDER BY id")
-        )
-        return [row[0] for row in rows]
+        jobs = await connection.execute(text("SELECT task_name, args FROM procrastinate_jobs ORDER BY id"))
+        mails = []
+        for task_name, args in jobs.all():
+            assert task_name == mailing.TASK
+            driver_sql = mailing._TO_SEND.replace("%(event_id)s", ":event_id").replace(
+                "%(last_id)s", ":last_id"
+            )
+            rows = await connection.execute(text(driver_sql), args)
+            mails += [{"to": [row.email], "subject": row.subject, "body": row.body} for row in rows]
+        return mails
 
 
 @pytest.fixture
@@ -82,3 +93,131 @@ async def test_a_mail_server_that_is_down_does_not_fail_the_post_and_mails_arriv
     await eventually(lambda: len(mail_server.received) == 2, timeout=30)
     assert sorted(message["To"] for message in mail_server.received) == sorted([admin.email, user.email])
     assert {message["Subject"] for message in mail_server.received} == {"[Campaign] WARNING: Data missing"}
+
+
+async def warm_up(http: httpx.AsyncClient, caller, scope_id: int) -> None:
+    """A first POST (of an event nobody is told of): the app's connections are open before
+    statements are counted."""
+    await new_event(http, caller.headers, scope_id, level="DEBUG")
+
+
+async def test_a_post_with_fan_out_and_mail_is_three_statements_and_one_job(
+    mailing_client, client, admin, user, scope, members, engine
+):
+    """The caller, the event (its row comes back with the INSERT), then one statement for the
+    notifications and the job sending their e-mails, whatever the number of users."""
+    await warm_up(mailing_client, admin, scope["id"])
+    with sql_statements() as statements:
+        event = await new_event(mailing_client, admin.headers, scope["id"], level="ERROR")
+    assert len(statements) == 3, statements
+    assert "INSERT INTO events" in statements[1]
+    assert "INSERT INTO notifications" in statements[2] and "procrastinate_defer_jobs_v1" in statements[2]
+    async with engine.connect() as connection:
+        jobs = (await connection.execute(text("SELECT task_name, args FROM procrastinate_jobs"))).all()
+        last = await connection.scalar(
+            text(f"SELECT max(id) FROM notifications WHERE event_id = {event['id']}")
+        )
+    assert jobs == [(mailing.TASK, {"event_id": event["id"], "last_id": last})]
+
+
+async def test_a_post_by_a_member_adds_one_statement_the_permission_check(
+    mailing_client, user, scope, members
+):
+    await warm_up(mailing_client, user, scope["id"])
+    with sql_statements() as statements:
+        await new_event(mailing_client, user.headers, scope["id"], level="ERROR")
+    assert len(statements) == 4, statements
+
+
+async def test_nobody_notified_queues_no_job(mailing_client, admin, scope, members, engine):
+    await warm_up(mailing_client, admin, scope["id"])
+    with sql_statements() as statements:
+        await new_event(mailing_client, admin.headers, scope["id"], level="DEBUG")
+    assert len(statements) == 3
+    assert await queued_mails(engine) == []
+    async with engine.connect() as connection:
+        assert await connection.scalar(text("SELECT count(*) FROM procrastinate_jobs")) == 0
+
+
+async def test_a_recipient_refused_for_good_does_not_stop_the_others(
+    mailing_client,
+    admin,
+    user,
+    scope,
+    members,
+    engine,
+    mail_server: MailServer,  # noqa: F811
+    start_worker,  # noqa: F811
+):
+    refused = user.email
+    accept = mail_server.handler.handle_RCPT
+
+    async def handle_rcpt(server, session, envelope, address, options):
+        if address == refused:
+            return "550 No such user here"
+        return await accept(server, session, envelope, address, options)
+
+    mail_server.handler.handle_RCPT = handle_rcpt
+    mail_server.start()
+    await start_worker(mail_server.settings())
+    event = await new_event(mailing_client, admin.headers, scope["id"], level="ERROR", description="x")
+    await eventually(lambda: len(mail_server.received) == 1, timeout=30)
+
+    async def done() -> bool:
+        async with engine.connect() as connection:
+            return not await connection.scalar(text("SELECT count(*) FROM procrastinate_jobs"))
+
+    await eventually(done, timeout=30)
+    assert [message["To"] for message in mail_server.received] == [admin.email]
+    async with engine.connect() as connection:
+        refusals = (
+            await connection.execute(text("SELECT event_id, error FROM notification_mail_refusals"))
+        ).all()
+    assert [row.event_id for row in refusals] == [event["id"]]
+    assert "550" in refusals[0].error
+
+
+async def test_a_worker_killed_in_the_middle_sends_only_the_rest_after(
+    mailing_client,
+    admin,
+    user,
+    scope,
+    members,
+    engine,
+    database_url,
+    mail_server: MailServer,  # noqa: F811
+    start_worker,  # noqa: F811
+):
+    """The first e-mail is accepted, the second hangs unanswered when its worker is killed: the
+    next worker sends the second only."""
+    handler = mail_server.handler
+    accept = handler.handle_DATA
+
+    async def handle_data(server, session, envelope):
+        handler.stall = len(handler.received) >= 1
+        return await accept(server, session, envelope)
+
+    handler.handle_DATA = handle_data
+    mail_server.start()
+    await new_event(mailing_client, admin.headers, scope["id"], level="ERROR", description="Boiler down")
+    process = worker_process(database_url, mail_server.port)
+    try:
+        await eventually(handler.stalled.is_set, timeout=60)
+    finally:
+        process.kill()
+        _, stderr = process.communicate()
+    assert process.returncode == -9, stderr.decode()
+    assert len(mail_server.received) == 1
+
+    handler.handle_DATA = accept
+    handler.stall = False
+    await start_worker(mail_server.settings())  # puts the dead worker's job back in the queue
+
+    async def done() -> bool:
+        async with engine.connect() as connection:
+            return not await connection.scalar(text("SELECT count(*) FROM procrastinate_jobs"))
+
+    await eventually(done, timeout=60)
+    assert sorted(message["To"] for message in mail_server.received) == sorted([admin.email, user.email])
+    ids = {message["Message-ID"] for message in mail_server.received}
+    assert len(ids) == 2 and all(i.startswith("<bemserver-notification-") for i in ids)

@@ -30,6 +30,8 @@ FUZZ_PATHS = {
     "timeseries": r"^/(timeseries/|io/timeseries)$",
     "aggregates": r"^/timeseries_data/(campaign/\{campaign_id\}/)?(aggregate|stats)$",
     "energy": r"^/energ(ies|y_)",
+    "weather": r"^/(weather_timeseries_by_sites/|sites/\{item_id\}/download_weather_data$)",
+    "tasks": r"^/(tasks/|tasks/run|tasks_by_campaigns/|task_runs/)",
 }
 
 MAX_EXAMPLES = int(os.environ.get("BEMSERVER_FUZZ_EXAMPLES", "25"))

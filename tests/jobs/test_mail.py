@@ -20,7 +20,9 @@ pytestmark = [
 
 async def job_rows(engine: AsyncEngine) -> list[tuple[str, int]]:
     async with engine.connect() as connection:
-        rows = await connection.execute(text("SELECT status::text, attempts FROM procrastinate_jobs"))
+        rows = await connection.execute(
+            text("SELECT status::text, attempts FROM procrastinate_jobs WHERE task_name = 'send_mail'")
+        )
         return [tuple(row) for row in rows]  # type: ignore[misc]
 
 
@@ -82,7 +84,9 @@ async def test_a_rollback_enqueues_nothing(engine, mail_server: MailServer):
 
 
 async def job_rows_on(connection) -> list[object]:
-    return list(await connection.execute(text("SELECT id FROM procrastinate_jobs")))
+    return list(
+        await connection.execute(text("SELECT id FROM procrastinate_jobs WHERE task_name = 'send_mail'"))
+    )
 
 
 async def test_a_commit_enqueues_with_the_data(engine, mail_server: MailServer):

@@ -55,7 +55,9 @@ async def test_a_worker_killed_during_a_delivery_does_not_lose_the_mail(
         _, stderr = process.communicate()
     assert process.returncode == -9, stderr.decode()
     async with engine.connect() as connection:
-        status = await connection.scalar(text("SELECT status::text FROM procrastinate_jobs"))
+        status = await connection.scalar(
+            text("SELECT status::text FROM procrastinate_jobs WHERE task_name = 'send_mail'")
+        )
     assert status == "doing"  # its worker is dead: nobody will finish it
 
     mail_server.handler.stall = False
@@ -64,7 +66,9 @@ async def test_a_worker_killed_during_a_delivery_does_not_lose_the_mail(
 
     async def done() -> bool:
         async with engine.connect() as connection:
-            return not await connection.scalar(text("SELECT count(*) FROM procrastinate_jobs"))
+            return not await connection.scalar(
+                text("SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'send_mail'")
+            )
 
     await eventually(done)
     assert [message["Subject"] for message in mail_server.received] == ["Alarm"]

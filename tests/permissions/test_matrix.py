@@ -1,4 +1,5 @@
-"""The permission matrix of the campaign, building-model, energy and weather resources, derived from the rules.
+"""The permission matrix of the campaign, building-model, energy, weather and task-schedule resources,
+derived from the rules.
 
 For each resource, each role and each operation the resource declares, the expected status comes
 from the audience tag of the resource's rule in bemserver.permissions (not from a table typed here),
@@ -14,12 +15,19 @@ from bemserver.campaigns.resources import RESOURCES as CAMPAIGN_RESOURCES
 from bemserver.crud import Resource
 from bemserver.energy.resources import RESOURCES as ENERGY_RESOURCES
 from bemserver.structure.resources import RESOURCES as STRUCTURE_RESOURCES
+from bemserver.tasks.resources import TASKS_BY_CAMPAIGNS
 from bemserver.weather.resources import RESOURCES as WEATHER_RESOURCES
 from tests.conventions.resources import update_body
 from tests.factories import Row, make_row, valid_body
 from tests.permissions.world import ROLES, World, make_world
 
-RESOURCES = CAMPAIGN_RESOURCES + STRUCTURE_RESOURCES + ENERGY_RESOURCES + WEATHER_RESOURCES
+RESOURCES = (
+    *CAMPAIGN_RESOURCES,
+    *STRUCTURE_RESOURCES,
+    *ENERGY_RESOURCES,
+    *WEATHER_RESOURCES,
+    TASKS_BY_CAMPAIGNS,
+)
 SUCCESS = {"list": "200 listed", "read": "200", "create": "201", "update": "200", "delete": "204"}
 
 
@@ -99,7 +107,7 @@ async def test_each_role_gets_what_the_rules_declare(client, users, engine, reso
     assert not wrong, f"{resource.path}\n" + "\n".join(wrong)
 
 
-def test_the_matrix_covers_every_resource_of_campaigns_structure_energy_and_weather():
+def test_the_matrix_covers_every_resource_it_is_declared_for():
     paths = {resource.path for resource in RESOURCES}
     elements = ("site", "building", "storey", "space", "zone")
     assert paths == {
@@ -124,6 +132,7 @@ def test_the_matrix_covers_every_resource_of_campaigns_structure_energy_and_weat
             for plural in ("sites", "buildings")
         ),
         "/weather_timeseries_by_sites/",
+        "/tasks_by_campaigns/",
     }
 
 
@@ -138,6 +147,7 @@ READ_AUDIENCE = {
     "/energy_end_uses/": "everyone",
     "/energy_production_technologies/": "everyone",
     "/weather_timeseries_by_sites/": "scope",  # readable with its timeseries
+    "/tasks_by_campaigns/": "campaign",
 }
 
 

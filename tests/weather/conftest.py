@@ -1,7 +1,9 @@
-"""A campaign with a scope, a site with coordinates and helpers to link weather timeseries."""
+"""A campaign with a scope, a site with coordinates, helpers to link weather timeseries, and the
+local fake weather providers with apps that use them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -11,6 +13,7 @@ from tests.helpers import create
 
 # A campaign and its scope: the same fixtures as the timeseries tests'.
 from tests.timeseries.conftest import campaign, scope  # noqa: F401
+from tests.weather.fake_providers import OIKOLAB_KEY, FakeProviders, start_server
 
 
 @pytest.fixture
@@ -56,3 +59,26 @@ async def weather_timeseries(
         forecast=forecast,
     )
     return made
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeProviders]:
+    made, server = start_server()
+    yield made
+    server.shutdown()
+    server.server_close()
+
+
+SETTINGS = {
+    "om": {},
+    "oiko": {"weather_provider": "oikolab", "weather_api_key": OIKOLAB_KEY},
+}
+PATHS = {"om": "", "oiko": "/weather"}
+
+
+async def app_for(
+    client_for: Any, fake: FakeProviders, name: str, timeout: float = 30.0
+) -> httpx.AsyncClient:
+    """An app whose provider ("om": Open-Meteo, "oiko": Oikolab with the key the fake accepts) is
+    at the fake server; the timeout is generous, the machine running the tests may be busy."""
+    return await client_for(weather_api_url=fake.url + PATHS[name], weather_timeout=timeout, **SETTINGS[name])

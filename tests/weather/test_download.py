@@ -13,14 +13,13 @@ from bemserver.weather.download import download_weather_for_site
 from bemserver.weather.providers import open_meteo
 from bemserver.weather.providers.oikolab import last_hour
 from tests.helpers import create
-from tests.weather.conftest import weather_timeseries
+from tests.weather.conftest import app_for, weather_timeseries
 from tests.weather.fake_providers import (
     OIKOLAB_KEY,
     FakeProviders,
     Forced,
     closed_port,
     fixture,
-    start_server,
 )
 
 CLEAN = 2
@@ -40,27 +39,6 @@ def oiko_value(name: str, hour: int) -> float:
 
 def stamp(moment: datetime) -> str:
     return moment.isoformat()
-
-
-@pytest.fixture
-def fake():
-    made, server = start_server()
-    yield made
-    server.shutdown()
-    server.server_close()
-
-
-SETTINGS = {
-    "om": {},
-    "oiko": {"weather_provider": "oikolab", "weather_api_key": OIKOLAB_KEY},
-}
-PATHS = {"om": "", "oiko": "/weather"}
-
-
-async def app_for(client_for, fake: FakeProviders, name: str, timeout: float = 30.0):
-    """An app whose provider ("om": Open-Meteo, "oiko": Oikolab with the key the fake accepts) is
-    at the fake server; the timeout is generous, the machine running the tests may be busy."""
-    return await client_for(weather_api_url=fake.url + PATHS[name], weather_timeout=timeout, **SETTINGS[name])
 
 
 @pytest.fixture
@@ -186,6 +164,32 @@ class TestOpenMeteo:
             stamp(moment) for moment in hours(6, tomorrow)
         ]
         assert await clean_data(om, admin.headers, measured["id"], tomorrow) == {}
+
+    async def test_the_latest_days_the_archive_lacks_come_from_the_forecast_api(
+        self, om, admin, scope, site, fake
+    ):
+        measured = await weather_timeseries(om, admin.headers, scope, site, "AIR_TEMPERATURE", "°C")
+        now = datetime.now(UTC)
+        start = now.replace(minute=0, second=0, microsecond=0) - timedelta(days=8)
+        response = await download(om, admin.headers, site["id"], start, now + timedelta(days=2))
+        assert response.status_code == 204, response.text
+        assert [path for path, _, _ in fake.requests] == ["/v1/archive", "/v1/forecast"]
+        (_, latest, _) = fake.requests[1]
+        assert latest["start_date"] == [(now - timedelta(days=7)).date().isoformat()]
+        assert latest["end_date"] == [now.date().isoformat()]
+        stored = await clean_data(om, admin.headers, measured["id"], now, days=9)
+        # Every past hour (but those the fixture has no temperature for), none to come.
+        expected = [start + timedelta(hours=hour) for hour in range(8 * 24 + 1)]
+        expected = [moment for moment in expected if moment < now and moment.hour != 23]
+        assert list(stored) == [stamp(moment) for moment in expected]
+
+    async def test_a_complete_archive_asks_nothing_more(self, om, admin, scope, site, fake):
+        await weather_timeseries(om, admin.headers, scope, site, "AIR_TEMPERATURE", "°C")
+        start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=10)
+        assert (
+            await download(om, admin.headers, site["id"], start, start + timedelta(days=2))
+        ).status_code == 204
+        assert [path for path, _, _ in fake.requests] == ["/v1/archive"]
 
     async def test_a_period_beyond_what_the_archive_serves_asks_nothing(self, om, admin, scope, site, fake):
         ts = await weather_timeseries(om, admin.headers, scope, site, "AIR_TEMPERATURE", "°C")
@@ -503,3 +507,23 @@ class TestService:
             )
         assert written == 4
         assert len(await clean_data(om, admin.headers, ts["id"])) == 4
+
+
+class TestLargeDownloads:
+    @pytest.mark.parametrize("name", ["om", "oiko"])
+    async def test_a_month_of_every_parameter_replaces_a_month_of_data(
+        self, client_for, fake, admin, scope, site, name
+    ):
+        """Thousands of points go through the bulk write path, still in the one transaction."""
+        http = await app_for(client_for, fake, name)
+        made = [
+            await weather_timeseries(http, admin.headers, scope, site, parameter, "")
+            for parameter in open_meteo.VARIABLES
+        ]
+        end = DAY + timedelta(days=31)
+        await post_clean(http, admin.headers, made[0]["id"], {moment: -1.0 for moment in hours(31 * 24)})
+        assert (await download(http, admin.headers, site["id"], DAY, end)).status_code == 204
+        counts = {ts["id"]: len(await clean_data(http, admin.headers, ts["id"], DAY, days=40)) for ts in made}
+        # Open-Meteo's fixture has a null at 23:00 for the air temperature.
+        first = 31 * 23 if name == "om" else 31 * 24
+        assert counts == {ts["id"]: first if ts is made[0] else 31 * 24 for ts in made}

@@ -22,6 +22,19 @@ AfterWriteFn = Callable[[AsyncSession, Caller, Item, Settings], Awaitable[None]]
 
 
 @dataclass(frozen=True)
+class Narrowed:
+    """What a resource knows better than a count of the matches: the total of a page (SQL, in the
+    page's statement) and conditions that keep every row of the page but search fewer."""
+
+    total: ColumnElement[Any]
+    search: list[ColumnElement[bool]]
+
+
+# (filter values, sort, caller, the list's conditions) -> Narrowed, or None for the plain way
+NarrowFn = Callable[[dict[str, Any], str | None, Caller, list[ColumnElement[bool]]], Narrowed | None]
+
+
+@dataclass(frozen=True)
 class Hooks:
     """Optional per-resource behaviour beyond plain CRUD."""
 
@@ -32,6 +45,8 @@ class Hooks:
     # Runs after a successful create, in the same transaction, with the app's Settings (e.g.
     # notify and queue e-mails).
     after_create: AfterWriteFn | None = None
+    # Paginated lists: a cheaper total and search for the filters it serves (e.g. kept counts).
+    narrow: NarrowFn | None = None
 
 
 @dataclass(frozen=True)

@@ -121,8 +121,7 @@ def build_router(resource: Resource) -> APIRouter:
             values = body.model_dump()
             if hooks.before_write:
                 values = await hooks.before_write(session, caller, values, None)
-            new_id = await store.insert(session, caller, values)
-            item = await store.fetch(session, new_id)
+            item = await store.insert(session, caller, values)
             if hooks.after_create:
                 await hooks.after_create(session, caller, item, request.app.state.settings)
             return respond(request, store.body(item), status=201)

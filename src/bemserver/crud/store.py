@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import datetime
+import decimal
 from collections.abc import Callable, Hashable
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Enum, Select, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bemserver import permissions
 from bemserver.auth.caller import Caller
-from bemserver.crud.resource import Item, Resource
+from bemserver.crud.resource import Item, Narrowed, Resource
+from bemserver.db.driver import custom_plans
 from bemserver.db.engine import Reader
 from bemserver.db.prepared import Shapes
 from bemserver.http.errors import Forbidden, NotFound, Unprocessable
 from bemserver.http.responses import dumps
+
+_DIALECT = PGDialect_psycopg()
+_PLAIN = (str, int, float, bool, datetime.datetime, datetime.date, decimal.Decimal)
 
 
 def escape_like(value: str) -> str:
@@ -34,6 +41,14 @@ class Store:
         if "id" not in self.table.c:
             raise RuntimeError(f"{resource.path}: table has no id column")
         self._shapes = Shapes()
+        # Columns whose values SQLAlchemy passes to the driver unchanged (an enum of names: its
+        # names, which PostgreSQL checks itself)
+        self._unconverted = frozenset(
+            column.name
+            for column in self.table.c
+            if column.type.bind_processor(_DIALECT) is None
+            or (isinstance(column.type, Enum) and column.type.enum_class is None)
+        )
 
     def shape(self, item: Item) -> Item:
         """Fields in schema order, nulls left out (reference behaviour for model resources)."""
@@ -124,18 +139,27 @@ class Store:
             if rows and not rows[0]["readable"]:
                 raise Forbidden()
 
+    def _narrowed(
+        self, values: dict[str, Any], sort: str | None, caller: Caller, clauses: list[ColumnElement[bool]]
+    ) -> Narrowed | None:
+        narrow = self.resource.hooks.narrow
+        return narrow(values, sort, caller, clauses) if narrow is not None else None
+
     def _list_statement(
-        self, clauses: list[ColumnElement[bool]], sort: str | None, paginated: bool, caller: Caller
+        self, values: dict[str, Any], sort: str | None, paginated: bool, caller: Caller
     ) -> Select[Any]:
         allowed = permissions.read_filter(self.model, caller)
+        clauses = self.filter_clauses(values)
         if not paginated:
             return select(*self.columns).where(allowed, *clauses).order_by(*self.order_by(sort))
         table = self.table
         keys = [table.c[name] for name in self._sort_names(sort)]
+        narrowed = self._narrowed(values, sort, caller, [allowed, *clauses])
+        search = narrowed.search if narrowed is not None else []
         # OFFSET 0 keeps PostgreSQL from reading the matches in the order's index (the primary key
         # of the whole table, cut short by a LIMIT it expects to reach early): it finds them
         # through the filters' indexes (an index-only scan of the ids), then sorts the page out.
-        matching = select(table.c.id, *keys).where(allowed, *clauses).offset(0).subquery("matching")
+        matching = select(table.c.id, *keys).where(allowed, *clauses, *search).offset(0).subquery("matching")
         page = (
             select(matching.c.id)
             .order_by(*self.order_by(sort, matching.c))
@@ -144,15 +168,29 @@ class Store:
             .subquery("page")
         )
         # The total apart, an aggregate: count(*) OVER () would keep every match in a tuplestore.
-        total = select(func.count()).select_from(table).where(allowed, *clauses).correlate(None)
+        total = (
+            narrowed.total
+            if narrowed is not None
+            else select(func.count())
+            .select_from(table)
+            .where(allowed, *clauses)
+            .correlate(None)
+            .scalar_subquery()
+        )
         return (
-            select(*self.columns, total.scalar_subquery().label("_total"))
+            select(*self.columns, total.label("_total"))
             .join_from(table, page, table.c.id == page.c.id)
             .order_by(*self.order_by(sort))
         )
 
-    def _count_statement(self, clauses: list[ColumnElement[bool]], caller: Caller) -> Select[Any]:
-        matching = select(self.table.c.id).where(permissions.read_filter(self.model, caller), *clauses)
+    def _count_statement(self, values: dict[str, Any], caller: Caller) -> Select[Any]:
+        allowed = permissions.read_filter(self.model, caller)
+        clauses = self.filter_clauses(values)
+        # (any sort: a count needs no page search)
+        narrowed = self._narrowed(values, "count only", caller, [allowed, *clauses])
+        if narrowed is not None:
+            return select(narrowed.total.label("total"))
+        matching = select(self.table.c.id).where(allowed, *clauses)
         return select(func.count().label("total")).select_from(matching.subquery())
 
     async def _run(
@@ -168,7 +206,8 @@ class Store:
             prepared = self._shapes.get(key, lambda: build(permissions.sql_caller(caller)))
             if prepared is not None:
                 return await prepared.rows(session, {"caller_id": caller.id, **params})
-        result = await session.execute(build(caller), params)
+        async with custom_plans(session):
+            result = await session.execute(build(caller), params)
         return [dict(row) for row in result.mappings()]
 
     async def list(
@@ -182,6 +221,8 @@ class Store:
         await self.check_refs(session, caller, filters)
         values = filters.model_dump(exclude_none=True) if filters is not None else {}
         params, fixed = self.filter_params(values)
+        if page is not None and self.resource.hooks.narrow is not None:
+            fixed = False  # its SQL depends on the filters' values
         if sort:
             self.order_by(sort)  # 422 before anything is cached
         paginated = page is not None
@@ -189,7 +230,7 @@ class Store:
         rows = await self._run(
             session,
             ("list", *filtered, sort, paginated) if fixed else None,
-            lambda who: self._list_statement(self.filter_clauses(values), sort, paginated, who),
+            lambda who: self._list_statement(values, sort, paginated, who),
             caller,
             {**params, "limit": page[1], "offset": (page[0] - 1) * page[1]} if page else params,
         )
@@ -201,7 +242,7 @@ class Store:
             counted = await self._run(
                 session,
                 ("count", *filtered) if fixed else None,
-                lambda who: self._count_statement(self.filter_clauses(values), who),
+                lambda who: self._count_statement(values, who),
                 caller,
                 params,
             )
@@ -253,17 +294,41 @@ class Store:
         """Lock the item's row until the end of the transaction (before checking and writing it)."""
         await session.execute(select(self.table.c.id).where(self.table.c.id == item_id).with_for_update())
 
-    async def insert(self, session: AsyncSession, caller: Caller, values: Item) -> int:
-        new_id: int = await session.scalar(insert(self.table).values(**values).returning(self.table.c.id))
+    def _insert_statement(self, names: tuple[str, ...]) -> Any:
+        returned = self.columns if "id" in self.fields else [self.table.c.id, *self.columns]
+        values = {name: bindparam(name, type_=self.table.c[name].type) for name in names}
+        return insert(self.table).values(values).returning(*returned)
+
+    def _plain(self, values: Item) -> bool:
+        """Whether the values go to the driver as they are: no SQL, no column that converts them."""
+        return all(
+            name in self._unconverted and (value is None or isinstance(value, _PLAIN))
+            for name, value in values.items()
+        )
+
+    async def insert(self, session: AsyncSession, caller: Caller, values: Item) -> Item:
+        """Insert a row; returns it as a GET would (the columns come back with the INSERT). Plain
+        values run a statement compiled once per set of columns, on the driver."""
+        prepared = None
+        if self._plain(values):
+            names = tuple(values)
+            prepared = self._shapes.get(("insert", names), lambda: self._insert_statement(names))
+        # (not when the table has defaults computed in Python for the columns left out)
+        if prepared is not None and prepared.placeholders <= values.keys():
+            row = (await prepared.rows(session, values))[0]
+        else:
+            returned = self.columns if "id" in self.fields else [self.table.c.id, *self.columns]
+            statement = insert(self.table).values(**values).returning(*returned)
+            row = dict((await session.execute(statement)).mappings().one())
         if not caller.is_admin:
             allowed = await session.scalar(
                 select(permissions.create_filter(self.model, caller))
                 .select_from(self.table)
-                .where(self.table.c.id == new_id)
+                .where(self.table.c.id == row["id"])
             )
             if not allowed:
                 raise Forbidden()
-        return new_id
+        return (await self.finish(session, [row]))[0]
 
     async def update(self, session: AsyncSession, item_id: int, values: Item) -> None:
         if values:

@@ -43,6 +43,13 @@ async def fetch_one(
         return await cursor.fetchone()
 
 
+async def execute(target: Reader, sql: str, params: tuple[Any, ...] | dict[str, Any]) -> None:
+    """Run a statement whose rows, if any, are not wanted."""
+    driver = await driver_of(target)
+    with _as_sqlalchemy_errors(sql, params):
+        await driver.execute(sql, params)
+
+
 _NAMES: dict[str, list[str]] = {}  # result column names by SQL text
 _NAMES_KEPT = 4096
 
@@ -72,3 +79,19 @@ async def transaction(target: Reader) -> AsyncIterator[None]:
     driver = await driver_of(target)
     async with driver.transaction():
         yield
+
+
+@asynccontextmanager
+async def custom_plans(target: Reader) -> AsyncIterator[None]:
+    """Statements run here are not prepared on the server: each gets a plan for its own values.
+
+    psycopg prepares a statement run 5 times, and PostgreSQL then may keep one generic plan for
+    every value, which for statements built per request (a time range, a campaign's scopes) can
+    be a plan that reads all matches through the wrong index."""
+    driver = await driver_of(target)
+    threshold = driver.prepare_threshold
+    driver.prepare_threshold = None
+    try:
+        yield
+    finally:
+        driver.prepare_threshold = threshold

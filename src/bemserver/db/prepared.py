@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Executable
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
-from bemserver.db.driver import fetch_all
+from bemserver.db.driver import execute, fetch_all
 from bemserver.db.engine import Reader
 
 _DIALECT = PGDialect_psycopg()
@@ -41,10 +41,17 @@ class Prepared:
         constants = {name: value for name, value in compiled.params.items() if name not in placeholders}
         return cls(str(compiled), constants, placeholders)
 
-    async def rows(self, target: Reader, values: dict[str, Any]) -> list[dict[str, Any]]:
+    def _params(self, values: dict[str, Any]) -> dict[str, Any]:
         if not self.placeholders <= values.keys():
             raise RuntimeError(f"Missing values for {sorted(self.placeholders - values.keys())}")
-        return await fetch_all(target, self.sql, {**self.constants, **values} if self.constants else values)
+        return {**self.constants, **values} if self.constants else values
+
+    async def rows(self, target: Reader, values: dict[str, Any]) -> list[dict[str, Any]]:
+        return await fetch_all(target, self.sql, self._params(values))
+
+    async def run(self, target: Reader, values: dict[str, Any]) -> None:
+        """Execute it, its rows (if any) left unread."""
+        await execute(target, self.sql, self._params(values))
 
 
 class Shapes:

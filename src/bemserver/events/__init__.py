@@ -15,4 +15,5 @@ DOMAIN = Domain(
     ),
     rules="bemserver.events.rules",
     factories="tests.events.factories",
+    tasks=("bemserver.events.mailing",),
 )

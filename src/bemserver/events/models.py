@@ -130,3 +130,34 @@ class NotificationCount(Base):
     campaign_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     read: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger)
+
+
+class EventCount(Base):
+    """How many events a campaign scope has of one level on one UTC day, and bounds of their ids
+    (every id is within, not always at them): kept by triggers on `events` (migration 0014), for
+    the totals and first pages of lists (counts.py). Rows at zero may stay."""
+
+    __tablename__ = "event_counts"
+    campaign_scope_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[str] = mapped_column(EVENT_LEVEL, primary_key=True)
+    day: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+    min_id: Mapped[int] = mapped_column(Integer)
+    max_id: Mapped[int] = mapped_column(Integer)
+
+
+class NotificationMailProgress(Base):
+    """The last notification of an event whose e-mail the mail server accepted (mailing.py)."""
+
+    __tablename__ = "notification_mail_progress"
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    sent_up_to: Mapped[int] = mapped_column(Integer)
+
+
+class NotificationMailRefusal(Base):
+    """An e-mail of a notification that the mail server refused for good, kept for inspection."""
+
+    __tablename__ = "notification_mail_refusals"
+    notification_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    event_id: Mapped[int] = _fk("events", index=True)
+    error: Mapped[str] = mapped_column(Text)

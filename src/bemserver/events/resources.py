@@ -14,6 +14,7 @@ from bemserver.crud.nested import both, nested
 from bemserver.crud.resource import Item
 from bemserver.events import models as m
 from bemserver.events import schemas as s
+from bemserver.events.counts import narrow
 from bemserver.events.filters import EVENT_FILTERS, EVENT_REFS
 from bemserver.events.service import after_event_insert
 from bemserver.http.errors import Unprocessable
@@ -61,7 +62,7 @@ EVENTS = Resource(
     paginate=True,
     custom_filters=EVENT_FILTERS,
     refs=EVENT_REFS,
-    hooks=Hooks(after_create=_after_event_insert),
+    hooks=Hooks(after_create=_after_event_insert, narrow=narrow),
 )
 
 SAME_SCOPE = "Event and timeseries must be in same campaign scope"

@@ -2,34 +2,36 @@
 
 `create_event` is the one way to add an event from Python; POST /events/ inserts through the
 generic route, whose after-create hook is `after_event_insert`. Both run, in the event's
-transaction: one INSERT … SELECT of the notifications (whatever the number of users), one
-statement enqueueing an e-mail per notification when mail is on, then the `AFTER_INSERT` hooks
-(e.g. a NOTIFY for live streams).
+transaction: one statement inserting the notifications (an INSERT … SELECT, whatever the number
+of users) and, when mail is on, their rows in notification_mails and one job sending them
+(mailing.py); then the `AFTER_INSERT` hooks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Executable,
+    Integer,
     String,
     and_,
+    bindparam,
     cast,
     func,
     insert,
-    literal,
     or_,
     select,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bemserver.campaigns.models import Campaign, CampaignScope
+from bemserver.campaigns.models import CampaignScope
 from bemserver.crud.resource import Item
+from bemserver.db.prepared import Prepared
+from bemserver.events import mailing
 from bemserver.events import models as m
-from bemserver.jobs.enqueue import enqueue_each
+from bemserver.jobs.enqueue import deferred
 from bemserver.jobs.mail import mail_enabled
 from bemserver.permissions import user_ids_of_scope
 from bemserver.settings import Settings
@@ -47,75 +49,68 @@ def at_least(level: str, minimum: str) -> bool:
     return m.LEVELS.index(level) >= m.LEVELS.index(minimum)
 
 
-def _wants(event: Item) -> ColumnElement[bool]:
+def _wants(told_by_default: bool) -> ColumnElement[bool]:
     """The level rule: a user's own level for the category if set, else WARNING and above."""
     preference = m.EventCategoryByUser
-    own_level = preference.notification_level <= cast(literal(event["level"]), m.EVENT_LEVEL)
-    if at_least(event["level"], DEFAULT_NOTIFICATION_LEVEL):
+    own_level = preference.notification_level <= cast(bindparam("level", type_=String), m.EVENT_LEVEL)
+    if told_by_default:
         return or_(preference.id.is_(None), own_level)
     return own_level
 
 
-async def notify(session: AsyncSession, event: Item) -> None:
-    """One notification per eligible user: the members of the event's campaign scope whose level
-    rule lets the event through. One INSERT … SELECT."""
-    preference = m.EventCategoryByUser
-    campaign = select(CampaignScope.campaign_id).where(CampaignScope.id == event["campaign_scope_id"])
+def _fan_out(told_by_default: bool, mail: bool) -> Executable:
+    """One statement: the notifications of the eligible users, the members of the event's scope
+    whose level rule lets it through; with mail, if there is any, one job sending their e-mails
+    (mailing.py)."""
+    preference, n = m.EventCategoryByUser, m.Notification
+    scope = bindparam("scope_id", type_=Integer)
+    event_id = bindparam("event_id", type_=Integer)
+    campaign = select(CampaignScope.campaign_id).where(CampaignScope.id == scope)
     eligible = (
-        select(
-            User.id,
-            literal(event["id"]),
-            campaign.scalar_subquery(),
-            func.now(),
-        )
+        select(User.id, event_id, campaign.scalar_subquery(), func.now())
         .outerjoin(
             preference,
-            and_(preference.user_id == User.id, preference.category_id == event["category_id"]),
+            and_(
+                preference.user_id == User.id,
+                preference.category_id == bindparam("category_id", type_=Integer),
+            ),
         )
-        .where(User.id.in_(user_ids_of_scope(event["campaign_scope_id"])), _wants(event))
+        .where(User.id.in_(user_ids_of_scope(scope)), _wants(told_by_default))
     )
-    n = m.Notification
-    await session.execute(
-        insert(n).from_select([n.user_id, n.event_id, n.campaign_id, n.timestamp], eligible)
+    notifications = insert(n).from_select(
+        [n.user_id, n.event_id, n.campaign_id, n.timestamp], eligible, include_defaults=False
     )
+    if not mail:
+        return notifications
+    notified = notifications.returning(n.id).cte("notified")
+    arguments = func.jsonb_build_object("event_id", event_id, "last_id", func.max(notified.c.id))
+    return select(deferred(mailing.TASK, arguments)).having(func.count() > 0)
 
 
-def mail_subject(campaign_name: Any, level: Any, category_name: Any) -> Any:
-    """SQL of `[<campaign name>] <LEVEL>: <category name>`."""
-    return func.concat("[", campaign_name, "] ", cast(level, String), ": ", category_name)
+_FAN_OUTS: dict[tuple[bool, bool], Prepared | None] = {}
 
 
-async def enqueue_mails(session: AsyncSession, event_id: int) -> int:
-    """One `send_mail` job per notification of the event, in one statement."""
-    n, event = m.Notification, m.Event
-    arguments = (
-        select(
-            func.jsonb_build_object(
-                "to",
-                func.jsonb_build_array(User.email),
-                "subject",
-                mail_subject(Campaign.name, event.level, m.EventCategory.name),
-                "body",
-                func.coalesce(event.description, ""),
-                type_=JSONB,
-            )
-        )
-        .select_from(n)
-        .join(User, User.id == n.user_id)
-        .join(event, event.id == n.event_id)
-        .join(Campaign, Campaign.id == n.campaign_id)
-        .join(m.EventCategory, m.EventCategory.id == event.category_id)
-        .where(n.event_id == event_id)
-        .order_by(n.id)
-    )
-    return await enqueue_each(session, "send_mail", arguments)
+async def notify(session: AsyncSession, event: Item, mail: bool = False) -> None:
+    """One notification per eligible user, and with `mail` their e-mails queued: one statement,
+    whatever the number of users (compiled once per shape, run on the driver)."""
+    told_by_default = at_least(event["level"], DEFAULT_NOTIFICATION_LEVEL)
+    key = (told_by_default, mail)
+    if key not in _FAN_OUTS:
+        _FAN_OUTS[key] = Prepared.compile(_fan_out(*key))
+    prepared = _FAN_OUTS[key]
+    assert prepared is not None  # no expanding parameters in it
+    values = {
+        "event_id": event["id"],
+        "scope_id": event["campaign_scope_id"],
+        "category_id": event["category_id"],
+        "level": event["level"],
+    }
+    await prepared.run(session, values)
 
 
 async def after_event_insert(session: AsyncSession, settings: Settings, event: Item) -> None:
     """Everything a new event brings, in its transaction: notifications, e-mails, extensions."""
-    await notify(session, event)
-    if mail_enabled(settings):
-        await enqueue_mails(session, event["id"])
+    await notify(session, event, mail=mail_enabled(settings))
     for hook in AFTER_INSERT:
         await hook(session, settings, event)
 

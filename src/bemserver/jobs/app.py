@@ -5,7 +5,8 @@ from __future__ import annotations
 from procrastinate import App, PsycopgConnector
 
 from bemserver.db.database import normalize_url
-from bemserver.jobs.registry import declared_tasks
+from bemserver.jobs.registry import declared_schedules, declared_tasks
+from bemserver.settings import Settings
 
 
 def conninfo(database_url: str) -> str:
@@ -13,8 +14,10 @@ def conninfo(database_url: str) -> str:
     return "postgresql://" + normalize_url(database_url).removeprefix("postgresql+psycopg://")
 
 
-def make_app(database_url: str, *, pool_size: int = 4) -> App:
+def make_app(database_url: str, *, pool_size: int = 4, settings: Settings | None = None) -> App:
     """An App whose connector opens at most `pool_size` connections (listening takes one more).
+    With `settings`, the declared schedules are registered as periodic tasks (a worker of this
+    App then defers their jobs at each tick).
 
     Nothing connects here: `async with app.open_async():` opens the pool.
     """
@@ -32,4 +35,12 @@ def make_app(database_url: str, *, pool_size: int = 4) -> App:
             pass_context=declaration.pass_context,
             queue=declaration.queue,
         )(declaration.function)
+    if settings is not None:
+        for schedule in declared_schedules(settings):
+            app.periodic_registry.register_task(
+                task=app.tasks[schedule.task_name],
+                cron=schedule.cron,
+                periodic_id=schedule.periodic_id,
+                configure_kwargs={"task_kwargs": dict(schedule.kwargs)},
+            )
     return app

@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import Select, cast, func, literal_column, null, select, text
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.types import UserDefinedType
 
@@ -60,6 +61,20 @@ def _sql_string(value: str) -> Any:
     return literal_column("'" + value.replace("'", "''") + "'")
 
 
+def deferred(task_name: str, arguments: Any) -> Any:
+    """SQL queueing one run of the task with `arguments` (a jsonb SQL expression), for a statement
+    of the caller's: a call of procrastinate_defer_jobs_v1, run wherever the statement evaluates it."""
+    declaration = declared_tasks().get(task_name)
+    if declaration is None:
+        raise LookupError(f"No task named {task_name!r}")
+    return func.procrastinate_defer_jobs_v1(array([_job(declaration.queue, task_name, arguments)]))
+
+
+def _job(queue: str, task_name: str, arguments: Any) -> Any:
+    fields = (_sql_string(queue), _sql_string(task_name), literal_column("0"), null(), null())
+    return cast(func.row(*fields, arguments, null()), _JobToDefer())
+
+
 async def enqueue_each(
     connection: AsyncSession | AsyncConnection, task_name: str, arguments: Select[Any]
 ) -> int:
@@ -69,8 +84,7 @@ async def enqueue_each(
     if declaration is None:
         raise LookupError(f"No task named {task_name!r}")
     rows = arguments.subquery("rows")
-    fields = (_sql_string(declaration.queue), _sql_string(task_name), literal_column("0"), null(), null())
-    job = cast(func.row(*fields, rows.c[0], null()), _JobToDefer())
+    job = _job(declaration.queue, task_name, rows.c[0])
     jobs = select(func.array_agg(job)).select_from(rows).scalar_subquery()
     count = await connection.scalar(
         select(func.coalesce(func.cardinality(func.procrastinate_defer_jobs_v1(jobs)), 0))

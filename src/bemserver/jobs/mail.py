@@ -59,22 +59,24 @@ def smtp_options(settings: Settings) -> dict[str, Any]:
 
 
 def build_message(
-    settings: Settings, job_id: int | None, to: list[str], subject: str, body: str
+    settings: Settings, job_id: int | None, to: list[str], subject: str, body: str, *, key: str = ""
 ) -> EmailMessage:
+    """The e-mail; its Message-ID names the job (or `key`, e.g. "notification-7": what a
+    duplicate delivery would share)."""
     message = EmailMessage()
     message["From"] = settings.smtp_from
     message["To"] = ", ".join(to)
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False, usegmt=True)
-    # One Message-ID per job: a duplicate delivery (docs/jobs.md) carries the same one, which
-    # lets mail clients and servers drop it.
+    # One Message-ID per job (or key): a duplicate delivery (docs/jobs.md) carries the same one,
+    # which lets mail clients and servers drop it.
     domain = settings.smtp_from.rpartition("@")[2] or "localhost"
-    message["Message-ID"] = f"<bemserver-job-{job_id}@{domain}>"
+    message["Message-ID"] = f"<bemserver-{key or f'job-{job_id}'}@{domain}>"
     message.set_content(body)
     return message
 
 
-def _permanent(exc: Exception) -> bool:
+def refused_for_good(exc: Exception) -> bool:
     """The server refused the recipients or the message itself for good (a 5xx answer): a retry
     would get the same answer. Other failures, a refused login included, are retried."""
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
@@ -95,6 +97,6 @@ async def send_mail(context: JobContext, *, to: list[str], subject: str, body: s
     try:
         await aiosmtplib.send(message, **smtp_options(settings))
     except aiosmtplib.SMTPException as exc:
-        if _permanent(exc):
+        if refused_for_good(exc):
             raise GiveUp(f"The mail server refused the e-mail for good: {exc}") from exc
         raise

@@ -59,6 +59,33 @@ def task(
     return declare
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """A declared task deferred at each tick of `cron` (procrastinate's periodic tasks: the
+    queue defers one job per task, `periodic_id` and tick, whatever the number of workers)."""
+
+    task_name: str
+    cron: str
+    periodic_id: str
+    kwargs: dict[str, Any]
+
+
+ScheduleProvider = Callable[[Any], list[Schedule]]
+SCHEDULE_PROVIDERS: list[ScheduleProvider] = []
+
+
+def schedules(provider: ScheduleProvider) -> ScheduleProvider:
+    """Declare a function `provider(settings) -> [Schedule, ...]`, called by each worker."""
+    if provider not in SCHEDULE_PROVIDERS:
+        SCHEDULE_PROVIDERS.append(provider)
+    return provider
+
+
+def declared_schedules(settings: Any) -> list[Schedule]:
+    declared_tasks()
+    return [schedule for provider in SCHEDULE_PROVIDERS for schedule in provider(settings)]
+
+
 def declared_tasks() -> dict[str, TaskDeclaration]:
     """Every declaration, after importing the modules that make them (the domains' included)."""
     from bemserver.domain import discover

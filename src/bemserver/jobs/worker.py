@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from procrastinate import App
 from procrastinate.jobs import Job, Status
 
+from bemserver.db.database import Database
 from bemserver.jobs.app import make_app
 from bemserver.jobs.registry import TASKS
 from bemserver.jobs.retry import Backoff
@@ -81,10 +82,12 @@ async def run_worker(
     """Run jobs until cancelled (or, with `install_signal_handlers`, until SIGINT or SIGTERM).
 
     Up to `concurrency` jobs run at once (default: BEMSERVER_WORKER_CONCURRENCY); tasks find
-    `settings` in their context. Succeeded jobs are deleted; failed ones stay, for inspection.
+    `settings` and a `database` (bemserver.db.database.Database) in their context. The declared
+    schedules' jobs are deferred at their ticks. Succeeded jobs are deleted; failed ones stay, for inspection.
     """
     concurrency = concurrency or settings.worker_concurrency
-    app = make_app(database_url, pool_size=concurrency + 2)
+    app = make_app(database_url, pool_size=concurrency + 2, settings=settings)
+    database = Database(database_url, pool_size=max(2, concurrency))
     async with app.open_async():
         watcher = asyncio.create_task(_watch_stalled_jobs(app, heartbeat_interval, stalled_timeout))
         try:
@@ -93,7 +96,7 @@ async def run_worker(
                 concurrency=concurrency,
                 fetch_job_polling_interval=poll_interval,
                 abort_job_polling_interval=poll_interval,
-                additional_context={"settings": settings},
+                additional_context={"settings": settings, "database": database},
                 update_heartbeat_interval=heartbeat_interval,
                 stalled_worker_timeout=stalled_timeout,
                 shutdown_graceful_timeout=GRACEFUL_STOP,
@@ -104,6 +107,7 @@ async def run_worker(
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
+            await database.dispose()
 
 
 @contextlib.contextmanager

@@ -19,7 +19,7 @@ from bemserver.settings import Settings
 from bemserver.weather.errors import MissingSettings, ProviderFailed
 from bemserver.weather.parameters import WeatherParameter as P
 from bemserver.weather.providers import Series
-from bemserver.weather.providers.http import get_json
+from bemserver.weather.providers.client import get_json
 
 NAME = "oikolab"
 URL = "https://api.oikolab.com/weather"

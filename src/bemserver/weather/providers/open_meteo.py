@@ -1,8 +1,9 @@
 """Open-Meteo (https://open-meteo.com), the default provider: no key for non-commercial use.
 
 Measured values (forecast=false) come from the historical archive API (reanalysis, from 1940 to
-a few days ago), forecasts from the forecast API (about 3 months back to 16 days ahead). One GET
-per download: `hourly` variables, whole UTC days, epoch-second times; the wanted hours are kept.
+a few days ago), completed for the last days by the forecast API's past hours; forecasts come
+from the forecast API (about 3 months back to 16 days ahead). Each GET asks `hourly` variables
+for whole UTC days, with epoch-second times; the wanted hours are kept.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from typing import Any
 
 from bemserver.http.errors import Conflict
 from bemserver.settings import Settings
-from bemserver.units import UnitError, parse_unit
+from bemserver.units import ConversionError, UnitError, conversion, parse_unit
 from bemserver.weather.errors import ProviderFailed
 from bemserver.weather.parameters import REFERENCE_UNITS
 from bemserver.weather.parameters import WeatherParameter as P
 from bemserver.weather.providers import Series
-from bemserver.weather.providers.http import get_json
+from bemserver.weather.providers.client import get_json
 
 NAME = "open-meteo"
 ARCHIVE_URL = "https://archive-api.open-meteo.com"
@@ -60,6 +61,8 @@ UNITS = {
 }
 
 ARCHIVE_FIRST_DAY = date(1940, 1, 1)
+ARCHIVE_LAG = timedelta(days=7)  # the archive's latest days may have no values yet
+HOUR = timedelta(hours=1)
 FORECAST_PAST_DAYS = 92
 FORECAST_DAYS = 16
 
@@ -85,14 +88,32 @@ class OpenMeteo:
         forecast: bool,
     ) -> dict[P, Series]:
         wanted = {parameter: VARIABLES[parameter] for parameter in parameters}
-        days = _days_served(start, end, forecast)
+        place = (latitude, longitude)
+        if forecast:
+            return await self._ask("forecast", place, wanted, start, end)
+        measured = await self._ask("archive", place, wanted, start, end)
+        # The archive lags a few days behind: the recent past it lacks comes from the forecast
+        # API's past days (Open-Meteo's advice for the latest days), never hours still to come.
+        now = datetime.now(UTC)
+        recent = (max(start, now - ARCHIVE_LAG), min(end, now))
+        if recent[0] < recent[1] and any(_lacks_hours(measured[p], *recent) for p in parameters):
+            latest = await self._ask("forecast", place, wanted, *recent)
+            measured = {
+                parameter: _completed(measured[parameter], latest[parameter]) for parameter in parameters
+            }
+        return measured
+
+    async def _ask(
+        self, api: str, place: tuple[float, float], wanted: Mapping[P, str], start: datetime, end: datetime
+    ) -> dict[P, Series]:
+        """One GET to the archive or forecast API, for the days of [start, end) that it serves."""
+        days = _days_served(start, end, api == "forecast")
         if days is None:  # the period is beyond what the API serves
-            return {parameter: Series(REFERENCE_UNITS[parameter], []) for parameter in parameters}
-        base = self.forecast_url if forecast else self.archive_url
-        url = f"{base.rstrip('/')}/v1/{'forecast' if forecast else 'archive'}"
+            return {parameter: Series(REFERENCE_UNITS[parameter], []) for parameter in wanted}
+        base = self.forecast_url if api == "forecast" else self.archive_url
         params: list[tuple[str, Any]] = [
-            ("latitude", latitude),
-            ("longitude", longitude),
+            ("latitude", place[0]),
+            ("longitude", place[1]),
             ("hourly", ",".join(wanted.values())),
             ("start_date", days[0].isoformat()),
             ("end_date", days[1].isoformat()),
@@ -102,8 +123,33 @@ class OpenMeteo:
         ]
         if self.api_key:
             params.append(("apikey", self.api_key))
+        url = f"{base.rstrip('/')}/v1/{api}"
         body = await get_json(NAME, url, params, self.timeout, error_reason=lambda error: error["reason"])
         return parse(body, wanted, start, end)
+
+
+def _lacks_hours(series: Series, start: datetime, end: datetime) -> bool:
+    """Whether some whole hour of [start, end) has no value."""
+    first = start.replace(minute=0, second=0, microsecond=0)
+    first += HOUR if first < start else timedelta(0)
+    wanted = (end - first + HOUR - timedelta(microseconds=1)) // HOUR if end > first else 0
+    return sum(1 for moment, _ in series.points if first <= moment < end) < wanted
+
+
+def _completed(measured: Series, latest: Series) -> Series:
+    """The archive's values, and the forecast API's at the hours the archive has none."""
+    if not latest.points:
+        return measured
+    if not measured.points:
+        return latest
+    try:
+        scale, offset = conversion(latest.unit, measured.unit)
+    except (ConversionError, UnitError):
+        raise ProviderFailed(NAME, f"the APIs answer in '{latest.unit}' and '{measured.unit}'") from None
+    found = dict(measured.points)
+    for moment, value in latest.points:
+        found.setdefault(moment, value * scale + offset)
+    return Series(measured.unit, sorted(found.items()))
 
 
 def _days_served(start: datetime, end: datetime, forecast: bool) -> tuple[date, date] | None:
