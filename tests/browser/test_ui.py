@@ -260,6 +260,18 @@ def test_the_energy_breakdown(page: Page, live_server: LiveServer, world: UiWorl
     shot(page, "energy")
 
 
+def test_the_tasks_page(page: Page, live_server: LiveServer, world: UiWorld):
+    admin = world.ids["admin"]
+    name = admin.get("/tasks/")[0]["name"]
+    admin.post("/tasks_by_campaigns/", {"task_name": name, "campaign_id": world.alpha})
+    as_admin(page, live_server, f"/ui/campaigns/{world.alpha}/tasks")
+    expect(page.get_by_role("heading", name="Scheduled tasks")).to_be_visible()
+    expect(page.locator("main")).to_contain_text(name)
+    page.get_by_label("Status").select_option("failed")
+    expect(page.locator("#runs")).to_contain_text("0 runs")
+    shot(page, "tasks")
+
+
 def test_a_ten_thousand_timeseries_list_filters_fast(page: Page, live_server: LiveServer, world: UiWorld):
     as_admin(page, live_server, f"/ui/campaigns/{world.big}/timeseries")
     expect(page.locator("#ts-total")).to_contain_text("10000 timeseries")
@@ -384,6 +396,10 @@ def test_a_member_sees_only_their_scope_and_campaign(page: Page, page_watch: Pag
     page.get_by_role("button", name="Show").click()
     expect(page.locator("#en-status")).to_contain_text("2 timeseries")  # linked to Building A, in S1
 
+    page.goto(f"/ui/campaigns/{world.alpha}/tasks")
+    expect(page.get_by_role("heading", name="Task runs")).to_be_visible()
+    shot(page, "member-tasks")
+
     page.goto(f"/ui/campaigns/{world.alpha}/completeness")
     page.get_by_label("Timeseries whose name contains").fill("S2")
     page.get_by_role("button", name="Show").click()
@@ -398,6 +414,7 @@ def test_a_member_sees_only_their_scope_and_campaign(page: Page, page_watch: Pag
         f"/ui/campaigns/{world.beta}/import",
         f"/ui/campaigns/{world.beta}/completeness",
         f"/ui/campaigns/{world.beta}/energy",
+        f"/ui/campaigns/{world.beta}/tasks",
     ):
         answer = page.goto(path)
         assert answer is not None and answer.status in (403, 404), path

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Query, Request
 from starlette.responses import RedirectResponse, Response
 
+from bemserver.ui.api import ApiError
 from bemserver.ui.render import fragment, page, viewer_of
 
 PAGE_SIZE = 50
@@ -268,6 +269,34 @@ async def energy(request: Request, campaign_id: int) -> Response:
     )
 
 
+async def tasks(
+    request: Request,
+    campaign_id: int,
+    status: Annotated[str | None, Query(pattern="^(queued|running|succeeded|failed)?$")] = None,
+) -> Response:
+    viewer, api = await viewer_of(request)
+    campaign = await api.get(f"/campaigns/{campaign_id}")
+    scheduled = await api.get_or_none("/tasks_by_campaigns/", campaign_id=campaign_id)
+    try:
+        runs, pagination = await api.page(
+            "/task_runs/", campaign_id=campaign_id, status=status or None, page_size=PAGE_SIZE
+        )
+    except ApiError:
+        runs, pagination = None, {}
+    return await page(
+        request,
+        viewer,
+        api,
+        "tasks.html",
+        campaign,
+        scheduled=scheduled,
+        runs=runs,
+        total=pagination.get("total", 0),
+        status=status,
+        section="tasks",
+    )
+
+
 async def import_page(request: Request, campaign_id: int) -> Response:
     viewer, api = await viewer_of(request)
     campaign = await api.get(f"/campaigns/{campaign_id}")
@@ -423,6 +452,7 @@ PAGES = (
     ("/ui/campaigns/{campaign_id:int}/import", import_page),
     ("/ui/campaigns/{campaign_id:int}/completeness", completeness),
     ("/ui/campaigns/{campaign_id:int}/energy", energy),
+    ("/ui/campaigns/{campaign_id:int}/tasks", tasks),
     ("/ui/campaigns/{campaign_id:int}/events", events),
     ("/ui/campaigns/{campaign_id:int}/events/{event_id:int}/links", event_links),
     ("/ui/notifications", notifications),
