@@ -69,6 +69,16 @@ ReportArg = Annotated[
         "X-Import-Report header.",
     ),
 ]
+MaxPoints = Annotated[
+    int | None,
+    Query(
+        ge=2,
+        le=100_000,
+        description="Extension: at most this many points per timeseries, chosen on the server to keep the "
+        "curve's shape (the lowest and highest value of each of max_points/2 equal time columns); a "
+        "timeseries with fewer points in the period is returned whole. Absent: every point. JSON only.",
+    ),
+]
 Overwrite = Annotated[
     bool,
     Query(

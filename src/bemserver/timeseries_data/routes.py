@@ -7,10 +7,12 @@ from starlette.responses import Response
 
 from bemserver.auth.caller import CurrentCaller
 from bemserver.db.engine import Connection, Session, database_of
+from bemserver.http.errors import Unprocessable
 from bemserver.http.fast.handlers import lean_routes
 from bemserver.http.openapi import error_responses
 from bemserver.http.responses import JSONBytes
 from bemserver.timeseries_data import ingest, report
+from bemserver.timeseries_data.downsample import downsampled_json_chunks
 from bemserver.timeseries_data.export import csv_chunks, json_chunks, streamed
 from bemserver.timeseries_data.formats import (
     Format,
@@ -28,6 +30,7 @@ from bemserver.timeseries_data.params import (
     Dst,
     End,
     LocalTimezone,
+    MaxPoints,
     Overwrite,
     ReportArg,
     SeparatorArg,
@@ -92,13 +95,18 @@ async def get_data(
     sep: SeparatorArg = "comma",
     decimal: DecimalArg = "point",
     time_format: TimeFormatArg = "iso",
+    max_points: MaxPoints = None,
 ) -> Response:
     targets = unit_targets(timeseries, convert_to)
+    fmt = accepted_format(request.headers.get("accept"))
+    if max_points is not None and fmt is Format.CSV:
+        raise Unprocessable(errors={"query": {"max_points": ["Only for JSON answers."]}})
     resolved = await resolve(connection, caller, Selection(timeseries, data_state, campaign_id))
     columns = resolved.columns(targets)
-    fmt = accepted_format(request.headers.get("accept"))
     engine = database_of(request).engine
-    if fmt is Format.CSV:
+    if max_points is not None:
+        chunks = downsampled_json_chunks(engine, columns, start_time, end_time, timezone, max_points)
+    elif fmt is Format.CSV:
         chunks = csv_chunks(
             engine, columns, start_time, end_time, timezone, csv_dialect(sep, decimal, time_format)
         )

@@ -1,0 +1,129 @@
+// Completeness heatmap: per timeseries and per day (campaign timezone), the count of points from
+// GET /timeseries_data/aggregate?aggregation=count&bucket_width_unit=day, against the series'
+// usual daily count (its most frequent non-zero one). Drawn on a canvas; the table says it in text.
+"use strict";
+
+(() => {
+  const form = document.getElementById("completeness");
+  if (!form) return;
+  const $ = (id) => document.getElementById(id);
+  const campaign = form.dataset.campaign;
+  const tz = form.dataset.timezone || "UTC";
+  const canvas = $("cp-heatmap");
+  const LABEL = 180;
+  let shown = null;
+
+  function offsetAt(ms) {
+    const f = new Intl.DateTimeFormat("en-US", { timeZone: tz, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+    return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - Math.floor(ms / 1000) * 1000;
+  }
+  function midnight(date) { // "2024-01-31" at 00:00 in the campaign's timezone, as an ISO instant
+    const [y, m, d] = date.split("-").map(Number);
+    const guess = Date.UTC(y, m - 1, d);
+    return new Date(guess - offsetAt(guess - offsetAt(guess))).toISOString();
+  }
+  async function getJSON(path, params) {
+    const answer = await fetch(`/ui/api${path}?${params}`, { credentials: "same-origin" });
+    if (!answer.ok) {
+      let message = `HTTP ${answer.status}`;
+      try { message = (await answer.json()).message || message; } catch (_) { /* not JSON */ }
+      throw new Error(message);
+    }
+    return answer.json();
+  }
+  function usual(counts) {
+    const seen = new Map();
+    for (const c of counts) if (c > 0) seen.set(c, (seen.get(c) || 0) + 1);
+    let best = 0, times = 0;
+    for (const [c, n] of seen) if (n > times || (n === times && c > best)) { best = c; times = n; }
+    return best;
+  }
+  function color(ratio) {
+    if (ratio <= 0) return "#ffffff";
+    const light = Math.round(92 - 62 * Math.min(ratio, 1)); // 92% (little) to 30% (complete)
+    return `hsl(212, 70%, ${light}%)`;
+  }
+
+  async function show() {
+    const status = $("cp-status");
+    status.textContent = "Loading…";
+    form.dataset.done = "";
+    try {
+      const listed = new URLSearchParams({ campaign_id: campaign, page_size: "50" });
+      if ($("cp-name").value.trim()) listed.set("in_name", $("cp-name").value.trim());
+      const series = await getJSON("/timeseries/", listed);
+      if (!series.length) { status.textContent = "No timeseries."; draw([]); return; }
+      const params = new URLSearchParams({
+        start_time: midnight($("cp-start").value), end_time: midnight($("cp-end").value),
+        data_state: $("cp-state").value, timezone: tz, bucket_width_value: "1", bucket_width_unit: "day", aggregation: "count",
+      });
+      series.forEach((item) => params.append("timeseries", item.id));
+      const counts = await getJSON("/timeseries_data/aggregate", params);
+      const rows = series.map((item) => {
+        const byDay = counts[String(item.id)] || {};
+        const days = Object.keys(byDay);
+        const values = days.map((day) => byDay[day] || 0);
+        const expected = usual(values);
+        const points = values.reduce((a, b) => a + b, 0);
+        return { item, days, values, expected, points, withData: values.filter((v) => v > 0).length };
+      });
+      shown = rows;
+      draw(rows);
+      table(rows);
+      const days = rows.reduce((max, row) => Math.max(max, row.days.length), 0);
+      status.textContent = `${rows.length} timeseries × ${days} days`;
+      form.dataset.done = "1";
+    } catch (error) {
+      status.textContent = `Could not compute: ${error.message}`;
+      form.dataset.done = "error";
+    }
+  }
+
+  function draw(rows) {
+    const days = rows.reduce((max, row) => Math.max(max, row.values.length), 0);
+    const width = Math.max(400, Math.min((document.getElementById("main").clientWidth || 1232) - 32, 1600));
+    const cell = days ? Math.max(1, (width - LABEL) / days) : 1;
+    const rowHeight = 16;
+    canvas.width = width;
+    canvas.height = Math.max(20, rows.length * rowHeight + 4);
+    const ctx = canvas.getContext("2d");
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.font = "12px system-ui, sans-serif";
+    rows.forEach((row, r) => {
+      ctx.fillStyle = "#1b1f24";
+      ctx.fillText(row.item.name.slice(0, 26), 2, r * rowHeight + 12);
+      row.values.forEach((value, d) => {
+        ctx.fillStyle = color(row.expected ? value / row.expected : 0);
+        ctx.fillRect(LABEL + d * cell, r * rowHeight + 1, Math.ceil(cell), rowHeight - 2);
+      });
+    });
+  }
+  canvas.addEventListener("mousemove", (event) => {
+    if (!shown || !shown.length) return;
+    const box = canvas.getBoundingClientRect();
+    const scale = canvas.width / box.width; // the canvas may be shown narrower than drawn
+    const r = Math.floor(((event.clientY - box.top) * scale) / 16);
+    const row = shown[r];
+    if (!row || !row.values.length) return;
+    const cell = (canvas.width - LABEL) / row.values.length;
+    const d = Math.floor(((event.clientX - box.left) * scale - LABEL) / cell);
+    if (d < 0 || d >= row.values.length) return;
+    $("cp-status").textContent = `${row.item.name}, ${row.days[d].slice(0, 10)}: ${row.values[d]} of ${row.expected} points`;
+  });
+
+  function table(rows) {
+    $("cp-table").tBodies[0].replaceChildren(...rows.map((row) => {
+      const tr = document.createElement("tr");
+      const total = row.values.length * row.expected;
+      const cells = [row.item.name, String(row.points), String(row.expected), `${row.withData} / ${row.values.length}`,
+        total ? `${Math.round((100 * Math.min(row.points, total)) / total)} %` : "no data"];
+      for (const text of cells) { const td = document.createElement("td"); td.textContent = text; tr.append(td); }
+      return tr;
+    }));
+  }
+
+  form.addEventListener("submit", (event) => { event.preventDefault(); show(); });
+  show();
+})();
