@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import procrastinate
 from alembic import command
@@ -43,8 +44,13 @@ def test_no_procrastinate_schema_change_is_missing():
     assert shipped[-1] == LAST_PROCRASTINATE_MIGRATION
 
 
-async def test_downgrade_drops_it_and_upgrade_brings_it_back(engine: AsyncEngine, database_url: str):
-    await engine.dispose()  # no pooled connection holds on to the old objects
+async def test_downgrade_drops_it_and_upgrade_brings_it_back(
+    app: Any, engine: AsyncEngine, database_url: str
+):
+    # No pooled connection of either engine may keep statements prepared on the dropped objects.
+    readers = app.state.database.autocommit_engine
+    await engine.dispose()
+    await readers.dispose()
     command.downgrade(alembic_config(database_url), "0006")
     try:
         assert await tables(engine) == []
@@ -58,6 +64,7 @@ async def test_downgrade_drops_it_and_upgrade_brings_it_back(engine: AsyncEngine
         assert leftovers == 0
     finally:
         await engine.dispose()
+        await readers.dispose()
         upgrade(database_url)
     assert await tables(engine) == TABLES
 

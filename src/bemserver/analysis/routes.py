@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 from datetime import date
+from enum import Enum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -27,7 +28,8 @@ from bemserver.timeseries_data.numeric import Bucketing
 from bemserver.timeseries_data.params import DataState, End, Ids, Start, TimezoneArg
 from bemserver.units import UnitError, parse_unit
 
-router = APIRouter(tags=["Analysis"])
+router = APIRouter()
+TAGS: list[str | Enum] = ["Analysis"]  # degree days go with the Site operations, as in the reference
 
 
 def _tagged(request: Request, document: object) -> Response:
@@ -37,6 +39,7 @@ def _tagged(request: Request, document: object) -> Response:
 
 @router.get(
     "/analysis/completeness",
+    tags=TAGS,
     operation_id="get_completeness",
     summary="Data completeness of timeseries, per bucket",
     response_model=None,
@@ -119,6 +122,7 @@ def _breakdown_route(flow: str, kind: str) -> None:
         f"/analysis/energy_{flow}/{kind}/{{{kind}_id}}",
         endpoint,
         methods=["GET"],
+        tags=TAGS,
         operation_id=f"get_energy_{flow}_breakdown_for_{kind}",
         summary=f"Energy {flow} of a {kind}, by energy and {by}, per bucket",
         response_model=None,

@@ -80,3 +80,4 @@ class Database:
         await self.listener.close()
         await self.engine.dispose()
         await self.autocommit_engine.dispose()
+        await self.autocommit_engine.dispose()
