@@ -45,7 +45,11 @@
     return `hsl(212, 70%, ${light}%)`;
   }
 
+  let latest = 0; // only the newest request draws: an older one that answers later is dropped
+
   async function show() {
+    const mine = ++latest;
+    const stale = () => mine !== latest;
     const status = $("cp-status");
     status.textContent = "Loading…";
     form.dataset.done = "";
@@ -53,6 +57,7 @@
       const listed = new URLSearchParams({ campaign_id: campaign, page_size: "50" });
       if ($("cp-name").value.trim()) listed.set("in_name", $("cp-name").value.trim());
       const series = await getJSON("/timeseries/", listed);
+      if (stale()) return;
       if (!series.length) { status.textContent = "No timeseries."; draw([]); return; }
       const params = new URLSearchParams({
         start_time: midnight($("cp-start").value), end_time: midnight($("cp-end").value),
@@ -60,6 +65,7 @@
       });
       series.forEach((item) => params.append("timeseries", item.id));
       const counts = await getJSON("/timeseries_data/aggregate", params);
+      if (stale()) return;
       const rows = series.map((item) => {
         const byDay = counts[String(item.id)] || {};
         const days = Object.keys(byDay);
@@ -75,6 +81,7 @@
       status.textContent = `${rows.length} timeseries × ${days} days`;
       form.dataset.done = "1";
     } catch (error) {
+      if (stale()) return;
       status.textContent = `Could not compute: ${error.message}`;
       form.dataset.done = "error";
     }
