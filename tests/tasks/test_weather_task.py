@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from tests.tasks.conftest import stored
-from tests.weather.fake_providers import FakeProviders, start_server
+
+# The local fake weather providers: the same fixture as the weather tests'.
+from tests.weather.conftest import fake  # noqa: F401
 
 WINDOW = ("2020-01-01T00:00:00Z", "2020-01-02T00:00:00Z")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeProviders]:
-    made, server = start_server()
-    yield made
-    server.shutdown()
-    server.server_close()
 
 
 async def weather_site(campaign, name: str, latitude: float | None = 46.0) -> tuple[int, int]:
@@ -42,7 +32,7 @@ async def weather_site(campaign, name: str, latitude: float | None = 46.0) -> tu
     return site["id"], series["id"]
 
 
-async def test_the_task_downloads_the_named_sites_into_clean(campaign, worker, engine, fake):
+async def test_the_task_downloads_the_named_sites_into_clean(campaign, worker, engine, fake):  # noqa: F811
     worker(weather_api_url=fake.url)
     _, first = await weather_site(campaign, "North")
     _, second = await weather_site(campaign, "South")
@@ -58,7 +48,7 @@ async def test_the_task_downloads_the_named_sites_into_clean(campaign, worker, e
 
 
 async def test_a_site_that_fails_fails_the_run_and_leaves_every_site_as_it_was(
-    campaign, worker, engine, fake
+    campaign, worker, engine, fake  # noqa: F811
 ):
     worker(weather_api_url=fake.url)
     _, first = await weather_site(campaign, "North")
@@ -71,7 +61,7 @@ async def test_a_site_that_fails_fails_the_run_and_leaves_every_site_as_it_was(
     assert await stored(engine, second) == {}
 
 
-async def test_a_provider_error_is_the_runs_error(campaign, worker, fake):
+async def test_a_provider_error_is_the_runs_error(campaign, worker, fake):  # noqa: F811
     worker(weather_api_url=fake.url)
     await weather_site(campaign, "North")
     fake.error(500, "open_meteo_error.json")
