@@ -48,7 +48,10 @@ async def test_the_task_downloads_the_named_sites_into_clean(campaign, worker, e
 
 
 async def test_a_site_that_fails_fails_the_run_and_leaves_every_site_as_it_was(
-    campaign, worker, engine, fake  # noqa: F811
+    campaign,
+    worker,
+    engine,
+    fake,  # noqa: F811
 ):
     worker(weather_api_url=fake.url)
     _, first = await weather_site(campaign, "North")
