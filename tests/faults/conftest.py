@@ -282,6 +282,9 @@ def make_server(tmp_path: Path) -> Iterator[Any]:
 
     yield build
     for server in started:
+        # Shown by pytest only when the test failed: what the server said, and how it ended.
+        code = server.process and server.process.poll()
+        sys.stderr.write(f"--- server {server.folder.name}, exit code {code}:\n{server.log()}\n")
         server.stop()
 
 
