@@ -34,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
+from bench_tasks_data import OURS, START, make_campaign, make_points, make_timeseries
 from sqlalchemy import text
 
 from bemserver.db.database import Database
@@ -41,7 +42,6 @@ from bemserver.db.migrate import upgrade
 from bemserver.settings import Settings
 from bemserver.tasks.runs import execute_run, queue_run
 
-START = datetime(2024, 1, 1, tzinfo=UTC)
 NO_SCHEDULES = {"Cleanup": "", "CheckMissingData": "", "CheckOutliers": "", "DownloadWeatherData": ""}
 WORKER = """
 import asyncio, sys
@@ -64,58 +64,6 @@ def fresh_database(server: str, name: str) -> str:
     url = f"{server}/{name}"
     upgrade(url)
     return url
-
-
-def make_campaign(connection: psycopg.Connection, name: str, scopes: int) -> tuple[int, list[int]]:
-    campaign = connection.execute(
-        "INSERT INTO campaigns (name, timezone) VALUES (%s, 'UTC') RETURNING id", (name,)
-    ).fetchone()[0]
-    scope_ids = [
-        connection.execute(
-            "INSERT INTO campaign_scopes (name, campaign_id) VALUES (%s, %s) RETURNING id",
-            (f"Scope {n}", campaign),
-        ).fetchone()[0]
-        for n in range(scopes)
-    ]
-    return campaign, scope_ids
-
-
-def make_timeseries(
-    connection: psycopg.Connection, campaign: int, scopes: list[int], count: int, properties: dict[str, str]
-) -> None:
-    connection.execute(
-        "INSERT INTO timeseries (name, campaign_id, campaign_scope_id)"
-        " SELECT 'TS ' || i, %s, (%s::int[])[1 + i %% %s] FROM generate_series(0, %s - 1) i",
-        (campaign, scopes, len(scopes), count),
-    )
-    for name, value in properties.items():
-        connection.execute(
-            "INSERT INTO timeseries_property_data (timeseries_id, property_id, value)"
-            " SELECT t.id, p.id, %s FROM timeseries t, timeseries_properties p"
-            " WHERE t.campaign_id = %s AND p.name = %s",
-            (value, campaign, name),
-        )
-    connection.execute(
-        "INSERT INTO timeseries_by_data_states (timeseries_id, data_state_id)"
-        " SELECT t.id, s.id FROM timeseries t, timeseries_data_states s WHERE t.campaign_id = %s AND s.name = 'Raw'",
-        (campaign,),
-    )
-
-
-def make_points(connection: psycopg.Connection, campaign: int, points: int, where: str = "true") -> int:
-    """`points` 10-minute points per Raw series of the campaign (rank i by id): the sine wave + i % 10."""
-    cursor = connection.execute(
-        f"""
-        INSERT INTO timeseries_data (series_id, timestamp, value)
-        SELECT s.id, %s + k * interval '10 minutes', round((20 + 5 * sin(2 * pi() * k / 144) + s.i %% 10)::numeric, 3)
-        FROM (SELECT b.id, row_number() OVER (ORDER BY t.id) - 1 AS i FROM timeseries t
-              JOIN timeseries_by_data_states b ON b.timeseries_id = t.id WHERE t.campaign_id = %s) s
-        CROSS JOIN LATERAL generate_series(0, %s - 1) k
-        WHERE {where}
-        """,
-        (START, campaign, points),
-    )
-    return cursor.rowcount
 
 
 async def run_once(
@@ -169,10 +117,10 @@ def cleanup_setup(url: str, timeseries: int, days: int, reuse: bool) -> int:
     if reuse and (campaign := reused(url, "Cleanup")) is not None:
         return campaign
     with psycopg.connect(url, autocommit=True) as connection:
-        campaign, scopes = make_campaign(connection, "Cleanup", 1)
-        make_timeseries(connection, campaign, scopes, timeseries, {"Min": "16", "Max": "28"})
+        campaign, scopes = make_campaign(connection, OURS, "Cleanup", 1)
+        make_timeseries(connection, OURS, campaign, scopes, timeseries, {"Min": "16", "Max": "28"})
         began = time.perf_counter()
-        written = make_points(connection, campaign, days * 144)
+        written = make_points(connection, OURS, campaign, days * 144)
         connection.execute("VACUUM ANALYZE timeseries_data")
         say(f"  {written:,} Raw points made in {time.perf_counter() - began:.1f} s")
     return campaign
@@ -182,11 +130,11 @@ def checks_setup(url: str, timeseries: int, reuse: bool) -> int:
     if reuse and (campaign := reused(url, "Checks")) is not None:
         return campaign
     with psycopg.connect(url, autocommit=True) as connection:
-        campaign, scopes = make_campaign(connection, "Checks", 10)
+        campaign, scopes = make_campaign(connection, OURS, "Checks", 10)
         make_timeseries(
-            connection, campaign, scopes, timeseries, {"Min": "10", "Max": "40", "Interval": "600"}
+            connection, OURS, campaign, scopes, timeseries, {"Min": "10", "Max": "40", "Interval": "600"}
         )
-        written = make_points(connection, campaign, 144, where="(s.i %% 10 <> 3 OR k < 20)")
+        written = make_points(connection, OURS, campaign, 144, where="(s.i %% 10 <> 3 OR k < 20)")
         connection.execute(
             "UPDATE timeseries_data d SET value = 1000 FROM timeseries_by_data_states b JOIN timeseries t"
             " ON t.id = b.timeseries_id WHERE d.series_id = b.id AND t.campaign_id = %s AND t.id %% 7 = 0"
@@ -315,7 +263,7 @@ async def main(argv: list[str] | None = None) -> int:
                 say(f"  {task}: {figures[task]}")
         if "backlog" not in arguments.skip:
             with psycopg.connect(url, autocommit=True) as connection:
-                campaign, _ = make_campaign(connection, f"Backlog {time.time()}", 1)
+                campaign, _ = make_campaign(connection, OURS, f"Backlog {time.time()}", 1)
             for workers in (1, 2):
                 seconds = await backlog(
                     url, database, campaign, arguments.jobs, workers, arguments.concurrency

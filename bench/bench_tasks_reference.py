@@ -25,64 +25,12 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import psycopg
-
-START = datetime(2024, 1, 1, tzinfo=UTC)
+from bench_tasks_data import REFERENCE, START, make_campaign, make_points, make_timeseries
 
 
 def say(message: str) -> None:
     sys.stderr.write(message + "\n")
     sys.stderr.flush()
-
-
-def make_campaign(connection, name: str, scopes: int) -> int:
-    campaign = connection.execute(
-        "INSERT INTO campaigns (name, timezone) VALUES (%s, 'UTC') RETURNING id", (name,)
-    ).fetchone()[0]
-    for n in range(scopes):
-        connection.execute(
-            "INSERT INTO c_scopes (name, campaign_id) VALUES (%s, %s)", (f"Scope {n}", campaign)
-        )
-    return campaign
-
-
-def make_timeseries(connection, campaign: int, count: int, properties: dict[str, str]) -> None:
-    scopes = [
-        row[0]
-        for row in connection.execute(
-            "SELECT id FROM c_scopes WHERE campaign_id = %s ORDER BY id", (campaign,)
-        )
-    ]
-    connection.execute(
-        "INSERT INTO timeseries (name, unit_symbol, campaign_id, campaign_scope_id)"
-        " SELECT 'TS ' || i, '', %s, (%s::int[])[1 + i %% %s] FROM generate_series(0, %s - 1) i",
-        (campaign, scopes, len(scopes), count),
-    )
-    for name, value in properties.items():
-        connection.execute(
-            "INSERT INTO ts_prop_data (timeseries_id, property_id, value)"
-            " SELECT t.id, p.id, %s FROM timeseries t, ts_props p WHERE t.campaign_id = %s AND p.name = %s",
-            (value, campaign, name),
-        )
-    connection.execute(
-        "INSERT INTO ts_by_data_states (timeseries_id, data_state_id)"
-        " SELECT t.id, s.id FROM timeseries t, ts_data_states s WHERE t.campaign_id = %s AND s.name = 'Raw'",
-        (campaign,),
-    )
-
-
-def make_points(connection, campaign: int, points: int, where: str = "true") -> int:
-    cursor = connection.execute(
-        f"""
-        INSERT INTO ts_data (ts_by_data_state_id, timestamp, value)
-        SELECT s.id, %s + k * interval '10 minutes', round((20 + 5 * sin(2 * pi() * k / 144) + s.i %% 10)::numeric, 3)
-        FROM (SELECT b.id, row_number() OVER (ORDER BY t.id) - 1 AS i FROM timeseries t
-              JOIN ts_by_data_states b ON b.timeseries_id = t.id WHERE t.campaign_id = %s) s
-        CROSS JOIN LATERAL generate_series(0, %s - 1) k
-        WHERE {where}
-        """,
-        (START, campaign, points),
-    )
-    return cursor.rowcount
 
 
 def main() -> int:
@@ -110,9 +58,11 @@ def main() -> int:
     stamp = int(time.time())
     if "cleanup" not in arguments.skip:
         with psycopg.connect(arguments.url, autocommit=True) as connection:
-            campaign_id = make_campaign(connection, f"Cleanup {stamp}", 1)
-            make_timeseries(connection, campaign_id, arguments.timeseries, {"Min": "16", "Max": "28"})
-            written = make_points(connection, campaign_id, arguments.days * 144)
+            campaign_id, scopes = make_campaign(connection, REFERENCE, f"Cleanup {stamp}", 1)
+            make_timeseries(
+                connection, REFERENCE, campaign_id, scopes, arguments.timeseries, {"Min": "16", "Max": "28"}
+            )
+            written = make_points(connection, REFERENCE, campaign_id, arguments.days * 144)
             connection.execute("VACUUM ANALYZE ts_data")
         say(f"cleanup: {written:,} Raw points")
         with OpenBar():
@@ -123,14 +73,16 @@ def main() -> int:
         say(f"  Cleanup: {figures['cleanup']}")
     if "checks" not in arguments.skip:
         with psycopg.connect(arguments.url, autocommit=True) as connection:
-            campaign_id = make_campaign(connection, f"Checks {stamp}", 10)
+            campaign_id, scopes = make_campaign(connection, REFERENCE, f"Checks {stamp}", 10)
             make_timeseries(
                 connection,
+                REFERENCE,
                 campaign_id,
+                scopes,
                 arguments.check_timeseries,
                 {"Min": "10", "Max": "40", "Interval": "600"},
             )
-            written = make_points(connection, campaign_id, 144, where="(s.i %% 10 <> 3 OR k < 20)")
+            written = make_points(connection, REFERENCE, campaign_id, 144, where="(s.i %% 10 <> 3 OR k < 20)")
             connection.execute(
                 "UPDATE ts_data d SET value = 1000 FROM ts_by_data_states b JOIN timeseries t ON t.id = b.timeseries_id"
                 " WHERE d.ts_by_data_state_id = b.id AND t.campaign_id = %s AND t.id %% 7 = 0"

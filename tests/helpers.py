@@ -59,3 +59,19 @@ def sql_statements() -> Iterator[list[str]]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(psycopg.AsyncCursor, "execute", execute)
         yield seen
+
+
+@contextmanager
+def scratch_database(database_url: str, suffix: str) -> Iterator[str]:
+    """An empty database beside the test database (`<name>_<suffix>`), dropped afterwards."""
+    server, name = database_url.rsplit("/", 1)
+    other = f"{name}_{suffix}"
+    admin = server + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{other}"')
+        connection.execute(f'CREATE DATABASE "{other}"')
+    try:
+        yield f"{server}/{other}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{other}" WITH (FORCE)')

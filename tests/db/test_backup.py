@@ -14,6 +14,7 @@ import pytest
 from bemserver.db.backup import BackupFailed, backup, find_tool, restore
 from bemserver.db.migrate import upgrade
 from tests.conftest import Users
+from tests.helpers import scratch_database
 
 pytestmark = pytest.mark.xdist_group("cli")
 
@@ -46,15 +47,8 @@ def snapshot(url: str) -> dict[str, list[tuple]]:
 
 @pytest.fixture
 def other_database(database_url: str):
-    server, name = database_url.rsplit("/", 1)
-    other = f"{name}_restore"
-    admin = server + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{other}"')
-        connection.execute(f'CREATE DATABASE "{other}"')
-    yield f"{server}/{other}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{other}" WITH (FORCE)')
+    with scratch_database(database_url, "restore") as url:
+        yield url
 
 
 async def fill(client, users: Users) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from bemserver.db.migrate import upgrade
 from tests.conftest import PASSWORD, Users
+from tests.helpers import scratch_database
 
 DECOMPOSED = "Cafe\u0301"  # "Café" written with a combining accent
 COMPOSED = unicodedata.normalize("NFC", DECOMPOSED)
@@ -81,15 +82,8 @@ class TestNamesWithinAParent:
 @pytest.fixture
 def fresh_database(database_url: str):
     """An empty database of its own, for migration tests."""
-    server, name = database_url.rsplit("/", 1)
-    other = f"{name}_m15"
-    admin = server + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{other}"')
-        connection.execute(f'CREATE DATABASE "{other}"')
-    yield f"{server}/{other}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{other}" WITH (FORCE)')
+    with scratch_database(database_url, "m15") as url:
+        yield url
 
 
 class TestMigration:
