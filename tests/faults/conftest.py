@@ -282,6 +282,9 @@ def make_server(tmp_path: Path) -> Iterator[Any]:
 
     yield build
     for server in started:
+        # Shown by pytest only when the test failed: what the server said, and how it ended.
+        print(f"--- server {server.folder.name}, exit code {server.process and server.process.poll()}:")
+        print(server.log())
         server.stop()
 
 

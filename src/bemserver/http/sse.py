@@ -112,11 +112,14 @@ class SseStream:
     async def body(self) -> AsyncIterator[bytes]:
         subscription = self.subscription
         try:
-            yield OPENING
+            # The starting point is fixed before ": connected": a row committed after the client
+            # saw it is either live or, after a gap, replayed.
             if self.high is None:
                 async with self.database.reader() as connection:
                     self.high = await self.feed.latest(connection)
+                yield OPENING
             else:
+                yield OPENING
                 async for chunk in self._replay():
                     yield chunk
             while not subscription.closed:
