@@ -17,17 +17,12 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import ARTIFACTS, LiveServer, PageWatch
-from tests.browser.ui_world import MEMBER_EMAIL, MEMBER_PASSWORD, YEAR_SERIES, UiWorld, make_world
+from tests.browser.ui_world import MEMBER_EMAIL, MEMBER_PASSWORD, YEAR_SERIES, UiWorld
 
 pytestmark = pytest.mark.xdist_group("browser")
 
 SHOTS = ARTIFACTS / "ui"
 FIGURES = SHOTS / "figures.json"
-
-
-@pytest.fixture(scope="module")
-def world(live_server: LiveServer) -> UiWorld:
-    return make_world(live_server)
 
 
 def shot(page: Page, name: str) -> None:
