@@ -162,7 +162,7 @@ def test_admin_walks_every_page(page: Page, live_server: LiveServer, world: UiWo
         ).click()
         expect(page.get_by_role("heading", name=section)).to_be_visible()
     page.get_by_role("link", name="User groups", exact=True).click()
-    page.get_by_label("name").fill("Made in the browser")
+    page.locator("form[data-api-post]").get_by_label("name").fill("Made in the browser")
     page.get_by_role("button", name="Add").click()
     expect(page.locator("table")).to_contain_text("Made in the browser")
     page.once("dialog", lambda dialog: dialog.accept())
