@@ -92,9 +92,8 @@ def test_admin_schedules_edits_deletes_and_runs_a_task(
     assert stored["is_enabled"] is False and stored["offset_unit"] == "week"
 
     form = edit_form(page, "CheckMissingData")  # bad parameters: the API's refusal is shown
-    page_watch.allow(
-        "status of 422"
-    )  # the browser logs the refusal    form.get_by_label("Parameters (JSON)").fill('{"min_completeness_ratio": "lots"}')
+    page_watch.allow("status of 422")  # the browser logs the refusal
+    form.get_by_label("Parameters (JSON)").fill('{"min_completeness_ratio": "lots"}')
     form.get_by_role("button", name="Save").click()
     expect(form.locator(".form-result")).to_contain_text("Refused (422)")
     shot(page, "tasks-edit")
