@@ -9,7 +9,8 @@
 Chromium is Debian's (`chromium`), or the one named by BEMSERVER_CHROMIUM. When none is found, the
 session installs it: with apt-get when running as root, else with `playwright install chromium`.
 Browser test modules set `pytestmark = pytest.mark.xdist_group("browser")`: they then run on one
-xdist worker and share one server; each module starts its own browser, and holds sync tests only
+xdist worker and share one server and the pages' data set (`world`); each module starts its own
+browser, and holds sync tests only
 (Playwright's sync API keeps an asyncio loop running in the thread while it is started).
 """
 
@@ -29,6 +30,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -249,6 +251,16 @@ def _wait_ready(server: LiveServer, log: Path, timeout: float = 90) -> None:
                 return
         time.sleep(0.2)
     raise AssertionError(f"the server did not answer in {timeout} s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def world(live_server: LiveServer) -> Any:
+    """The web interface's data set (tests/browser/ui_world.py), built once per session and shared by
+    the modules that walk the pages. Tests leave it as they found it: what they change, they make
+    themselves (their own campaign, group, user...)."""
+    from tests.browser.ui_world import make_world
+
+    return make_world(live_server)
 
 
 # --- Pages ----------------------------------------------------------------------------------------

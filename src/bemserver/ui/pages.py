@@ -276,7 +276,9 @@ async def tasks(
 ) -> Response:
     viewer, api = await viewer_of(request)
     campaign = await api.get(f"/campaigns/{campaign_id}")
-    scheduled = await api.get_or_none("/tasks_by_campaigns/", campaign_id=campaign_id)
+    scheduled, catalogue = await asyncio.gather(
+        api.get_or_none("/tasks_by_campaigns/", campaign_id=campaign_id), api.get("/tasks/")
+    )
     try:
         runs, pagination = await api.page(
             "/task_runs/", campaign_id=campaign_id, status=status or None, page_size=PAGE_SIZE
@@ -290,6 +292,8 @@ async def tasks(
         "tasks.html",
         campaign,
         scheduled=scheduled,
+        catalogue=catalogue,
+        offset_units=BUCKET_UNITS,
         runs=runs,
         total=pagination.get("total", 0),
         status=status,
@@ -375,6 +379,17 @@ async def notifications(request: Request) -> Response:
     return fragment(request, viewer, "notifications.html", rows=rows, total=pagination.get("total", 0))
 
 
+# The fields of each section's edit form (PUT with If-Match), beyond the creation form's: the
+# user's flags go through their own routes (PUT /users/<id>/set_admin, /set_active).
+EDITS: dict[str, tuple[str, ...]] = {
+    "users": ("name", "email", "password", "is_admin", "is_active"),
+    "groups": ("name",),
+    "campaigns": ("name", "description", "timezone", "start_time", "end_time"),
+    "scopes": ("name", "description"),
+}
+FLAGS = {"is_admin": "set_admin", "is_active": "set_active"}
+
+
 ADMIN_SECTIONS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
     # section: (title, API list path, columns shown, fields of the creation form)
     "users": (
@@ -437,6 +452,8 @@ async def admin(request: Request, section: str = "users") -> Response:
         path=path,
         columns=columns,
         creates=creates,
+        edits=EDITS.get(section, ()),
+        flags=FLAGS,
         rows=rows,
         section="admin",
     )

@@ -1,6 +1,7 @@
-// Completeness heatmap: per timeseries and per day (campaign timezone), the count of points from
-// GET /timeseries_data/aggregate?aggregation=count&bucket_width_unit=day, against the series'
-// usual daily count (its most frequent non-zero one). Drawn on a canvas; the table says it in text.
+// Completeness heatmap: per timeseries and per day (campaign timezone), the points against the
+// points expected, from GET /analysis/completeness?bucket_width_unit=day (the expected count comes
+// from the series' Interval property, else from its densest day). Drawn on a canvas; the table says
+// it in text.
 "use strict";
 
 (() => {
@@ -32,13 +33,6 @@
     }
     return answer.json();
   }
-  function usual(counts) {
-    const seen = new Map();
-    for (const c of counts) if (c > 0) seen.set(c, (seen.get(c) || 0) + 1);
-    let best = 0, times = 0;
-    for (const [c, n] of seen) if (n > times || (n === times && c > best)) { best = c; times = n; }
-    return best;
-  }
   function color(ratio) {
     if (ratio <= 0) return "#ffffff";
     const light = Math.round(92 - 62 * Math.min(ratio, 1)); // 92% (little) to 30% (complete)
@@ -61,24 +55,25 @@
       if (!series.length) { status.textContent = "No timeseries."; draw([]); return; }
       const params = new URLSearchParams({
         start_time: midnight($("cp-start").value), end_time: midnight($("cp-end").value),
-        data_state: $("cp-state").value, timezone: tz, bucket_width_value: "1", bucket_width_unit: "day", aggregation: "count",
+        data_state: $("cp-state").value, timezone: tz, bucket_width_value: "1", bucket_width_unit: "day",
       });
       series.forEach((item) => params.append("timeseries", item.id));
-      const counts = await getJSON("/timeseries_data/aggregate", params);
+      const report = await getJSON("/analysis/completeness", params);
       if (stale()) return;
+      const days = report.timestamps;
       const rows = series.map((item) => {
-        const byDay = counts[String(item.id)] || {};
-        const days = Object.keys(byDay);
-        const values = days.map((day) => byDay[day] || 0);
-        const expected = usual(values);
-        const points = values.reduce((a, b) => a + b, 0);
-        return { item, days, values, expected, points, withData: values.filter((v) => v > 0).length };
+        const found = report.timeseries[String(item.id)] || { count: [], ratio: [], interval: null };
+        return {
+          item, days, values: found.count, ratios: found.ratio, points: found.total_count || 0,
+          perDay: found.interval ? Math.round(86400 / found.interval) : 0, // a 24-hour day's count
+          expected: (found.expected_count || []).reduce((a, b) => a + (b || 0), 0),
+          withData: found.count.filter((v) => v > 0).length,
+        };
       });
       shown = rows;
       draw(rows);
       table(rows);
-      const days = rows.reduce((max, row) => Math.max(max, row.days.length), 0);
-      status.textContent = `${rows.length} timeseries × ${days} days`;
+      status.textContent = `${rows.length} timeseries × ${days.length} days`;
       form.dataset.done = "1";
     } catch (error) {
       if (stale()) return;
@@ -102,7 +97,7 @@
       ctx.fillStyle = "#1b1f24";
       ctx.fillText(row.item.name.slice(0, 26), 2, r * rowHeight + 12);
       row.values.forEach((value, d) => {
-        ctx.fillStyle = color(row.expected ? value / row.expected : 0);
+        ctx.fillStyle = color(row.ratios[d] || 0);
         ctx.fillRect(LABEL + d * cell, r * rowHeight + 1, Math.ceil(cell), rowHeight - 2);
       });
     });
@@ -117,14 +112,15 @@
     const cell = (canvas.width - LABEL) / row.values.length;
     const d = Math.floor(((event.clientX - box.left) * scale - LABEL) / cell);
     if (d < 0 || d >= row.values.length) return;
-    $("cp-status").textContent = `${row.item.name}, ${row.days[d].slice(0, 10)}: ${row.values[d]} of ${row.expected} points`;
+    const ratio = row.ratios[d] === null ? "no interval" : `${Math.round(100 * row.ratios[d])} %`;
+    $("cp-status").textContent = `${row.item.name}, ${row.days[d].slice(0, 10)}: ${row.values[d]} points (${ratio})`;
   });
 
   function table(rows) {
     $("cp-table").tBodies[0].replaceChildren(...rows.map((row) => {
       const tr = document.createElement("tr");
-      const total = row.values.length * row.expected;
-      const cells = [row.item.name, String(row.points), String(row.expected), `${row.withData} / ${row.values.length}`,
+      const total = row.expected;
+      const cells = [row.item.name, String(row.points), row.perDay ? String(row.perDay) : "", `${row.withData} / ${row.values.length}`,
         total ? `${Math.round((100 * Math.min(row.points, total)) / total)} %` : "no data"];
       for (const text of cells) { const td = document.createElement("td"); td.textContent = text; tr.append(td); }
       return tr;

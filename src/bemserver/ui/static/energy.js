@@ -2,8 +2,8 @@
 // (GET /energy_<flow>_timeseries_by_<sites|buildings>/), summed per bar in kWh
 // (GET /timeseries_data/aggregate?aggregation=sum&convert_to=kWh), stacked by energy or by end use
 // (technology), optionally divided by a property of the place (e.g. its area). Next to them, the
-// heating degree days of each bar, from the daily mean of the site's measured air temperature
-// (GET /weather_timeseries_by_sites/?parameter=AIR_TEMPERATURE): the sum of max(0, base - mean).
+// site's heating degree days per bar (GET /sites/<id>/degree_days?period=<bar>, from its measured
+// outdoor air temperature in the Clean state).
 "use strict";
 
 (() => {
@@ -49,7 +49,11 @@
     return { value, label: $("en-area").selectedOptions[0].textContent };
   }
 
+  let latest = 0; // only the newest request draws: an older one that answers later is dropped
+
   async function show() {
+    const mine = ++latest;
+    const stale = () => mine !== latest;
     const status = $("en-status");
     status.textContent = "Loading…";
     form.dataset.done = "";
@@ -57,6 +61,7 @@
       const [kind, id] = $("en-place").value.split(":");
       const flow = $("en-direction").value;
       const links = await getJSON(`/energy_${flow}_timeseries_by_${kind}s/`, new URLSearchParams({ [`${kind}_id`]: id }));
+      if (stale()) return;
       if (!links.length) { status.textContent = `No ${flow} timeseries linked to this ${kind}.`; paint([], [], []); form.dataset.done = "1"; return; }
       const useKey = flow === "consumption" ? "end_use_id" : "prod_tech_id";
       const useNames = flow === "consumption" ? names.end_uses : names.technologies;
@@ -76,7 +81,9 @@
         sums = await getJSON("/timeseries_data/aggregate", params);
         unit = [...new Set(links.map((link) => link.timeseries.unit_symbol))].join(", ");
       }
+      if (stale()) return;
       const area = await divisor(kind, id);
+      if (stale()) return;
       if (!(area.value > 0)) { status.textContent = `This ${kind} has no positive value of ${area.label}.`; form.dataset.done = "1"; return; }
       const buckets = [...new Set(links.flatMap((link) => Object.keys(sums[String(link.timeseries_id)] || {})))].sort();
       const groups = [...new Set(links.map(groupOf))].sort();
@@ -88,36 +95,42 @@
       }
       const shownUnit = area.label ? `${unit} per ${area.label}` : unit;
       const degrees = await degreeDays(kind, id, buckets);
+      if (stale()) return;
       paint(buckets, groups, totals, shownUnit, degrees);
       table(buckets, groups, totals, shownUnit, degrees);
       status.textContent = `${links.length} timeseries, ${groups.length} groups, ${buckets.length} bars (${shownUnit})`
         + (degrees ? `, heating degree days (base ${$("en-base").value} °C)` : ", no outdoor temperature for degree days");
       form.dataset.done = "1";
     } catch (error) {
+      if (stale()) return;
       status.textContent = `Could not compute: ${error.message}`;
       form.dataset.done = "error";
     }
   }
 
   async function degreeDays(kind, id, buckets) { // per bar, or null without a temperature series
+    if (!buckets.length) return null;
     const site = kind === "site" ? id : (await getJSON(`/buildings/${id}`, "")).site_id;
-    const links = await getJSON("/weather_timeseries_by_sites/", new URLSearchParams({ site_id: site, parameter: "AIR_TEMPERATURE", forecast: "false" }));
-    if (!links.length || !buckets.length) return null;
-    const base = Number($("en-base").value || 18);
     const params = new URLSearchParams({
-      start_time: midnight($("en-start").value), end_time: midnight($("en-end").value), data_state: $("en-state").value,
-      timezone: tz, bucket_width_value: "1", bucket_width_unit: "day", aggregation: "avg",
-      timeseries: String(links[0].timeseries_id), convert_to: "degC",
+      start_date: $("en-start").value, end_date: $("en-end").value, period: $("en-bucket").value,
+      type: "heating", base: String(Number($("en-base").value || 18)), unit: "°C",
     });
-    const daily = (await getJSON("/timeseries_data/aggregate", params))[String(links[0].timeseries_id)] || {};
+    let periods;
+    try {
+      periods = (await getJSON(`/sites/${site}/degree_days`, params)).degree_days;
+    } catch (error) { // 409: the site has no outdoor temperature the user may read
+      if (error.status === 409) return null;
+      throw error;
+    }
+    // The periods are the bars' own calendar periods (same starts); each goes to the bar it falls in.
     const starts = buckets.map((bucket) => Date.parse(bucket));
     const sums = buckets.map(() => 0);
-    for (const [day, mean] of Object.entries(daily)) {
-      if (mean === null) continue;
-      const t = Date.parse(day);
+    for (const [first, value] of Object.entries(periods)) {
+      if (value === null) continue;
+      const t = Date.parse(first);
       let b = starts.length - 1;
       while (b > 0 && starts[b] > t) b--;
-      if (t >= starts[0]) sums[b] += Math.max(0, base - mean);
+      if (t >= starts[0]) sums[b] += value;
     }
     return sums;
   }

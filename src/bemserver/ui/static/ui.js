@@ -1,12 +1,16 @@
 // Every page: the campaign picker, the notification bell (live over the notifications stream),
-// the admin forms (JSON to /ui/api/...). No inline script anywhere: this file is the page's own code.
+// the add / edit / delete forms (JSON to /ui/api/...). No inline script anywhere: this file is the
+// page's own code.
 "use strict";
 
 const UI_HEADERS = { "X-BEMServer-UI": "1" };
 
-async function apiSend(method, path, body) {
+// etag: the ETag of the item as the user saw it (If-Match: a change made meanwhile by someone else
+// is refused with 412, not overwritten). Without it, a PUT or DELETE reads the current one first.
+async function apiSend(method, path, body, etag) {
   const headers = { ...UI_HEADERS };
-  if (method === "PUT" || method === "DELETE") { // the API wants the item's ETag in If-Match
+  if (etag) headers["If-Match"] = etag;
+  else if (method === "PUT" || method === "DELETE") {
     const current = await fetch("/ui/api" + path, { credentials: "same-origin" });
     if (current.ok && current.headers.get("ETag")) headers["If-Match"] = current.headers.get("ETag");
   }
@@ -16,7 +20,7 @@ async function apiSend(method, path, body) {
   });
   let document = null;
   try { document = await answer.json(); } catch (_) { /* no body */ }
-  return { ok: answer.ok, status: answer.status, document };
+  return { ok: answer.ok, status: answer.status, document, etag: answer.headers.get("ETag") };
 }
 window.bemserverApi = { send: apiSend };
 
@@ -51,13 +55,82 @@ function setUpBell() {
   window.addEventListener("pagehide", () => stream.close());
 }
 
-function formValues(form) {
+function typed(field) { // a field's value as the API wants it (int, JSON, boolean, text)
+  if (field.type === "checkbox") return field.checked;
+  if (field.dataset.type === "int") return Number(field.value);
+  if (field.dataset.type === "json") return JSON.parse(field.value || "{}");
+  return field.value;
+}
+
+function formValues(form) { // for a POST: empty fields are left out (the API's defaults apply)
   const values = {};
   for (const field of form.elements) {
-    if (!field.name || field.value === "") continue;
-    values[field.name] = field.dataset.type === "int" ? Number(field.value) : field.value;
+    if (!field.name || (field.value === "" && field.type !== "checkbox")) continue;
+    values[field.name] = typed(field);
   }
   return values;
+}
+
+// An edit form (data-api-put="/path/<id>") inside a <details>: opening it reads the item (its
+// current values and its ETag); saving sends PUT with If-Match. Fields with data-flag go through
+// their own route (PUT <path>/<flag> {"value": ...}). With data-put-needs="password" the PUT is sent
+// only when that field is filled (the API sets the user's name and e-mail with a password).
+function setUpEditForm(form) {
+  const details = form.closest("details");
+  const result = form.querySelector(".form-result");
+  let item = null;
+  async function load() {
+    result.textContent = "";
+    const answer = await fetch("/ui/api" + form.dataset.apiPut, { credentials: "same-origin" });
+    if (!answer.ok) { result.textContent = `Could not read it (${answer.status}).`; return; }
+    item = await answer.json();
+    form.dataset.etag = answer.headers.get("ETag") || "";
+    for (const field of form.elements) {
+      if (!field.name || field.dataset.keepEmpty) continue;
+      const value = item[field.name];
+      if (field.type === "checkbox") field.checked = Boolean(value);
+      else if (field.dataset.type === "json") field.value = JSON.stringify(value ?? {});
+      else field.value = value ?? "";
+    }
+    form.dataset.loaded = "1";
+  }
+  details.addEventListener("toggle", () => { if (details.open) load(); });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!item) return;
+    const body = {};
+    const flags = [];
+    let changed = false;
+    try {
+      for (const field of form.elements) {
+        if (!field.name) continue;
+        if (field.dataset.flag) {
+          if (field.checked !== Boolean(item[field.name])) flags.push([field.dataset.flag, field.checked]);
+          continue;
+        }
+        const empty = field.value === "" && field.type !== "checkbox";
+        if (empty && field.dataset.keepEmpty) continue;
+        const value = empty ? null : typed(field);
+        if (JSON.stringify(value) !== JSON.stringify(item[field.name] ?? null)) changed = true;
+        if (!empty) body[field.name] = value; // an empty field is left out (the API refuses null)
+      }
+    } catch (error) { result.textContent = `Not valid JSON: ${error.message}`; return; }
+    const needs = form.dataset.putNeeds;
+    const put = !needs || needs in body;
+    if (needs && !put && changed) { result.textContent = `Give a ${needs} to change these fields.`; return; }
+    let etag = form.dataset.etag;
+    if (put) {
+      const answer = await apiSend("PUT", form.dataset.apiPut, body, etag);
+      if (!answer.ok) { result.textContent = describeError(answer); return; }
+      etag = answer.etag || etag;
+    }
+    for (const [flag, value] of flags) {
+      const answer = await apiSend("PUT", `${form.dataset.apiPut}/${flag}`, { value }, etag);
+      if (!answer.ok) { result.textContent = describeError(answer); return; }
+      etag = answer.etag || etag;
+    }
+    window.location.reload();
+  });
 }
 
 function setUpApiForms() {
@@ -65,11 +138,14 @@ function setUpApiForms() {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const result = form.querySelector(".form-result");
-      const answer = await apiSend("POST", form.dataset.apiPost, formValues(form));
+      let values;
+      try { values = formValues(form); } catch (error) { result.textContent = `Not valid JSON: ${error.message}`; return; }
+      const answer = await apiSend("POST", form.dataset.apiPost, values);
       if (answer.ok) { window.location.reload(); return; }
       result.textContent = describeError(answer);
     });
   }
+  for (const form of document.querySelectorAll("form[data-api-put]")) setUpEditForm(form);
   for (const button of document.querySelectorAll("button[data-api-delete]")) {
     button.addEventListener("click", async () => {
       if (!window.confirm("Delete this item?")) return;
