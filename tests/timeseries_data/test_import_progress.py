@@ -9,9 +9,12 @@ import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from bemserver.app import create_app
@@ -19,6 +22,7 @@ from bemserver.timeseries_data import import_routes, imports
 from tests.conftest import make_settings
 from tests.events.test_streams import open_stream
 from tests.timeseries_data.conftest import RAW, stored
+from tests.timeseries_data.test_roundtrip import HYPOTHESIS
 
 START = datetime(2020, 1, 1, tzinfo=UTC)
 LINES = 20_000
@@ -234,6 +238,30 @@ class TestIds:
         assert response.status_code == 422, response.text
         assert "import_id" in response.json()["errors"]["query"]
         assert await stored(engine, world.ts[0]) == {}
+
+    @HYPOTHESIS
+    @given(
+        import_id=st.text(max_size=70),
+        header=st.none() | st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=70),
+    )
+    async def test_any_id_is_a_201_or_a_422_and_any_path_a_200_or_404(
+        self, client, reader, admin, import_id, header
+    ):
+        headers = {**admin.headers, "Content-Type": "application/json"}
+        if header is not None:
+            headers["X-Import-Id"] = header
+        response = await client.post(
+            "/timeseries_data/",
+            params={"data_state": RAW, "import_id": import_id},
+            content=b"{}",
+            headers=headers,
+        )
+        assert response.status_code in (201, 422), response.text
+        for name in (import_id, header or ""):
+            found = await reader.get(
+                f"/timeseries_data/imports/{quote(name, safe='')}", headers=admin.headers
+            )
+            assert found.status_code in (200, 404, 405, 307), found.text
 
     async def test_a_bad_header(self, client, world):
         headers = {**world.user.headers, "Content-Type": "text/csv", "X-Import-Id": "a b"}
