@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
 import statistics
 import sys
@@ -160,13 +161,18 @@ class Workload:
         bodies = build(self.data, indexes, self.options.chunk)  # built before the clock starts
         content_type = "application/json" if kind == "json" else "text/csv"
         points, elapsed = 0, 0.0
-        for body, count in bodies:
+        # BENCH_IMPORT_PROGRESS=1: each POST names its import, so that the server reports its progress
+        follow = os.environ.get("BENCH_IMPORT_PROGRESS") == "1"
+        for number, (body, count) in enumerate(bodies):
+            headers = {"Content-Type": content_type}
+            if follow:
+                headers["X-Import-Id"] = f"bench-{kind}-{number}-{time.time_ns()}"
             took, response = self.api.timed(
                 "POST",
                 "/timeseries_data/",
                 params={"data_state": self.state_id},
                 content=body,
-                headers={"Content-Type": content_type},
+                headers=headers,
             )
             if response.status_code != 201:
                 return Result(detail=status_text(response))

@@ -51,6 +51,17 @@ class TestEuropeanFiles:
         (site,) = await listed(client, admin, "site")
         assert (site["name"], site["description"]) == ("Siège", "Coût 10 €")
 
+    async def test_blanks_around_quoted_cells_are_dropped_and_the_quotes_too(self, client, admin):
+        """`;  "x"`: the csv module alone keeps the quotes and splits at a `;` inside them."""
+        sites = 'Name;Description;IFC_ID\r\n  "Siège; nord"  ;   "Aile; 2" ;\r\nSud;  libre;\r\n'.encode()
+        await imported(client, admin, sites_csv=sites)
+        sites_found = await listed(client, admin, "site")
+        # An unquoted cell keeps its blanks, as before.
+        assert sorted((s["name"], s.get("description")) for s in sites_found) == [
+            ("Siège; nord", "Aile; 2"),
+            ("Sud", "  libre"),
+        ]
+
     async def test_utf16_tab_separated_files_are_read(self, client, admin):
         zones = "Name\tDescription\tIFC_ID\r\nZone été\t\t\r\n".encode("utf-16")
         await imported(client, admin, zones_csv=zones)

@@ -134,3 +134,113 @@ class TestRetriesRunOut:
             with pytest.raises(psycopg.errors.UndefinedTable):
                 await points.retried(connection, failing)
         assert attempts == 1
+
+
+class _BetweenAttempts:
+    """Wraps write_small's prepared statement: after its first run, records the stored points of
+    a timeseries and runs `meanwhile` (what another request could do between two attempts)."""
+
+    def __init__(self, shapes, engine, timeseries_id: int, meanwhile: str) -> None:
+        self.shapes, self.engine, self.timeseries_id, self.meanwhile = (
+            shapes,
+            engine,
+            timeseries_id,
+            meanwhile,
+        )
+        self.runs = 0
+        self.seen: dict[str, float] | None = None
+
+    def get(self, key, build):
+        prepared = self.shapes.get(key, build)
+        outer = self
+
+        class Spied:
+            async def rows(self, target, values):
+                found = await prepared.rows(target, values)
+                outer.runs += 1
+                if outer.runs == 1:
+                    outer.seen = await stored(outer.engine, outer.timeseries_id)
+                    async with outer.engine.begin() as connection:
+                        await connection.execute(text(outer.meanwhile), {"ts": outer.timeseries_id})
+                return found
+
+        return Spied()
+
+
+class TestSeriesCreatedConcurrently:
+    """A request whose series another request creates meanwhile: its statement does not see that
+    series (created after its snapshot), writes nothing and runs again; the report counts what
+    the request did, once."""
+
+    @pytest.mark.parametrize("overwrite", [False, True])
+    async def test_a_small_write_runs_again_with_exact_counts(
+        self, client, world, engine, database_url, monkeypatch, overwrite
+    ):
+        ts0, ts1 = world.ts[0], world.ts[1]
+        await post_json(client, world.admin, {str(ts0): {_at(0).isoformat(): -1.0, _at(1).isoformat(): -1.0}})
+        # Between the attempts another request deletes the point at _at(2): had the first attempt
+        # written it, the second would insert it again and count it twice.
+        meanwhile = (
+            "DELETE FROM timeseries_data WHERE timestamp = '2020-01-01T00:02:00+00:00' AND series_id ="
+            " (SELECT id FROM timeseries_by_data_states WHERE timeseries_id = :ts AND data_state_id = 1)"
+        )
+        spy = _BetweenAttempts(points._SMALL_WRITES, engine, ts0, meanwhile)
+        monkeypatch.setattr(points, "_SMALL_WRITES", spy)
+        body = {
+            str(ts0): {_at(0).isoformat(): 0.0, _at(1).isoformat(): 1.0, _at(2).isoformat(): 2.0},
+            str(ts1): {_at(0).isoformat(): 5.0},
+        }
+        async with await psycopg.AsyncConnection.connect(database_url) as other:
+            await other.execute(
+                "INSERT INTO timeseries_by_data_states (timeseries_id, data_state_id) VALUES (%s, 1)", (ts1,)
+            )
+            request = asyncio.create_task(
+                post_json(client, world.admin, body, report="true", overwrite=str(overwrite).lower())
+            )
+            await asyncio.sleep(0.5)  # the request's statement waits for this series' row
+            await other.commit()
+            response = await request
+        assert response.status_code == 201, response.text
+        assert spy.runs == 2  # the retry path was taken
+        assert spy.seen == {_at(0).isoformat(): -1.0, _at(1).isoformat(): -1.0}  # nothing written first
+        kept = 0 if overwrite else 2
+        assert response.json() == {
+            "inserted": 2,
+            "ignored": kept,
+            "overwritten": 2 - kept,
+            "timeseries": {
+                str(ts0): {"inserted": 1, "ignored": kept, "overwritten": 2 - kept},
+                str(ts1): {"inserted": 1, "ignored": 0, "overwritten": 0},
+            },
+        }
+        old = -1.0
+        assert await stored(engine, ts0) == {
+            _at(0).isoformat(): 0.0 if overwrite else old,
+            _at(1).isoformat(): 1.0 if overwrite else old,
+            _at(2).isoformat(): 2.0,
+        }
+        assert await stored(engine, ts1) == {_at(0).isoformat(): 5.0}
+
+    async def test_a_bulk_write_looks_again_for_its_series(self, client, world, engine, database_url):
+        ts0, ts1 = world.ts[0], world.ts[1]
+        body = {str(ts): {_at(i).isoformat(): float(i) for i in range(800)} for ts in (ts0, ts1)}
+        async with await psycopg.AsyncConnection.connect(database_url) as other:
+            await other.execute(
+                "INSERT INTO timeseries_by_data_states (timeseries_id, data_state_id) VALUES (%s, 1)", (ts1,)
+            )
+            request = asyncio.create_task(post_json(client, world.admin, body, report="true"))
+            await asyncio.sleep(0.5)
+            await other.execute(  # the other request's points, at the first 100 instants
+                "INSERT INTO timeseries_data SELECT currval(pg_get_serial_sequence("
+                "'timeseries_by_data_states', 'id')), %s::timestamptz + i * interval '1 minute', -1"
+                " FROM generate_series(0, 99) AS i",
+                (START,),
+            )
+            await other.commit()
+            response = await request
+        assert response.status_code == 201, response.text
+        assert response.json()["timeseries"] == {
+            str(ts0): {"inserted": 800, "ignored": 0, "overwritten": 0},
+            str(ts1): {"inserted": 700, "ignored": 100, "overwritten": 0},
+        }
+        assert len(await stored(engine, ts1)) == 800

@@ -47,6 +47,17 @@ class TestSeparatorsAndDecimals:
         response = await post_csv(client, world.admin, body, campaign=world.campaign)
         assert response.json()["message"] == "Unknown timeseries: ['Power; kW; total']"
 
+    @pytest.mark.parametrize("separator", [",", ";", "\t"])
+    async def test_blanks_around_a_quoted_cell(self, client, world, engine, separator):
+        """`;  "1,5"`: unquoted like `;"1,5"` (a separator inside the quotes stays in the cell)."""
+        number = "1.5" if separator == "," else "1,5"
+        body = f'Datetime{separator}  "{world.ts[0]}"  {separator} "{world.ts[1]}"\n'
+        body += f'  "{T0}"{separator}  "{number}" {separator}   "-2"\n'
+        response = await post_csv(client, world.admin, body)
+        assert response.status_code == 201, response.text
+        assert await stored(engine, world.ts[0]) == {T0: 1.5}
+        assert await stored(engine, world.ts[1]) == {T0: -2.0}
+
     async def test_a_european_spreadsheet_export(self, client, world, engine):
         """';', decimal comma, Windows-1252, CRLF, blanks around names, local times."""
         body = (
@@ -257,6 +268,8 @@ class TestDialectRoundTrip:
     @HYPOTHESIS
     @given(
         separator=st.sampled_from([",", ";", "\t"]),
+        padding=st.sampled_from(["", " ", "  "]),
+        quoted=st.booleans(),
         encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]),
         zone_name=st.sampled_from(_zones),
         form=st.sampled_from(sorted(_forms)),
@@ -268,7 +281,7 @@ class TestDialectRoundTrip:
         ),
     )
     async def test_local_times_any_separator_decimal_mark_and_encoding(
-        self, client, admin, engine, separator, encoding, zone_name, form, points
+        self, client, admin, engine, separator, padding, quoted, encoding, zone_name, form, points
     ):
         zone = ZoneInfo(zone_name)
         assume(all(_unambiguous(naive, zone) for naive in points))
@@ -276,6 +289,8 @@ class TestDialectRoundTrip:
         lines = [separator.join(["Datetime", "Énergie totale"])]
         for naive, value in points.items():
             number = repr(value).replace(".", ",") if separator != "," else repr(value)
+            if quoted:  # blanks around a quoted cell are no part of it
+                number = f'{padding}"{number}"{padding}'
             lines.append(separator.join([naive.strftime(_forms[form]), number]))
         body = ("\r\n".join(lines) + "\r\n").encode(encoding)
         response = await post_csv(client, admin, body, campaign=campaign, timezone=zone_name)

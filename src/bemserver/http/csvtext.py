@@ -7,7 +7,9 @@ Spreadsheets write CSV in several dialects; this reads them all the same way:
 - the separator: `,` `;` or tab, the one after the header's first name when the caller knows it
   (`Datetime`), else the one used most in the header line (outside quotes);
 - numbers: with `;` or tab as separator, a decimal comma (`1,5`) is a decimal point;
-- the header: names trimmed of blanks, duplicates refused.
+- the header: names trimmed of blanks, duplicates refused;
+- blanks around a quoted cell (`a;  "b;c"  ;d`) are dropped and the cell unquoted, as if it had
+  none; unquoted cells keep theirs.
 
 Problems raise `CsvProblem(detail, line, column)`; each caller turns it into its own 422.
 """
@@ -140,7 +142,26 @@ class CsvText:
 
     def reader(self, strict: bool = False) -> Iterator[list[str]]:
         """A csv reader over the text (its `line_num` is the physical line last read)."""
-        return csv.reader(io.StringIO(self.text, newline=""), delimiter=self.separator, strict=strict)
+        text = unpadded(self.text, self.separator)
+        return csv.reader(io.StringIO(text, newline=""), delimiter=self.separator, strict=strict)
+
+
+def _blanks(separator: str) -> str:
+    return " " if separator == "\t" else " \t"
+
+
+def unpadded(text: str, separator: str) -> str:
+    """The text without the blanks around its quoted cells (the csv module would keep the quotes
+    of `;  "x"` and split a separator inside them). Unchanged, at the cost of one search, when no
+    quoted cell has blanks before or after it."""
+    sep, blanks = re.escape(separator), _blanks(separator)
+    padded = rf'(?:^|[{sep}\r\n])[{blanks}]+"|"[{blanks}]+(?:[{sep}\r\n]|$)'
+    if not re.search(padded, text):
+        return text
+    # A quoted cell starts a cell (at the start of a line or after a separator): scanning whole
+    # quoted cells, a separator or quote inside one is never taken for a cell boundary.
+    cell = re.compile(rf'(?:(?<=[{sep}\r\n])|^)[{blanks}]*("(?:[^"]|"")*+")[{blanks}]*(?=[{sep}\r\n]|$)')
+    return cell.sub(lambda found: found.group(1), text)
 
 
 def read_text(data: bytes, charset: str | None = None, first: str | None = None) -> CsvText:

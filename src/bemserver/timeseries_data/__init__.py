@@ -5,6 +5,14 @@ from bemserver.domain import Domain
 DOMAIN = Domain(
     "timeseries_data",
     position=50,
-    models=("bemserver.timeseries_data.models", "bemserver.timeseries_data.rollup_models"),
-    routes=("bemserver.timeseries_data.routes", "bemserver.timeseries_data.aggregate_routes"),
+    models=(
+        "bemserver.timeseries_data.models",
+        "bemserver.timeseries_data.rollup_models",
+        "bemserver.timeseries_data.import_models",
+    ),
+    routes=(
+        "bemserver.timeseries_data.routes",
+        "bemserver.timeseries_data.aggregate_routes",
+        "bemserver.timeseries_data.import_routes",
+    ),
 )

@@ -69,6 +69,14 @@ ReportArg = Annotated[
         "X-Import-Report header.",
     ),
 ]
+ImportIdArg = Annotated[
+    str | None,
+    Query(
+        description="Name this import to follow its progress (GET /timeseries_data/imports/{import_id} and "
+        "its /stream): 1 to 64 letters, digits or - . _ ~ chosen by the client (a UUID, say). The "
+        "X-Import-Id header does the same.",
+    ),
+]
 MaxPoints = Annotated[
     int | None,
     Query(

@@ -248,6 +248,11 @@ def _small_write(overwrite: bool, selection: Select[Any] | None) -> Executable:
     series = union_all(
         select(existing.c.timeseries_id, existing.c.id), select(created.c.timeseries_id, created.c.id)
     ).cte("series")
+    # Every wanted series found or created, else nothing written: a series created by a concurrent
+    # request after this statement's snapshot is missing, and the statement runs again (write_small).
+    complete = select(func.count()).select_from(series).scalar_subquery() == bindparam(
+        "series_wanted", type_=Integer
+    )
     posted = (
         func.unnest(_array("p", Integer), _array("t", DateTime(timezone=True)), _array("v", Float))
         .table_valued("ts", "t", "v", with_ordinality="o")
@@ -257,6 +262,7 @@ def _small_write(overwrite: bool, selection: Select[Any] | None) -> Executable:
         ["series_id", "timestamp", "value"],
         select(series.c.id, posted.c.t, posted.c.v)
         .select_from(posted.join(series, series.c.timeseries_id == posted.c.ts))
+        .where(complete)
         .order_by(posted.c.o),
     )
     if overwrite:
@@ -289,7 +295,9 @@ def _small_write(overwrite: bool, selection: Select[Any] | None) -> Executable:
         insert(DirtySpan)
         .from_select(
             ["series_id", "lo", "hi"],
-            select(series.c.id, *span).where(series.c.timeseries_id == any_(_array("changed", Integer))),
+            select(series.c.id, *span).where(
+                series.c.timeseries_id == any_(_array("changed", Integer)), complete
+            ),
         )
         .cte("noted")
     )
@@ -357,6 +365,7 @@ async def write_small(
         "changed": _array_text(batch.spans if rows else ()),
     }
     params["write"] = bad_point is None and state_in_range
+    params["series_wanted"] = len(set(timeseries_ids))
     if check is None:
         shape: tuple[Any, ...] = (overwrite,)
         statement = _SMALL_WRITES.get(shape, lambda: _small_write(overwrite, None))
@@ -368,7 +377,6 @@ async def write_small(
             shape, lambda: _small_write(overwrite, timeseries_query(Timeseries.id, False, caller))
         )
     assert statement is not None
-    written: Written = {}
     for _ in range(ATTEMPTS):
         try:
             (result,) = await statement.rows(session, params)
@@ -383,15 +391,15 @@ async def write_small(
             raise unknown_state
         if bad_point is not None:
             raise bad_point
-        for ts, inserted, updated in zip(
-            result["w_ts"] or (), result["w_inserted"] or (), result["w_updated"] or (), strict=True
-        ):
-            before = written.get(ts, (0, 0))[0]  # a retry finds the points it wrote already stored
-            written[ts] = (before + inserted, max(updated - before, 0))
-        if series == len(set(timeseries_ids)):
-            return written
-        # A concurrent request created a series after this statement's snapshot: again (points
-        # already written are skipped, or rewritten with the same values; spans noted twice).
+        if series == params["series_wanted"]:
+            return {
+                ts: (inserted, updated)
+                for ts, inserted, updated in zip(
+                    result["w_ts"] or (), result["w_inserted"] or (), result["w_updated"] or (), strict=True
+                )
+            }
+        # A concurrent request created a series after this statement's snapshot: nothing was
+        # written (see _small_write), so the next attempt's counts are the whole request's.
     raise Conflict(_TRY_AGAIN)
 
 

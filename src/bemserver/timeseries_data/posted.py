@@ -12,7 +12,7 @@ import math
 import re
 import struct
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -120,6 +120,7 @@ class Posted:
     document: dict[str, dict[str, Any]] | None = None
     table: CsvBody | None = None
     local: LocalTimes | None = None
+    watch: Callable[[Iterator[bytes]], Iterator[bytes]] | None = None  # sees the chunks go by
 
     def batch(self, series_of: dict[str, int]) -> Batch:
         """The points packed, chunk by chunk, for the stored series of each label (JSON nulls and
@@ -130,6 +131,8 @@ class Posted:
         else:
             assert self.document is not None
             batch.chunks = _json_chunks(self.document, series_of, batch, self.local)
+        if self.watch is not None:
+            batch.chunks = self.watch(batch.chunks)
         return batch
 
 

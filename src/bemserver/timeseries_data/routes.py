@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from bemserver.auth.caller import CurrentCaller
-from bemserver.db.engine import Connection, Session, database_of
+from bemserver.auth.caller import Caller, CurrentCaller
+from bemserver.db.driver import driver_of
+from bemserver.db.engine import Connection, Reader, Session, database_of
 from bemserver.http.errors import Unprocessable
 from bemserver.http.fast.handlers import lean_routes
 from bemserver.http.openapi import error_responses
 from bemserver.http.responses import JSONBytes
-from bemserver.timeseries_data import ingest, report
+from bemserver.timeseries_data import imports, ingest, report
 from bemserver.timeseries_data.downsample import downsampled_json_chunks
 from bemserver.timeseries_data.export import csv_chunks, json_chunks, streamed
 from bemserver.timeseries_data.formats import (
@@ -29,6 +33,7 @@ from bemserver.timeseries_data.params import (
     DecimalArg,
     Dst,
     End,
+    ImportIdArg,
     LocalTimezone,
     MaxPoints,
     Overwrite,
@@ -77,7 +82,16 @@ _BODY = {
             "application/json": {"schema": {"type": "string", "format": "binary"}},
             "text/csv": {"schema": {"type": "string", "format": "binary"}},
         },
-    }
+    },
+    "parameters": [
+        {
+            "name": "X-Import-Id",
+            "in": "header",
+            "required": False,
+            "description": "Like the import_id argument: name this import to follow its progress.",
+            "schema": {"type": "string", "pattern": imports.ID_PATTERN},
+        }
+    ],
 }
 
 
@@ -126,18 +140,80 @@ async def post_data(
     dst: Dst = None,
     date_order: DateOrderArg = "DMY",
     report_arg: ReportArg = False,
+    import_id: ImportIdArg = None,
 ) -> Response:
-    if campaign_id is not None:
-        await require_readable_campaign(connection, caller, campaign_id)
-    content_type = request.headers.get("content-type")
-    csv_text = body_format(content_type) is Format.CSV
-    local = LocalTimes(timezone, dst, date_order) if timezone else None
-    posted = parse_body(await request.body(), csv_text=csv_text, charset=charset(content_type), local=local)
-    written = await ingest.write(
-        connection, caller, posted, data_state, campaign_id=campaign_id, overwrite=overwrite
+    write = PostedWrite(campaign_id, data_state, overwrite, timezone, dst, date_order, report_arg)
+    name = imports.requested_id(import_id, request.headers.get(imports.HEADER))
+    if name is None:
+        return await write.run(request, connection, caller, await request.body())
+    tracker = await imports.Tracker.start(
+        database_of(request),
+        caller.id,
+        name,
+        imports.content_length(request.headers.get("content-length")),
+        (await driver_of(connection)).info.backend_pid,
     )
-    body = written.body() if report.asked(report_arg, request.headers.get("prefer")) else None
-    return JSONBytes(body, status_code=201, headers={report.HEADER: written.header()})
+    try:
+        return await write.run(request, connection, caller, None, tracker)
+    except Exception as error:  # answered here, once, so that the import keeps that answer
+        response = await imports.answer_of(request, error)
+        await tracker.failed(imports.answer_body(response))
+        return response
+    except BaseException:  # cancelled: the client left, or the server stops
+        await asyncio.shield(tracker.failed(imports.INTERRUPTED))
+        raise
+
+
+@dataclass(frozen=True, slots=True)
+class PostedWrite:
+    """What a data POST asks for, beyond its body."""
+
+    campaign_id: int | None
+    data_state: int
+    overwrite: bool
+    timezone: str | None
+    dst: str | None
+    date_order: str
+    report_arg: bool
+
+    async def run(
+        self,
+        request: Request,
+        connection: Reader,
+        caller: Caller,
+        body: bytes | None,
+        tracker: imports.Tracker | None = None,
+    ) -> Response:
+        """The POST's answer; with a tracker, the body is read here and the progress reported."""
+        if self.campaign_id is not None:
+            await require_readable_campaign(connection, caller, self.campaign_id)
+        if body is None:
+            assert tracker is not None
+            parts = []
+            async for part in request.stream():
+                parts.append(part)
+                tracker.received(len(part))
+            body = b"".join(parts)
+        content_type = request.headers.get("content-type")
+        csv_text = body_format(content_type) is Format.CSV
+        local = LocalTimes(self.timezone, self.dst, self.date_order) if self.timezone else None
+        posted = parse_body(body, csv_text=csv_text, charset=charset(content_type), local=local)
+        if tracker is not None:
+            table = posted.table
+            tracker.writing(None if table is None else lambda: int(table.reader.line_num))
+            posted.watch = tracker.counted
+        written = await ingest.write(
+            connection,
+            caller,
+            posted,
+            self.data_state,
+            campaign_id=self.campaign_id,
+            overwrite=self.overwrite,
+        )
+        if tracker is not None:
+            await tracker.done(written.body())
+        answer = written.body() if report.asked(self.report_arg, request.headers.get("prefer")) else None
+        return JSONBytes(answer, status_code=201, headers={report.HEADER: written.header()})
 
 
 async def delete_data(

@@ -15,7 +15,7 @@ from bemserver.auth.caller import Caller
 from bemserver.campaigns.models import Campaign
 from bemserver.db.engine import Reader
 from bemserver.db.prepared import Shapes
-from bemserver.http.errors import Forbidden, NotFound, Unprocessable
+from bemserver.http.errors import Conflict, Forbidden, NotFound, Unprocessable
 from bemserver.http.fields import is_database_id
 from bemserver.permissions import read_filter, sql_caller
 from bemserver.timeseries.models import Timeseries
@@ -160,6 +160,7 @@ async def select_timeseries(
     return [SelectedTimeseries(rows[v]["id"], rows[v]["name"], rows[v]["unit_symbol"]) for v in wanted]
 
 
+SERIES_ATTEMPTS = 4
 _UNKNOWN_STATE = {"query": {"data_state": "Unknown data state ID"}}
 
 # Rows: (0, NULL, NULL) when the data state exists, then (1, timeseries id, series id) per series.
@@ -200,15 +201,16 @@ async def data_state_series(
     if not is_database_id(data_state_id):
         raise Unprocessable(errors=_UNKNOWN_STATE)
     statement = _STATE_SERIES_CREATED if create else _STATE_SERIES
-    for _ in range(2):
+    for _ in range(SERIES_ATTEMPTS):
         rows = (await connection.execute(statement, {"ds": data_state_id, "ts": timeseries_ids})).all()
         if not any(row.found == 0 for row in rows):
             raise Unprocessable(errors=_UNKNOWN_STATE)
         found = {row.timeseries_id: row.id for row in rows if row.found == 1}
         if not create or len(found) == len(set(timeseries_ids)):
-            break
-        # A concurrent request created some series after this statement's snapshot: look again.
-    return found
+            return found
+        # A concurrent request created some series after this statement's snapshot (its INSERT
+        # skipped them, its SELECT did not see them): look again, with a newer snapshot.
+    raise Conflict("Concurrent writes to the same series: please try again")
 
 
 async def resolve(connection: Reader, caller: Caller, selection: Selection) -> Resolved:
