@@ -15,6 +15,7 @@ import pytest
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+from bemserver.analysis import degree_days
 from bemserver.timeseries_data.buckets import BucketUnit, local_midnight, next_period, period_start
 from bemserver.timeseries_data.params import scale
 from tests.analysis.test_degree_days import weather_link
@@ -249,3 +250,15 @@ class TestStatements:
             )
         assert len(seen) == 4, seen  # the caller, the facts, the refresh check, the converted days
         assert response.json()["degree_days"] == {"2020-03-02T00:00:00+01:00": pytest.approx(60 - 50)}
+
+
+@pytest.mark.parametrize(
+    "timezone", sorted({zone for zone, _ in CHANGES} | {"Europe/Dublin", "Pacific/Apia"})
+)
+def test_midnights_are_local_midnights(timezone):
+    tz = ZoneInfo(timezone)
+    for first in (date(1890, 1, 1), date(2011, 1, 1), date(2018, 1, 1), date(2020, 1, 1)):
+        found = degree_days.midnights(first, first + timedelta(days=400), tz)
+        for k, (seconds, label) in enumerate(zip(found.seconds, found.texts, strict=True)):
+            moment = local_midnight(first + timedelta(days=k), tz)
+            assert (seconds, label) == (moment.timestamp(), moment.astimezone(tz).isoformat())
