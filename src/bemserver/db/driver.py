@@ -55,12 +55,13 @@ _NAMES_KEPT = 4096
 
 
 async def fetch_all(
-    target: Reader, sql: str, params: tuple[Any, ...] | dict[str, Any]
+    target: Reader, sql: str, params: tuple[Any, ...] | dict[str, Any], *, binary: bool = False
 ) -> list[dict[str, Any]]:
-    """Rows as dicts keyed by column name."""
+    """Rows as dicts keyed by column name; `binary`: received in binary (long arrays of numbers
+    parse in half the time)."""
     driver = await driver_of(target)
     with _as_sqlalchemy_errors(sql, params):
-        cursor = await driver.execute(sql, params)
+        cursor = await driver.execute(sql, params, binary=binary)
         rows = await cursor.fetchall()
     if not rows:
         return []

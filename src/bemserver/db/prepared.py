@@ -46,8 +46,10 @@ class Prepared:
             raise RuntimeError(f"Missing values for {sorted(self.placeholders - values.keys())}")
         return {**self.constants, **values} if self.constants else values
 
-    async def rows(self, target: Reader, values: dict[str, Any]) -> list[dict[str, Any]]:
-        return await fetch_all(target, self.sql, self._params(values))
+    async def rows(
+        self, target: Reader, values: dict[str, Any], *, binary: bool = False
+    ) -> list[dict[str, Any]]:
+        return await fetch_all(target, self.sql, self._params(values), binary=binary)
 
     async def run(self, target: Reader, values: dict[str, Any]) -> None:
         """Execute it, its rows (if any) left unread."""

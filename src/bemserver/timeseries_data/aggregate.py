@@ -186,6 +186,11 @@ def _value(aggregation: Aggregation) -> str:
     return f"CASE WHEN abs({as_float}) <> 'Infinity' THEN {as_float} / n ELSE {quotient} END"
 
 
+def value_sql(aggregation: Aggregation) -> str:
+    """The SQL of a bucket's aggregate from its cell or grouped sums (n, micros, decimals, fsum, lo, hi)."""
+    return _value(aggregation)
+
+
 def _converted(position: int) -> str:
     """value * scale + offset; NULL where that would leave the float range."""
     sc, of = f"CAST(:sc{position} AS float8)", f"CAST(:of{position} AS float8)"
