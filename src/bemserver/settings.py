@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # Background jobs (bemserver.jobs) and the e-mail they send.
     embedded_worker: bool = True
     worker_concurrency: int = Field(4, ge=1, le=100)
+    # Seconds without a heartbeat after which a worker is dead and its jobs run again; workers
+    # beat every third of it.
+    worker_dead_after: float = Field(30.0, ge=3, le=3600)
     smtp_host: str | None = None
     smtp_port: int | None = Field(None, ge=1, le=65535)
     smtp_user: str | None = None

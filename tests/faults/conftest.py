@@ -66,6 +66,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def listens(pid: int, port: int) -> bool:
+    """Whether the process `pid` (or one of its children) listens on the TCP port."""
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        family = [process, *process.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return False
+    for member in family:
+        with contextlib.suppress(psutil.Error):
+            for connection in member.net_connections(kind="tcp"):
+                if connection.status == psutil.CONN_LISTEN and connection.laddr.port == port:
+                    return True
+    return False
+
+
 @pytest.fixture(autouse=True)
 def one_case_at_a_time() -> Iterator[None]:
     """The cases measure timings and load the CPU: never two at once, whatever runs them (xdist
@@ -194,7 +211,20 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 240) -> None:
+    def start(self, timeout: float = 240, attempts: int = 3) -> None:
+        """Start the server and wait until it answers. Ports are chosen by `free_port()`, which
+        another process (a server of another xdist worker) may be given too: the server is up only
+        when *our* process listens on the port (another one answering `/about/` there does not
+        count); if ours exited because the port was taken, it starts again on another port."""
+        for attempt in range(attempts):
+            if self._start_once(timeout):
+                return
+            sys.stdout.write(f"--- port {self.port} was taken (attempt {attempt + 1}); another one\n")
+            self.port = free_port()
+        raise AssertionError(f"the server found no free port in {attempts} attempts:\n{self.log()}")
+
+    def _start_once(self, timeout: float) -> bool:
+        """Whether the server started; False if it exited because its port was taken."""
         env = (
             {key: value for key, value in os.environ.items() if not key.startswith("BEMSERVER_")}
             | {
@@ -210,7 +240,9 @@ class Server:
             }
             | self.settings
         )
-        log = (self.folder / "server.log").open("ab")
+        log_path = self.folder / "server.log"
+        logged_before = log_path.stat().st_size if log_path.exists() else 0
+        log = log_path.open("ab")
         self.process = subprocess.Popen(
             [BEMSERVER, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=self.folder,
@@ -223,10 +255,14 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                said = log_path.read_bytes()[logged_before:].decode(errors="replace")
+                if "address already in use" in said.lower():
+                    return False
                 raise AssertionError(f"the server exited early:\n{self.log()}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{self.url}/about/", timeout=2).status_code == 200:
-                    return
+            if listens(self.process.pid, self.port):
+                with contextlib.suppress(httpx.TransportError):
+                    if httpx.get(f"{self.url}/about/", timeout=2).status_code == 200:
+                        return True
             time.sleep(0.1)
         raise AssertionError(f"the server did not answer in {timeout} s:\n{self.log()}")
 
@@ -283,8 +319,8 @@ def make_server(tmp_path: Path) -> Iterator[Any]:
     yield build
     for server in started:
         # Shown by pytest only when the test failed: what the server said, and how it ended.
-        print(f"--- server {server.folder.name}, exit code {server.process and server.process.poll()}:")
-        print(server.log())
+        code = server.process and server.process.poll()
+        sys.stdout.write(f"--- server {server.folder.name}, exit code {code}:\n{server.log()}\n")
         server.stop()
 
 
