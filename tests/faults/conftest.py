@@ -9,9 +9,9 @@ HTTP clients, and a model of what the server acknowledged.
   against it: every acknowledged point stored, every unacknowledged request whole or absent.
 
 Every case prints its figures (`report`): on stderr, in a summary section at the end of a run
-without xdist, and appended to test-artifacts/faults-figures.txt. The modules belong to one
-xdist group, and a lock file keeps two cases from ever running at once (they would fight for
-the CPU and spoil each other's figures).
+without xdist, and appended to test-artifacts/faults-figures.txt. The modules belong to two
+xdist groups ("faults-load", "faults-outages") that run side by side; a case marked `alone`
+(the overload burst, whose latency figures another case would spoil) runs with no other.
 """
 
 from __future__ import annotations
@@ -84,14 +84,21 @@ def listens(pid: int, port: int) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def one_case_at_a_time() -> Iterator[None]:
-    """The cases measure timings and load the CPU: never two at once, whatever runs them (xdist
-    workers, two pytest sessions). A lock file, besides the modules' xdist group."""
+def cases_side_by_side(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Cases run two at a time (two xdist groups, each case with its own server and database),
+    except those marked `alone` (the overload burst): they wait for the others and keep them
+    waiting, whatever runs them (xdist workers, two pytest sessions). A lock file: shared by
+    the cases, exclusive for one alone."""
     import fcntl
 
+    alone = request.node.get_closest_marker("alone") is not None
     with open(Path(tempfile.gettempdir()) / "bemserver-faults.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        fcntl.flock(lock, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
         yield
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "alone: a fault case that runs while no other one does")
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------------

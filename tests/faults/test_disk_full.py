@@ -25,7 +25,7 @@ import pytest
 
 from tests.faults.conftest import Ledger, OwnPostgres, Request, make_series, report, stamp, stored_points
 
-pytestmark = pytest.mark.xdist_group("faults-b")
+pytestmark = pytest.mark.xdist_group("faults-outages")
 
 SIZE_MB, FILLER_MB = 24, 4
 POINTS_PER_REQUEST = 5000

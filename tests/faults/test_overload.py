@@ -16,7 +16,7 @@ import pytest
 
 from tests.faults.conftest import make_series, percentile, report, stamp
 
-pytestmark = pytest.mark.xdist_group("faults")
+pytestmark = [pytest.mark.xdist_group("faults-load"), pytest.mark.alone]
 
 BURST_CLIENTS, CALM_CLIENTS = 300, 8
 CALM, BURST = 4.0, 10.0

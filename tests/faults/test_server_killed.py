@@ -12,7 +12,7 @@ import pytest
 
 from tests.faults.conftest import Ledger, Request, make_series, report, stamp, stored_points
 
-pytestmark = pytest.mark.xdist_group("faults")
+pytestmark = pytest.mark.xdist_group("faults-outages")
 
 BULK, SMALL = 4000, 10  # points per request
 

@@ -7,4 +7,5 @@ DOMAIN = Domain(
     position=50,
     models=("bemserver.timeseries_data.models", "bemserver.timeseries_data.rollup_models"),
     routes=("bemserver.timeseries_data.routes", "bemserver.timeseries_data.aggregate_routes"),
+    tasks=("bemserver.timeseries_data.refresh_job",),
 )
