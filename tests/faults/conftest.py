@@ -35,6 +35,8 @@ import httpx
 import psycopg
 import pytest
 
+from tests.helpers import listens
+
 BEMSERVER = str(Path(sys.executable).parent / "bemserver")
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@faults.test", "faults-tests-password"
 SECRET = "fault injection tests secret key, 32+ bytes long"
@@ -64,23 +66,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def listens(pid: int, port: int) -> bool:
-    """Whether the process `pid` (or one of its children) listens on the TCP port."""
-    import psutil
-
-    try:
-        process = psutil.Process(pid)
-        family = [process, *process.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return False
-    for member in family:
-        with contextlib.suppress(psutil.Error):
-            for connection in member.net_connections(kind="tcp"):
-                if connection.status == psutil.CONN_LISTEN and connection.laddr.port == port:
-                    return True
-    return False
 
 
 @pytest.fixture(autouse=True)
