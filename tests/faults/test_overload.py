@@ -49,7 +49,10 @@ async def load(
     name, and that client goes on: the test fails on it afterwards, with the figures and the
     server's state printed first."""
     done = 0
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    # Idle connections are dropped by the client before the server drops them (uvicorn: after
+    # 5 s idle, httpx's default too): else a client starved of CPU may send on a connection the
+    # server is closing at that moment, and get a reset (httpx.ReadError) from a healthy server.
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=2.0)
     async with httpx.AsyncClient(
         base_url=server.url, headers=server.headers(), timeout=60, limits=limits
     ) as http:
