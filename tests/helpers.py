@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -75,3 +76,22 @@ def scratch_database(database_url: str, suffix: str) -> Iterator[str]:
     finally:
         with psycopg.connect(admin, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{other}" WITH (FORCE)')
+
+
+def listens(pid: int, port: int) -> bool:
+    """Whether the process `pid` (or one of its children) listens on the TCP port: a server
+    started on a port from a `free_port()` is up when *it* listens there, not when anything
+    answers (another process may have been given the same port meanwhile)."""
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        family = [process, *process.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return False
+    for member in family:
+        with contextlib.suppress(psutil.Error):
+            for connection in member.net_connections(kind="tcp"):
+                if connection.status == psutil.CONN_LISTEN and connection.laddr.port == port:
+                    return True
+    return False

@@ -18,6 +18,7 @@ import pytest
 
 from bemserver import __version__
 from tests.conftest import Users
+from tests.helpers import listens
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cli")]
 
@@ -91,8 +92,10 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise AssertionError(f"server exited early: {self.process.communicate()}")
-            try:
-                if httpx.get(f"{self.url}/about/", timeout=2).status_code == 200:
+            try:  # our own process must listen there: another one may have the port too
+                if listens(self.process.pid, self.port) and (
+                    httpx.get(f"{self.url}/about/", timeout=2).status_code == 200
+                ):
                     return
             except httpx.TransportError:
                 pass

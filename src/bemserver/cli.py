@@ -160,6 +160,7 @@ def serve(
                 workers=workers,
                 log_level=settings.log_level.lower(),
                 access_log=False,
+                timeout_keep_alive=settings.keep_alive,
                 server_header=False,  # no banner naming the server software
             )
 

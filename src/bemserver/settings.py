@@ -46,11 +46,17 @@ class Settings(BaseSettings):
     max_concurrent_requests: int = Field(64, ge=1, le=10000)
     overload_wait: float = Field(2.0, ge=0, le=60)
     max_body_size: int = Field(256 * 1024 * 1024, gt=0)
+    # Seconds an idle keep-alive connection is kept open (uvicorn's timeout_keep_alive). Behind a
+    # reverse proxy, longer than the proxy's idle timeout.
+    keep_alive: int = Field(5, ge=1, le=3600)
     # Seconds of quiet after which a live stream (Server-Sent Events) sends a heartbeat comment.
     stream_heartbeat: float = Field(15.0, gt=0, le=3600)
     # Background jobs (bemserver.jobs) and the e-mail they send.
     embedded_worker: bool = True
     worker_concurrency: int = Field(4, ge=1, le=100)
+    # Seconds without a heartbeat after which a worker is dead and its jobs run again; workers
+    # beat every third of it.
+    worker_dead_after: float = Field(30.0, ge=3, le=3600)
     smtp_host: str | None = None
     smtp_port: int | None = Field(None, ge=1, le=65535)
     smtp_user: str | None = None

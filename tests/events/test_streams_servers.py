@@ -27,6 +27,7 @@ import pytest
 
 from tests.conftest import SECRET, Users
 from tests.events.test_streams import parse_messages, scope_of
+from tests.helpers import listens
 from tests.test_cli import environment, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("stream-servers")]
@@ -62,8 +63,10 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise AssertionError(f"server exited early: {self.process.communicate()}")
-            try:
-                if httpx.get(f"{self.url}/about/", timeout=2).status_code == 200:
+            try:  # our own process must listen there: another one may have the port too
+                if listens(self.process.pid, self.port) and (
+                    httpx.get(f"{self.url}/about/", timeout=2).status_code == 200
+                ):
                     return
             except httpx.TransportError:
                 pass

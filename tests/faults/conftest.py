@@ -9,9 +9,9 @@ HTTP clients, and a model of what the server acknowledged.
   against it: every acknowledged point stored, every unacknowledged request whole or absent.
 
 Every case prints its figures (`report`): on stderr, in a summary section at the end of a run
-without xdist, and appended to test-artifacts/faults-figures.txt. The modules belong to one
-xdist group, and a lock file keeps two cases from ever running at once (they would fight for
-the CPU and spoil each other's figures).
+without xdist, and appended to test-artifacts/faults-figures.txt. The modules belong to two
+xdist groups ("faults-load", "faults-outages") that run side by side; a case marked `alone`
+(the overload burst, whose latency figures another case would spoil) runs with no other.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from urllib.parse import urlsplit
 import httpx
 import psycopg
 import pytest
+
+from tests.helpers import listens
 
 BEMSERVER = str(Path(sys.executable).parent / "bemserver")
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@faults.test", "faults-tests-password"
@@ -67,14 +69,21 @@ def free_port() -> int:
 
 
 @pytest.fixture(autouse=True)
-def one_case_at_a_time() -> Iterator[None]:
-    """The cases measure timings and load the CPU: never two at once, whatever runs them (xdist
-    workers, two pytest sessions). A lock file, besides the modules' xdist group."""
+def cases_side_by_side(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Cases run two at a time (two xdist groups, each case with its own server and database),
+    except those marked `alone` (the overload burst): they wait for the others and keep them
+    waiting, whatever runs them (xdist workers, two pytest sessions). A lock file: shared by
+    the cases, exclusive for one alone."""
     import fcntl
 
+    alone = request.node.get_closest_marker("alone") is not None
     with open(Path(tempfile.gettempdir()) / "bemserver-faults.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        fcntl.flock(lock, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
         yield
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "alone: a fault case that runs while no other one does")
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------------
@@ -194,7 +203,20 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 240) -> None:
+    def start(self, timeout: float = 240, attempts: int = 3) -> None:
+        """Start the server and wait until it answers. Ports are chosen by `free_port()`, which
+        another process (a server of another xdist worker) may be given too: the server is up only
+        when *our* process listens on the port (another one answering `/about/` there does not
+        count); if ours exited because the port was taken, it starts again on another port."""
+        for attempt in range(attempts):
+            if self._start_once(timeout):
+                return
+            sys.stdout.write(f"--- port {self.port} was taken (attempt {attempt + 1}); another one\n")
+            self.port = free_port()
+        raise AssertionError(f"the server found no free port in {attempts} attempts:\n{self.log()}")
+
+    def _start_once(self, timeout: float) -> bool:
+        """Whether the server started; False if it exited because its port was taken."""
         env = (
             {key: value for key, value in os.environ.items() if not key.startswith("BEMSERVER_")}
             | {
@@ -210,7 +232,9 @@ class Server:
             }
             | self.settings
         )
-        log = (self.folder / "server.log").open("ab")
+        log_path = self.folder / "server.log"
+        logged_before = log_path.stat().st_size if log_path.exists() else 0
+        log = log_path.open("ab")
         self.process = subprocess.Popen(
             [BEMSERVER, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=self.folder,
@@ -223,10 +247,14 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                said = log_path.read_bytes()[logged_before:].decode(errors="replace")
+                if "address already in use" in said.lower():
+                    return False
                 raise AssertionError(f"the server exited early:\n{self.log()}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{self.url}/about/", timeout=2).status_code == 200:
-                    return
+            if listens(self.process.pid, self.port):
+                with contextlib.suppress(httpx.TransportError):
+                    if httpx.get(f"{self.url}/about/", timeout=2).status_code == 200:
+                        return True
             time.sleep(0.1)
         raise AssertionError(f"the server did not answer in {timeout} s:\n{self.log()}")
 
@@ -284,7 +312,7 @@ def make_server(tmp_path: Path) -> Iterator[Any]:
     for server in started:
         # Shown by pytest only when the test failed: what the server said, and how it ended.
         code = server.process and server.process.poll()
-        sys.stderr.write(f"--- server {server.folder.name}, exit code {code}:\n{server.log()}\n")
+        sys.stdout.write(f"--- server {server.folder.name}, exit code {code}:\n{server.log()}\n")
         server.stop()
 
 

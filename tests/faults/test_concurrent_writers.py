@@ -12,7 +12,7 @@ import pytest
 
 from tests.faults.conftest import make_series, report, send_retrying, stamp, stored_points
 
-pytestmark = pytest.mark.xdist_group("faults")
+pytestmark = pytest.mark.xdist_group("faults-load")
 
 CLIENTS, ROUNDS, SERIES, STAMPS = 32, 2, 3, 60
 

@@ -14,7 +14,7 @@ import pytest
 
 from tests.faults.conftest import Ledger, Request, make_series, percentile, report, stamp, stored_points
 
-pytestmark = pytest.mark.xdist_group("faults")
+pytestmark = pytest.mark.xdist_group("faults-outages")
 
 WRITERS, READERS = 8, 8
 OUTAGE = 10.0

@@ -13,7 +13,7 @@ import pytest
 
 from tests.faults.conftest import Ledger, Request, make_series, report, stamp, stored_points
 
-pytestmark = pytest.mark.xdist_group("faults")
+pytestmark = pytest.mark.xdist_group("faults-outages")
 
 READ_ONLY_FOR = 5.0
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.faults.conftest import Ledger, Request, make_series, report, stamp, stored_points
 
-pytestmark = pytest.mark.xdist_group("faults")
+pytestmark = pytest.mark.xdist_group("faults-outages")
 
 BULK, SMALL = 4000, 10  # points per request
 
@@ -36,8 +36,11 @@ async def writer(server, series: int, size: int, ledger: Ledger, stop: asyncio.E
             block += 1
 
 
-async def test_sigkill_mid_ingest(make_server, fresh_database):
-    server = make_server(fresh_database)
+async def test_sigkill_mid_ingest(make_server, own_postgres):
+    # A cluster of its own: the shared test server's connections are left to the cases of the
+    # other xdist group, which may run meanwhile.
+    url = own_postgres.create_database("bemserver")
+    server = make_server(url)
     server.start()
     series = make_series(server, 8)
     ledger, stop = Ledger(), asyncio.Event()
@@ -60,7 +63,7 @@ async def test_sigkill_mid_ingest(make_server, fresh_database):
     assert ledger.unknown, "no request was in flight when the server was killed"
     assert set(ledger.statuses) <= {201}, ledger.statuses
     server.start()
-    figures = ledger.check(stored_points(fresh_database, series))
+    figures = ledger.check(stored_points(url, series))
     # The restarted server takes writes again.
     async with httpx.AsyncClient(base_url=server.url, headers=server.headers(), timeout=120) as http:
         answer = await http.post(

@@ -20,7 +20,7 @@ import pytest
 
 from tests.faults.conftest import make_series, percentile, report, stamp
 
-pytestmark = pytest.mark.xdist_group("faults")
+pytestmark = pytest.mark.xdist_group("faults-load")
 
 SECONDS = float(os.environ.get("BEMSERVER_SOAK_SECONDS", "120"))
 CLIENTS = 8

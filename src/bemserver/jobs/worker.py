@@ -1,7 +1,7 @@
 """Running a worker: `run_worker` (until cancelled or signalled) and the embedded worker thread.
 
 A worker sends a heartbeat every `heartbeat_interval` seconds. A worker whose heartbeat is older
-than `stalled_timeout` seconds is dead (killed, or its machine lost): every running worker looks
+than `stalled_timeout` seconds (BEMSERVER_WORKER_DEAD_AFTER; beats every third of it) is dead (killed, or its machine lost): every running worker looks
 for such workers' jobs every `heartbeat_interval` seconds and puts them back in the queue, so
 that the jobs of a killed worker run again without anyone stepping in (each time counts as an attempt).
 """
@@ -26,8 +26,8 @@ from bemserver.settings import Settings
 logger = logging.getLogger(__name__)
 
 POLL_INTERVAL = 2.0  # seconds between looks for due jobs (new jobs are announced by NOTIFY)
-HEARTBEAT_INTERVAL = 10.0
-STALLED_TIMEOUT = 30.0
+# A worker beats every third of BEMSERVER_WORKER_DEAD_AFTER (30 s by default), the time after
+# which a worker without heartbeat is dead.
 # On a stop request, running jobs get this long to finish; then they are cancelled, and put back
 # in the queue (an interrupted delivery is tried again).
 GRACEFUL_STOP = 10.0
@@ -74,8 +74,8 @@ async def run_worker(
     *,
     concurrency: int | None = None,
     poll_interval: float = POLL_INTERVAL,
-    heartbeat_interval: float = HEARTBEAT_INTERVAL,
-    stalled_timeout: float = STALLED_TIMEOUT,
+    heartbeat_interval: float | None = None,
+    stalled_timeout: float | None = None,
     install_signal_handlers: bool = False,
     name: str = "bemserver",
 ) -> None:
@@ -86,6 +86,8 @@ async def run_worker(
     schedules' jobs are deferred at their ticks. Succeeded jobs are deleted; failed ones stay, for inspection.
     """
     concurrency = concurrency or settings.worker_concurrency
+    stalled_timeout = stalled_timeout or settings.worker_dead_after
+    heartbeat_interval = heartbeat_interval or stalled_timeout / 3
     app = make_app(database_url, pool_size=concurrency + 2, settings=settings)
     database = Database(database_url, pool_size=max(2, concurrency))
     async with app.open_async():

@@ -15,4 +15,5 @@ DOMAIN = Domain(
         "bemserver.timeseries_data.aggregate_routes",
         "bemserver.timeseries_data.import_routes",
     ),
+    tasks=("bemserver.timeseries_data.refresh_job",),
 )

@@ -302,9 +302,14 @@ def _small_write(overwrite: bool, selection: Select[Any] | None) -> Executable:
         .cte("noted")
     )
     found = exists().where(TimeseriesDataState.id == data_state)
+    # The job that refreshes the rollups in the background, if anything was written (rollups.py).
+    queued = select(func.queue_rollup_refresh(literal_column(rollups.REFRESH_DELAY_SQL))).where(
+        exists(select(written.c.sid))
+    )
     return select(
         found.label("found"),
         select(func.count()).select_from(series).scalar_subquery().label("series"),
+        queued.scalar_subquery().label("queued"),
         *checks,
         *counted,
     ).add_cte(written, noted)

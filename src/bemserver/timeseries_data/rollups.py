@@ -2,7 +2,8 @@
 
 Aggregates and stats read them whenever the bucket grid falls on their cells. Keeping them exact
 costs as much as writing the points, so writes only note the changed span (`points_changed`, in
-their transaction) and readers first `refresh`: the spans of the series read are claimed and their
+their transaction), a background job (refresh_job.py) brings them up to date once writes go
+quiet, and readers first `refresh` what is left: the spans of the series read are claimed and their
 cells recomputed (functions of migration 0005) in a short transaction of its own.
 """
 
@@ -31,9 +32,16 @@ HOURS = RollupLevel("timeseries_data_hours", 3600)
 DAYS = RollupLevel("timeseries_data_days", 86400)
 LEVELS = (DAYS, HOURS, QUARTERS)  # coarsest first: the first whose cells fit a grid is used
 
+# Seconds after a write that the job refreshing the rollups is due (refresh_job.py): writes in
+# the meantime queue no other, and the job then refreshes all they changed at once.
+ROLLUP_REFRESH_DELAY = 2
+REFRESH_DELAY_SQL = f"interval '{ROLLUP_REFRESH_DELAY} seconds'"
+
 _NOTE = text(
-    "INSERT INTO timeseries_data_dirty (series_id, lo, hi)"
-    " SELECT DISTINCT s, CAST(:lo AS timestamptz), CAST(:hi AS timestamptz) FROM unnest(CAST(:series AS int[])) AS s"
+    "WITH noted AS (INSERT INTO timeseries_data_dirty (series_id, lo, hi)"
+    " SELECT DISTINCT s, CAST(:lo AS timestamptz), CAST(:hi AS timestamptz)"
+    " FROM unnest(CAST(:series AS int[])) AS s)"
+    f" SELECT queue_rollup_refresh({REFRESH_DELAY_SQL})"
 )
 _REFRESH = text("SELECT refresh_dirty_rollups(CAST(:series AS int[]))")
 
@@ -41,7 +49,8 @@ _REFRESH = text("SELECT refresh_dirty_rollups(CAST(:series AS int[]))")
 async def points_changed(
     connection: AsyncConnection, series_ids: list[int], start: datetime, end: datetime
 ) -> None:
-    """Note that points of these series were written or deleted in [start, end)."""
+    """Note that points of these series were written or deleted in [start, end), and queue the
+    job that refreshes their rollups unless one is waiting (one statement)."""
     if not series_ids or start >= end:
         return
     await connection.execute(_NOTE, {"series": list(series_ids), "lo": start, "hi": end})
