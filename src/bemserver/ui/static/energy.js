@@ -14,16 +14,7 @@
   const names = JSON.parse($("en-names").textContent);
   const COLORS = ["#1f5fbf", "#c0392b", "#1e8449", "#8e44ad", "#b9770e", "#117a8b", "#6e2c00", "#34495e"];
 
-  function offsetAt(ms) {
-    const f = new Intl.DateTimeFormat("en-US", { timeZone: tz, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
-    const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
-    return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - Math.floor(ms / 1000) * 1000;
-  }
-  function midnight(date) {
-    const [y, m, d] = date.split("-").map(Number);
-    const guess = Date.UTC(y, m - 1, d);
-    return new Date(guess - offsetAt(guess - offsetAt(guess))).toISOString();
-  }
+  const midnight = (date) => window.bemserverTime.midnight(tz, date);
   async function getJSON(path, params) {
     const answer = await fetch(`/ui/api${path}?${params}`, { credentials: "same-origin" });
     if (!answer.ok) {

@@ -18,24 +18,14 @@
   const COLORS = ["#1f5fbf", "#c0392b", "#1e8449", "#8e44ad", "#b9770e", "#117a8b", "#6e2c00", "#34495e"];
 
   // --- time in the campaign's timezone -----------------------------------------------------------
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone: tz, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
-    hour: "2-digit", minute: "2-digit", second: "2-digit",
-  });
-  function offsetAt(ms) { // the campaign timezone's offset from UTC at an instant, in ms
-    const p = Object.fromEntries(parts.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
-    return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - Math.floor(ms / 1000) * 1000;
-  }
   function wallToInstant(text) { // "2024-01-02T03:04" in the campaign's timezone -> ms
     const [date, time = "00:00"] = text.split("T");
     const [y, m, d] = date.split("-").map(Number);
     const [hh, mm] = time.split(":").map(Number);
-    const guess = Date.UTC(y, m - 1, d, hh, mm);
-    const first = guess - offsetAt(guess);
-    return guess - offsetAt(first);
+    return window.bemserverTime.wallToInstant(tz, y, m, d, hh, mm);
   }
   function instantToWall(ms) {
-    const p = Object.fromEntries(parts.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+    const p = window.bemserverTime.parts(tz, ms);
     return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
   }
   const iso = (ms) => new Date(ms).toISOString();

@@ -8,16 +8,7 @@
   const $ = (id) => document.getElementById(id);
   const tz = form.dataset.timezone || "UTC";
 
-  function offsetAt(ms) {
-    const f = new Intl.DateTimeFormat("en-US", { timeZone: tz, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
-    const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
-    return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - Math.floor(ms / 1000) * 1000;
-  }
-  function midnight(date) { // "2024-01-31" at 00:00 in the campaign's timezone, as an ISO instant
-    const [y, m, d] = date.split("-").map(Number);
-    const guess = Date.UTC(y, m - 1, d);
-    return new Date(guess - offsetAt(guess - offsetAt(guess))).toISOString();
-  }
+  const midnight = (date) => window.bemserverTime.midnight(tz, date);
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
