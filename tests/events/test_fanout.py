@@ -11,7 +11,7 @@ import itertools
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bemserver.events.models import LEVELS, EventCategoryByUser, Notification
@@ -123,10 +123,28 @@ async def test_one_statement_whatever_the_number_of_users(client, admin, engine,
         user_id = await add_user(engine, f"member {number}")
         async with engine.begin() as connection:
             await connection.execute(insert(UserByUserGroup).values(user_id=user_id, user_group_id=group_id))
+    await new_event(client, admin.headers, scope["id"], level="DEBUG")  # connections opened
     with sql_statements() as statements:
         event = await new_event(client, admin.headers, scope["id"], level="ERROR")
     assert len(await notified(engine, event["id"])) == 200
-    assert len([sql for sql in statements if "INSERT INTO notifications" in sql]) == 1
+    # The caller, the event (its row returned), the notifications
+    assert len(statements) == 3, statements
+    assert "INSERT INTO events" in statements[1] and "INSERT INTO notifications" in statements[2]
+
+
+async def test_no_trigger_on_notifications_runs_per_row(engine):
+    """Whatever inserts notifications pays per statement, not per notified user: no row-level
+    trigger (a foreign key's check is one, migration 0016 dropped it) on the table."""
+    async with engine.connect() as connection:
+        per_row = (
+            await connection.execute(
+                text(
+                    "SELECT tgname FROM pg_trigger WHERE tgrelid = 'notifications'::regclass"
+                    " AND tgtype & 1 = 1"  # TRIGGER_TYPE_ROW
+                )
+            )
+        ).scalars()
+        assert list(per_row) == []
 
 
 async def test_create_event_from_python_notifies_in_the_same_transaction(engine, scope, population):

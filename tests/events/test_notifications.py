@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import text
 
@@ -104,7 +106,9 @@ class TestNotifications:
 
     async def test_an_unknown_event_is_409(self, client, admin, user):
         body = {"user_id": user.id, "event_id": 999, "timestamp": "2020-01-01T00:00:00+00:00"}
-        assert (await client.post("/notifications/", json=body, headers=admin.headers)).status_code == 409
+        response = await client.post("/notifications/", json=body, headers=admin.headers)
+        assert response.status_code == 409
+        assert response.json()["message"] == "Foreign key constraint violation"
 
 
 class TestCounts:
@@ -211,3 +215,81 @@ async def test_deleting_a_user_deletes_their_notifications(user, told, engine):
         await connection.execute(text("DELETE FROM users WHERE id = :id"), {"id": user.id})
     direct, kept = await direct_and_kept_counts(engine)
     assert direct == kept == []
+
+
+ANY = {"If-Match": "*"}
+
+
+async def orphans(engine) -> int:
+    async with engine.connect() as connection:
+        return await connection.scalar(
+            text("SELECT count(*) FROM notifications WHERE event_id NOT IN (SELECT id FROM events)")
+        )
+
+
+async def test_deleting_events_deletes_their_notifications(
+    client, admin, user, campaign, other_campaign, told, engine
+):
+    """No foreign key on notifications.event_id (migration 0016): a trigger on events does the
+    cascade, for an event deleted alone, by a statement deleting several, and through a campaign."""
+    first, second, third = told["campaign"]
+    assert (await client.delete(f"/events/{first['id']}", headers=admin.headers | ANY)).status_code == 204
+    assert await mine(client, user, event_id=first["id"]) == []
+    assert len(await mine(client, user)) == 3
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("DELETE FROM events WHERE id IN (:a, :b)"), {"a": second["id"], "b": third["id"]}
+        )
+    assert [found["event_id"] for found in await mine(client, user)] == [told["other"][0]["id"]]
+    assert (
+        await client.delete(f"/campaigns/{other_campaign['id']}", headers=admin.headers | ANY)
+    ).status_code == 204
+    assert await mine(client, user) == []
+    assert await orphans(engine) == 0
+    direct, kept = await direct_and_kept_counts(engine)
+    assert direct == kept == []
+
+
+async def test_a_notification_posted_meanwhile_goes_with_its_event(user, told, engine):
+    """POST /notifications/ locks its event as a key check would: a deletion of the event that
+    comes while the POST's transaction is open waits for it, then deletes its notification too."""
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bemserver.events import models as m
+    from bemserver.events.notifications import NOTIFICATIONS
+
+    event = told["campaign"][0]
+    values = {"user_id": user.id, "event_id": event["id"], "timestamp": event["timestamp"], "read": False}
+    async with AsyncSession(engine) as session, session.begin():
+        assert NOTIFICATIONS.hooks.before_write is not None
+        values = await NOTIFICATIONS.hooks.before_write(session, None, values, None)  # type: ignore[arg-type]
+        await session.execute(m.Notification.__table__.insert().values(**values))
+
+        async def delete() -> None:
+            async with engine.begin() as connection:
+                await connection.execute(text("DELETE FROM events WHERE id = :id"), {"id": event["id"]})
+
+        deleting = asyncio.ensure_future(delete())
+        await asyncio.sleep(0.3)
+        assert not deleting.done()  # waits for the POST's transaction
+    await asyncio.wait_for(deleting, 10)
+    assert await orphans(engine) == 0
+    direct, kept = await direct_and_kept_counts(engine)
+    assert direct == kept
+
+
+async def test_a_post_for_an_event_being_deleted_is_409(client, admin, user, told, engine):
+    """The other order: the deletion holds the event when the POST comes; the POST waits for it,
+    then finds no event (409), and no notification is left without its event."""
+    event = told["campaign"][0]
+    body = {"user_id": user.id, "event_id": event["id"], "timestamp": event["timestamp"]}
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        await connection.execute(text("DELETE FROM events WHERE id = :id"), {"id": event["id"]})
+        posting = asyncio.ensure_future(client.post("/notifications/", json=body, headers=admin.headers))
+        await asyncio.sleep(0.3)
+        assert not posting.done()
+        await transaction.commit()
+    response = await asyncio.wait_for(posting, 10)
+    assert response.status_code == 409, response.text
+    assert await orphans(engine) == 0

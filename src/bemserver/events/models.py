@@ -103,10 +103,10 @@ class EventByZone(IdMixin, Base):
 
 class Notification(IdMixin, Base):
     """One user told of one event. `campaign_id` is the event's (not served), copied for the
-    campaign filters and counts. Neither it nor `user_id` has a foreign key: a key check locks
-    the referenced row, and a fan-out would lock every notified user's row. The event's cascade
-    deletes the notification with its campaign; a trigger on `users` (migration 0008) deletes a
-    deleted user's."""
+    campaign filters and counts. No foreign key on `user_id`, `event_id` or `campaign_id`: a key is
+    checked row by row (a fan-out would pay one locking look-up per notified user). Triggers delete
+    the notifications of deleted users (migration 0008) and of deleted events, cascades from
+    scopes and campaigns included (migration 0016); POST /notifications/ checks its event itself."""
 
     __tablename__ = "notifications"
     __table_args__ = (
@@ -114,7 +114,7 @@ class Notification(IdMixin, Base):
         Index("ix_notifications_user_timestamp", "user_id", "timestamp"),
     )
     user_id: Mapped[int] = mapped_column(Integer)
-    event_id: Mapped[int] = _fk("events", index=True)
+    event_id: Mapped[int] = mapped_column(Integer, index=True)
     campaign_id: Mapped[int] = mapped_column(Integer)
     timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     read: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")

@@ -22,19 +22,30 @@ from bemserver.crud.store import Store
 from bemserver.db.engine import Connection, Session
 from bemserver.events import models as m
 from bemserver.events import schemas as s
-from bemserver.http.errors import Forbidden, NotFound
+from bemserver.http.errors import Conflict, Forbidden, NotFound
 from bemserver.http.etag import etag_of, with_etag
 from bemserver.http.openapi import error_responses
 from bemserver.http.responses import JSONBytes, dumps
 from bemserver.users.models import User
 
+# What an unknown reference answers elsewhere (a foreign key's 409)
+UNKNOWN_EVENT = "Foreign key constraint violation"
 
-async def _campaign_of_event(_: AsyncSession, __: Caller, values: Item, current: Item | None) -> Item:
-    """A new notification keeps its event's campaign (for the per-campaign counts)."""
+
+async def _campaign_of_event(session: AsyncSession, __: Caller, values: Item, current: Item | None) -> Item:
+    """A new notification keeps its event's campaign (for the per-campaign counts). Its event is
+    locked as a foreign key's check would (there is none, migration 0016): a concurrent deletion
+    of the event waits, then deletes this notification too; one that went first leaves a 409."""
     if current is not None:
         return values
-    scope = select(m.Event.campaign_scope_id).where(m.Event.id == values["event_id"]).scalar_subquery()
-    campaign = select(CampaignScope.campaign_id).where(CampaignScope.id == scope).scalar_subquery()
+    campaign = await session.scalar(
+        select(CampaignScope.campaign_id)
+        .join(m.Event, m.Event.campaign_scope_id == CampaignScope.id)
+        .where(m.Event.id == values["event_id"])
+        .with_for_update(key_share=True, of=m.Event)
+    )
+    if campaign is None:
+        raise Conflict(UNKNOWN_EVENT)
     return {**values, "campaign_id": campaign}
 
 
