@@ -1,7 +1,7 @@
 """data_imports: the progress and outcome of recent data imports
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0016
 
 A POST to /timeseries_data/ that names an import (X-Import-Id or import_id) keeps its state here,
 updated a few times per second while it runs and announced on the bemserver_imports channel;
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0018"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
