@@ -60,6 +60,27 @@ def test_an_older_energy_answer_does_not_overwrite_a_newer_one(
     expect(page.locator("#en-table tbody tr")).to_have_count(12)
 
 
+def test_an_older_search_answer_does_not_overwrite_a_newer_one(
+    page: Page, live_server: LiveServer, world: UiWorld
+):
+    held: list[Route] = []  # the explorer's search for "temperature", held back until "Gas" answered
+    page.route(
+        lambda url: "/ui/api/timeseries/" in url and "in_name=temperature" in url,
+        lambda route: held.append(route),
+    )
+    as_admin(page, live_server, f"/ui/campaigns/{world.alpha}/explorer")
+    page.get_by_label("Add timeseries").fill("temperature")
+    wait_until(page, lambda: bool(held))
+    page.get_by_label("Add timeseries").fill("Gas")
+    found = page.locator("#series-found li")
+    expect(found.first).to_contain_text("Gas power")
+    newer = found.all_inner_texts()
+    with page.expect_request_finished(lambda request: "in_name=temperature" in request.url):
+        held[0].continue_()  # the older search answers now
+    page.wait_for_timeout(500)
+    assert found.all_inner_texts() == newer
+
+
 # --- scheduled tasks ------------------------------------------------------------------------------
 
 

@@ -46,11 +46,14 @@
     clearTimeout(searchTimer);
     searchTimer = setTimeout(search, 150);
   });
+  let searching = 0; // the newest search: an older answer arriving later is dropped
   async function search() {
+    const mine = ++searching;
     const text = $("series-search").value.trim();
     const params = new URLSearchParams({ campaign_id: campaign, page_size: "20" });
     if (text) params.set("in_name", text);
     const found = await getJSON("/timeseries/", params);
+    if (mine !== searching) return;
     const list = $("series-found");
     list.replaceChildren(...found.map((item) => {
       const li = document.createElement("li");
@@ -220,6 +223,7 @@
       root.dataset.drawn = String(ms);
       root.dataset.points = String(points);
     } catch (error) {
+      if (mine !== loading) return;
       status(`Could not draw: ${error.message}`);
       root.dataset.drawn = "error";
     }
