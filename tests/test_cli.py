@@ -336,26 +336,37 @@ class TestUsersCreate:
         assert result.stderr.strip() == "Error: Not a valid email address: nope"
 
 
-class TestDataImport:
-    async def test_a_spreadsheet_file_by_name_with_progress(self, tmp_path, database_url, engine):
-        from sqlalchemy import text
+async def _campaign_with_series(engine, campaign_name: str, series_name: str) -> tuple[int, int]:
+    """A campaign, one scope and one timeseries in it, made by SQL; the campaign's and series' ids."""
+    from sqlalchemy import text
 
-        async with engine.begin() as c:
-            campaign = (
-                await c.execute(text("INSERT INTO campaigns (name) VALUES ('CLI import') RETURNING id"))
-            ).scalar_one()
-            scope = (
-                await c.execute(
-                    text("INSERT INTO campaign_scopes (name, campaign_id) VALUES ('s', :c) RETURNING id"),
-                    {"c": campaign},
-                )
-            ).scalar_one()
+    async with engine.begin() as c:
+        campaign = (
+            await c.execute(
+                text("INSERT INTO campaigns (name) VALUES (:n) RETURNING id"), {"n": campaign_name}
+            )
+        ).scalar_one()
+        scope = (
+            await c.execute(
+                text("INSERT INTO campaign_scopes (name, campaign_id) VALUES ('s', :c) RETURNING id"),
+                {"c": campaign},
+            )
+        ).scalar_one()
+        series = (
             await c.execute(
                 text(
-                    "INSERT INTO timeseries (name, campaign_id, campaign_scope_id) VALUES ('Gaz_m3', :c, :s)"
+                    "INSERT INTO timeseries (name, campaign_id, campaign_scope_id)"
+                    " VALUES (:n, :c, :s) RETURNING id"
                 ),
-                {"c": campaign, "s": scope},
+                {"n": series_name, "c": campaign, "s": scope},
             )
+        ).scalar_one()
+    return campaign, series
+
+
+class TestDataImport:
+    async def test_a_spreadsheet_file_by_name_with_progress(self, tmp_path, database_url, engine):
+        campaign, _ = await _campaign_with_series(engine, "CLI import", "Gaz_m3")
         lines = ["Datetime;Gaz_m3"] + [
             f"{1 + k // 144:02d}/01/2023 {k % 144 // 6:02d}:{k % 6 * 10:02d};{k},5"
             for k in range(25_000 // 10)
@@ -370,27 +381,7 @@ class TestDataImport:
         assert again.stdout.strip() == f"{path}: 0 inserted, 2500 ignored (already stored), 0 overwritten"
 
     async def test_an_error_names_the_file_and_line(self, tmp_path, database_url, engine):
-        from sqlalchemy import text
-
-        async with engine.begin() as c:
-            campaign = (
-                await c.execute(text("INSERT INTO campaigns (name) VALUES ('CLI errors') RETURNING id"))
-            ).scalar_one()
-            scope = (
-                await c.execute(
-                    text("INSERT INTO campaign_scopes (name, campaign_id) VALUES ('s', :c) RETURNING id"),
-                    {"c": campaign},
-                )
-            ).scalar_one()
-            ts = (
-                await c.execute(
-                    text(
-                        "INSERT INTO timeseries (name, campaign_id, campaign_scope_id)"
-                        " VALUES ('T', :c, :s) RETURNING id"
-                    ),
-                    {"c": campaign, "s": scope},
-                )
-            ).scalar_one()
+        _, ts = await _campaign_with_series(engine, "CLI errors", "T")
         path = tmp_path / "bad.csv"
         path.write_text(f"Datetime,{ts}\n2023-01-01T00:00:00Z,x\n")
         result = run("data", "import", str(path), cwd=tmp_path, BEMSERVER_DATABASE_URL=database_url)
