@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.factories import Maker  # isort: skip (loads every factory module first)
@@ -90,15 +92,21 @@ async def test_a_schedule_row_is_checked(client, users, body, status, expected):
         assert {key: response.json()[key] for key in expected} == expected
 
 
+def run_body(campaign_id: int, /, **change: Any) -> dict[str, Any]:
+    """A POST /tasks/run body: CheckMissingData over 2020-01-01, with `change` applied."""
+    return {
+        "task_name": "CheckMissingData",
+        "campaign_id": campaign_id,
+        "start_time": "2020-01-01T00:00:00+00:00",
+        "end_time": "2020-01-02T00:00:00+00:00",
+        **change,
+    }
+
+
 async def test_running_a_task_answers_204_and_names_the_run(client, users):
     maker = Maker(client, users)
     campaign = await shared_campaign(maker)
-    body = {
-        "task_name": "CheckMissingData",
-        "campaign_id": campaign["id"],
-        "start_time": "2020-01-01T00:00:00+00:00",
-        "end_time": "2020-01-02T00:00:00+00:00",
-    }
+    body = run_body(campaign["id"])
     response = await client.post("/tasks/run", json=body, headers=users.admin.headers)
     assert response.status_code == 204, response.text
     run = (await client.get(response.headers["Location"], headers=users.admin.headers)).json()
@@ -125,13 +133,7 @@ async def test_running_a_task_answers_204_and_names_the_run(client, users):
 async def test_a_run_request_is_checked(client, users, change, status, message):
     maker = Maker(client, users)
     campaign = await shared_campaign(maker)
-    body = {
-        "task_name": "CheckMissingData",
-        "campaign_id": campaign["id"],
-        "start_time": "2020-01-01T00:00:00+00:00",
-        "end_time": "2020-01-02T00:00:00+00:00",
-        **change,
-    }
+    body = run_body(campaign["id"], **change)
     response = await client.post("/tasks/run", json=body, headers=users.admin.headers)
     assert response.status_code == status, response.text
     if message:
