@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Integer, Select, bindparam, false, select, true
+from sqlalchemy import Column, ColumnElement, Integer, Select, bindparam, false, select, true
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from bemserver import domain
 from bemserver.auth.caller import Caller
@@ -141,6 +142,21 @@ def read_filter(model: type[Any], caller: Caller) -> ColumnElement[bool]:
 
 def create_filter(model: type[Any], caller: Caller) -> ColumnElement[bool]:
     return _filter(model, caller, "create")
+
+
+def create_filter_on(model: type[Any], values: dict[str, Any]) -> ColumnElement[bool]:
+    """The create rule of a non-admin caller (`caller_id`, see sql_caller) on the values of a row
+    about to be inserted: the rule's columns of the model's table replaced by those values (SQL
+    expressions, e.g. bind parameters), for an INSERT … SELECT that writes only what is allowed."""
+    table = model.__table__
+
+    def on_values(element: Any) -> Any:
+        if isinstance(element, Column) and element.table is table:
+            return values[element.name]
+        return None
+
+    condition = create_filter(model, _SQL_CALLERS[False])
+    return replacement_traverse(condition, {}, on_values)  # type: ignore[no-any-return]
 
 
 def update_filter(model: type[Any], caller: Caller) -> ColumnElement[bool]:

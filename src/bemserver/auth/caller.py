@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import Boolean, Integer, TextualSelect, text
 
 from bemserver.auth.passwords import password_matches
 from bemserver.auth.tokens import TokenClaims, TokenExpired, TokenInvalid, decode_token
@@ -105,6 +106,33 @@ async def authenticate_with_claims(
     if found is None or not await password_matches(found[1], password):
         raise Unauthorized("invalid_credentials", methods)
     return found[0], None
+
+
+def bearer_claims(request: Request) -> TokenClaims | None:
+    """The claims of the request's Bearer access token when it is valid and Bearer allowed; else
+    None (the caller is then resolved the usual way, which says what is wrong)."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or "Bearer" not in request.app.state.settings.auth_methods:
+        return None
+    try:
+        return decode_token(request.app.state.secret_key, credentials, "access")
+    except (TokenExpired, TokenInvalid):
+        return None
+
+
+def token_caller() -> TextualSelect:
+    """SQL of the active user of a token (`id`, `is_admin`; no row when the token is not current
+    or the user inactive), for statements that check their caller themselves: values
+    `caller_id`, `caller_version` and `caller_family` from the token's claims."""
+    return text(
+        f"SELECT u.id, u.is_admin FROM {USERS_TABLE} u WHERE u.id = :caller_id"
+        " AND u.token_version = :caller_version AND u.is_active AND (CAST(:caller_family AS text) IS NULL"
+        f" OR EXISTS (SELECT 1 FROM {TOKEN_FAMILIES_TABLE} f WHERE f.id = CAST(:caller_family AS text) AND f.user_id = u.id))"
+    ).columns(id=Integer, is_admin=Boolean)
+
+
+def token_values(claims: TokenClaims) -> dict[str, object]:
+    return {"caller_id": claims.user_id, "caller_version": claims.version, "caller_family": claims.family}
 
 
 async def authenticate(request: Request, session: Session, *, refresh: bool = False) -> Caller:

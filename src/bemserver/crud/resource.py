@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
 
 from bemserver.auth.caller import Caller
 from bemserver.db.engine import Reader
@@ -20,6 +21,9 @@ EnrichFn = Callable[[Reader, list[Item]], Awaitable[None]]
 BeforeWriteFn = Callable[[AsyncSession, Caller, Item, Item | None], Awaitable[Item]]
 AfterWriteFn = Callable[[AsyncSession, Caller, Item, Settings], Awaitable[None]]
 BeforeDeleteFn = Callable[[AsyncSession, Caller, Item], Awaitable[None]]
+# (request, validated body values) -> the inserted row (columns of the read schema), or None for
+# the declared route: a create done whole in one statement, caller's checks included.
+QuickCreateFn = Callable[[Request, Item], Awaitable[Item | None]]
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,9 @@ class Hooks:
     # Runs after a successful create, in the same transaction, with the app's Settings (e.g.
     # notify and queue e-mails).
     after_create: AfterWriteFn | None = None
+    # Tried first on POST: the happy path in one round trip; anything else (an error to report,
+    # a caller to refuse) answers None and the route runs as declared.
+    quick_create: QuickCreateFn | None = None
     # Paginated lists: a cheaper total and search for the filters it serves (e.g. kept counts).
     narrow: NarrowFn | None = None
     # Runs before a delete, in its transaction, with the item (locked): may refuse it by raising.

@@ -4,7 +4,9 @@ import inspect
 from collections.abc import Callable
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Body, Depends, Query, Request
+from pydantic import ValidationError
 from starlette.responses import Response
 
 from bemserver import permissions
@@ -14,7 +16,7 @@ from bemserver.crud.store import Store
 from bemserver.db.engine import Connection, Session, database_of
 from bemserver.http.errors import Conflict, Forbidden
 from bemserver.http.etag import IfMatch, check_if_match, etag_of, with_etag
-from bemserver.http.fast.handlers import lean, lean_endpoint
+from bemserver.http.fast.handlers import Attempt, attempt_first, lean, lean_endpoint
 from bemserver.http.fast.queries import ListArgs, ListQuery
 from bemserver.http.fields import ItemId
 from bemserver.http.openapi import error_responses
@@ -61,6 +63,27 @@ def _if_match(endpoint: Callable[..., Any], required: bool) -> Callable[..., Any
     without.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     without.__name__ = without.__qualname__ = endpoint.__name__
     return without
+
+
+def _quick_create(resource: Resource, store: Store, respond: Callable[..., Response]) -> Attempt:
+    """The resource's quick create behind the body checks of the declared route: a JSON body
+    that its create schema accepts as is; anything else goes to the declared route."""
+    quick, schema = resource.hooks.quick_create, resource.create
+    assert quick is not None and schema is not None and resource.hooks.enrich is None
+
+    async def attempt(request: Request, body: bytes) -> Response | None:
+        if request.headers.get("content-type", "").partition(";")[0].strip() != "application/json":
+            return None
+        try:
+            values = schema.model_validate(orjson.loads(body)).model_dump()
+        except (orjson.JSONDecodeError, ValidationError):
+            return None
+        row = await quick(request, values)
+        if row is None:
+            return None
+        return respond(request, store.body(store.shape(row)), status=201)  # type: ignore[no-any-return]
+
+    return attempt
 
 
 def build_router(resource: Resource) -> APIRouter:
@@ -136,6 +159,8 @@ def build_router(resource: Resource) -> APIRouter:
             response_model=None,
             responses={201: {"model": resource.read}, **error_responses(401, 403, 409, 422)},
         )
+        if hooks.quick_create is not None:
+            attempt_first(router.routes[-1], _quick_create(resource, store, respond))  # type: ignore[arg-type]
 
     if resource.get:
 

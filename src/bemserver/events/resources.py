@@ -16,6 +16,7 @@ from bemserver.events import models as m
 from bemserver.events import schemas as s
 from bemserver.events.counts import narrow
 from bemserver.events.filters import EVENT_FILTERS, EVENT_REFS
+from bemserver.events.quick import create_event
 from bemserver.events.service import after_event_insert
 from bemserver.http.errors import Unprocessable
 from bemserver.settings import Settings
@@ -62,7 +63,7 @@ EVENTS = Resource(
     paginate=True,
     custom_filters=EVENT_FILTERS,
     refs=EVENT_REFS,
-    hooks=Hooks(after_create=_after_event_insert, narrow=narrow),
+    hooks=Hooks(after_create=_after_event_insert, narrow=narrow, quick_create=create_event),
 )
 
 SAME_SCOPE = "Event and timeseries must be in same campaign scope"

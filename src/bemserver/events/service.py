@@ -10,11 +10,14 @@ of users) and, when mail is on, their rows in notification_mails and one job sen
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Executable,
+    Insert,
     Integer,
+    Select,
     String,
     and_,
     bindparam,
@@ -58,33 +61,44 @@ def _wants(told_by_default: bool) -> ColumnElement[bool]:
     return own_level
 
 
-def _fan_out(told_by_default: bool, mail: bool) -> Executable:
-    """One statement: the notifications of the eligible users, the members of the event's scope
-    whose level rule lets it through; with mail, if there is any, one job sending their e-mails
-    (mailing.py)."""
+def notifications(told_by_default: bool, event: Any = None) -> Insert:
+    """The INSERT of the notifications of the eligible users: the members of the event's scope
+    whose level rule lets it through. `event`: a CTE of the inserted event (its `id`), else the
+    `event_id` value."""
     preference, n = m.EventCategoryByUser, m.Notification
     scope = bindparam("scope_id", type_=Integer)
-    event_id = bindparam("event_id", type_=Integer)
+    event_id = bindparam("event_id", type_=Integer) if event is None else event.c.id
     campaign = select(CampaignScope.campaign_id).where(CampaignScope.id == scope)
+    users = User.__table__.outerjoin(
+        preference,
+        and_(
+            preference.user_id == User.id,
+            preference.category_id == bindparam("category_id", type_=Integer),
+        ),
+    )
     eligible = (
         select(User.id, event_id, campaign.scalar_subquery(), func.now())
-        .outerjoin(
-            preference,
-            and_(
-                preference.user_id == User.id,
-                preference.category_id == bindparam("category_id", type_=Integer),
-            ),
-        )
+        .select_from(users)
         .where(User.id.in_(user_ids_of_scope(scope)), _wants(told_by_default))
     )
-    notifications = insert(n).from_select(
+    return insert(n).from_select(
         [n.user_id, n.event_id, n.campaign_id, n.timestamp], eligible, include_defaults=False
     )
-    if not mail:
-        return notifications
-    notified = notifications.returning(n.id).cte("notified")
+
+
+def mail_job(notified: Any, event_id: Any) -> Select[Any]:
+    """One job sending the e-mails of the notifications just made, if there are any (mailing.py)."""
     arguments = func.jsonb_build_object("event_id", event_id, "last_id", func.max(notified.c.id))
     return select(deferred(mailing.TASK, arguments)).having(func.count() > 0)
+
+
+def _fan_out(told_by_default: bool, mail: bool) -> Executable:
+    """One statement: the notifications and, with mail, the job sending their e-mails."""
+    inserted = notifications(told_by_default)
+    if not mail:
+        return inserted
+    notified = inserted.returning(m.Notification.id).cte("notified")
+    return mail_job(notified, bindparam("event_id", type_=Integer))
 
 
 _FAN_OUTS: dict[tuple[bool, bool], Prepared | None] = {}

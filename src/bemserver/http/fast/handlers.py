@@ -107,3 +107,33 @@ def lean_routes(routes: list[Any]) -> None:
     for route in routes:
         if isinstance(route, APIRoute):
             lean_endpoint(route)
+
+
+# Tries a request on a short path first: a Response, or None for the route as declared.
+Attempt = Callable[[Request, bytes], Awaitable[Response | None]]
+
+
+def attempt_first(route: APIRoute, attempt: Attempt) -> None:
+    """Run `attempt` on each request of `route` first; when it answers None, the route runs as
+    declared (validation, errors and all) on the same request, its body replayed."""
+    declared = route.app
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        request = Request(scope, receive)
+        body = await request.body()
+        response = await attempt(request, body)
+        if response is not None:
+            await response(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Any:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await declared(scope, replay, send)
+
+    route.app = app
