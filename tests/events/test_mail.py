@@ -29,11 +29,18 @@ async def mailing_client(database_url: str, mail_server: MailServer) -> AsyncIte
     await app.state.database.dispose()
 
 
+MAIL_JOBS = "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'send_notification_mails'"
+
+
 async def queued_mails(engine) -> list[dict[str, Any]]:
     """The e-mails the queued jobs would send, as {"to", "subject", "body"}: one job per event
     sends those of its notifications (bemserver/events/mailing.py)."""
     async with engine.connect() as connection:
-        jobs = await connection.execute(text("SELECT task_name, args FROM procrastinate_jobs ORDER BY id"))
+        jobs = await connection.execute(
+            text(
+                "SELECT task_name, args FROM procrastinate_jobs WHERE task_name = 'send_notification_mails' ORDER BY id"
+            )
+        )
         mails = []
         for task_name, args in jobs.all():
             assert task_name == mailing.TASK
@@ -118,7 +125,13 @@ async def test_a_post_with_fan_out_and_mail_is_one_statement_and_one_job(
     ):
         assert part in statements[0]
     async with engine.connect() as connection:
-        jobs = (await connection.execute(text("SELECT task_name, args FROM procrastinate_jobs"))).all()
+        jobs = (
+            await connection.execute(
+                text(
+                    "SELECT task_name, args FROM procrastinate_jobs WHERE task_name = 'send_notification_mails'"
+                )
+            )
+        ).all()
         last = await connection.scalar(
             text(f"SELECT max(id) FROM notifications WHERE event_id = {event['id']}")
         )
@@ -140,7 +153,7 @@ async def test_nobody_notified_queues_no_job(mailing_client, admin, scope, membe
     assert len(statements) == 1
     assert await queued_mails(engine) == []
     async with engine.connect() as connection:
-        assert await connection.scalar(text("SELECT count(*) FROM procrastinate_jobs")) == 0
+        assert await connection.scalar(text(MAIL_JOBS)) == 0
 
 
 async def test_a_recipient_refused_for_good_does_not_stop_the_others(
@@ -169,7 +182,7 @@ async def test_a_recipient_refused_for_good_does_not_stop_the_others(
 
     async def done() -> bool:
         async with engine.connect() as connection:
-            return not await connection.scalar(text("SELECT count(*) FROM procrastinate_jobs"))
+            return not await connection.scalar(text(MAIL_JOBS))
 
     await eventually(done, timeout=30)
     assert [message["To"] for message in mail_server.received] == [admin.email]
@@ -219,7 +232,7 @@ async def test_a_worker_killed_in_the_middle_sends_only_the_rest_after(
 
     async def done() -> bool:
         async with engine.connect() as connection:
-            return not await connection.scalar(text("SELECT count(*) FROM procrastinate_jobs"))
+            return not await connection.scalar(text(MAIL_JOBS))
 
     await eventually(done, timeout=60)
     assert sorted(message["To"] for message in mail_server.received) == sorted([admin.email, user.email])

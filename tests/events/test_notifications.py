@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+import psycopg
 import pytest
 from sqlalchemy import text
 
+from tests.conftest import make_settings
 from tests.events.conftest import new_event
+from tests.jobs.conftest import eventually, start_worker  # noqa: F401
 from tests.timeseries.conftest import link_user_to_scope
 
 
@@ -163,30 +166,45 @@ class TestCounts:
             assert response.json()["errors"] == {"query": {"user_id": ["Missing data for required field."]}}
 
 
-async def direct_and_kept_counts(engine) -> tuple[list, list]:
-    async with engine.connect() as connection:
+KEPT = """
+SELECT user_id, campaign_id, read, sum(count) FROM (
+    SELECT user_id, campaign_id, read, count FROM notification_counts
+    UNION ALL
+    SELECT n.user_id, n.campaign_id, n.read, count(*) FROM notification_counts_pending AS p
+    JOIN notifications AS n ON n.id BETWEEN p.first_id AND p.last_id AND n.event_id = p.event_id
+    GROUP BY 1, 2, 3
+) AS kept GROUP BY 1, 2, 3 HAVING sum(count) > 0 ORDER BY 1, 2, 3
+"""
+
+
+async def direct_and_kept_counts(engine, fold: bool = False) -> tuple[list, list]:
+    """A count of the rows, and what the counts say: notification_counts plus the rows of pending
+    batches; with `fold`, the batches folded first and notification_counts alone."""
+    async with engine.begin() as connection:
+        if fold:
+            await connection.execute(text("SELECT fold_notification_counts()"))
+            assert not await connection.scalar(text("SELECT count(*) FROM notification_counts_pending"))
         direct = await connection.execute(
             text(
                 "SELECT user_id, campaign_id, read, count(*) FROM notifications "
                 "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
             )
         )
-        kept = await connection.execute(
-            text(
-                "SELECT user_id, campaign_id, read, count FROM notification_counts WHERE count > 0 ORDER BY 1, 2, 3"
-            )
-        )
+        kept = await connection.execute(text(KEPT))
         return [tuple(row) for row in direct], [tuple(row) for row in kept]
 
 
+@pytest.mark.parametrize("fold", [False, True], ids=["pending", "folded"])
 async def test_the_kept_counts_follow_every_write(
-    client, admin, user, campaign, other_campaign, told, engine
+    client, admin, user, campaign, other_campaign, told, engine, fold
 ):
-    """Triggers keep notification_counts equal to a count of the rows: after the fan-out, a PUT,
-    mark_all_as_read, a DELETE, an event's deletion (cascade) and a campaign's."""
+    """Triggers keep notification_counts plus the pending batches equal to a count of the rows:
+    after the fan-out, a PUT, mark_all_as_read, a DELETE, an event's deletion (cascade) and a
+    campaign's; on rows of batches still pending, or folded before each write. Folded at the end,
+    notification_counts alone is right."""
 
     async def same() -> list:
-        direct, kept = await direct_and_kept_counts(engine)
+        direct, kept = await direct_and_kept_counts(engine, fold)
         assert direct == kept
         return kept
 
@@ -207,6 +225,8 @@ async def test_the_kept_counts_follow_every_write(
         "total": 1,
         "campaigns": [{"campaign_id": campaign["id"], "campaign_name": "Campaign", "count": 1}],
     }
+    direct, kept = await direct_and_kept_counts(engine, fold=True)
+    assert direct == kept
 
 
 async def test_deleting_a_user_deletes_their_notifications(user, told, engine):
@@ -293,3 +313,70 @@ async def test_a_post_for_an_event_being_deleted_is_409(client, admin, user, tol
     response = await asyncio.wait_for(posting, 10)
     assert response.status_code == 409, response.text
     assert await orphans(engine) == 0
+
+
+async def _waits_for_a_lock(url: str, connection) -> None:
+    """Until `connection` waits for a row lock (deterministic, unlike a sleep)."""
+    pid = connection.info.backend_pid
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as observer:
+        for _ in range(200):
+            cursor = await observer.execute(
+                "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", (pid,)
+            )
+            if (await cursor.fetchone()) == ("Lock",):
+                return
+            await asyncio.sleep(0.05)
+    raise AssertionError("the statement did not wait for a lock")
+
+
+@pytest.mark.parametrize("first", ["update", "fold"])
+async def test_a_fold_and_an_update_of_its_batch_at_once_keep_the_counts_exact(
+    user, told, engine, database_url, first
+):
+    """mark-as-read on rows of a pending batch while the job folds it: whichever locks the batch
+    first, the other waits for its commit, and the counts end equal to the rows."""
+    update = f"UPDATE notifications SET read = true WHERE user_id = {user.id}"
+    fold = "SELECT fold_notification_counts()"
+    async with (
+        await psycopg.AsyncConnection.connect(database_url) as updater,
+        await psycopg.AsyncConnection.connect(database_url) as folder,
+    ):
+        one, other = (updater, folder) if first == "update" else (folder, updater)
+        await one.execute(update if first == "update" else fold)
+        waiting = asyncio.create_task(other.execute(fold if first == "update" else update))
+        await _waits_for_a_lock(database_url, other)
+        await one.commit()
+        await waiting
+        await other.commit()
+    direct, kept = await direct_and_kept_counts(engine)
+    assert direct == kept
+    assert all(read for _, _, read, _ in direct)
+    direct, kept = await direct_and_kept_counts(engine, fold=True)
+    assert direct == kept
+
+
+async def _fold_state(engine) -> tuple[int, int, int]:
+    """(fold jobs waiting, pending batches, rows of notification_counts)."""
+    async with engine.connect() as connection:
+        row = await connection.execute(
+            text(
+                "SELECT (SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'fold_notification_counts'"
+                " AND status = 'todo'), (SELECT count(*) FROM notification_counts_pending),"
+                " (SELECT count(*) FROM notification_counts)"
+            )
+        )
+        return tuple(row.one())  # type: ignore[return-value]
+
+
+async def test_inserts_leave_the_counts_to_one_fold_job(told, engine, start_worker):  # noqa: F811
+    """Four fan-outs: four pending batches, one fold job waiting, notification_counts untouched;
+    a worker folds them all."""
+    assert await _fold_state(engine) == (1, 4, 0)
+    await start_worker(make_settings())
+
+    async def folded() -> bool:
+        return (await _fold_state(engine))[:2] == (0, 0)
+
+    await eventually(folded, timeout=30)
+    direct, kept = await direct_and_kept_counts(engine)
+    assert direct == kept and sum(row[3] for row in kept) == 4

@@ -60,7 +60,9 @@ async def wait_until(predicate, timeout: float) -> bool:
 
 def jobs_left(url: str) -> list[tuple]:
     with psycopg.connect(url) as connection:
-        return connection.execute("SELECT id, status, attempts FROM procrastinate_jobs").fetchall()
+        return connection.execute(
+            "SELECT id, status, attempts FROM procrastinate_jobs WHERE task_name = 'send_notification_mails'"
+        ).fetchall()
 
 
 async def test_worker_killed_mid_job(own_postgres, make_server, stalling_mail_server):

@@ -15,5 +15,5 @@ DOMAIN = Domain(
     ),
     rules="bemserver.events.rules",
     factories="tests.events.factories",
-    tasks=("bemserver.events.mailing",),
+    tasks=("bemserver.events.mailing", "bemserver.events.counting"),
 )

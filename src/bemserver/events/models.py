@@ -121,15 +121,27 @@ class Notification(IdMixin, Base):
 
 
 class NotificationCount(Base):
-    """How many notifications a user has per campaign, read and unread: kept by triggers on
-    `notifications` (migration 0008), whatever writes or deletes them (cascades included), so
-    that count_by_campaign reads a few rows. Rows at zero may stay."""
+    """How many notifications a user has per campaign, read and unread, but those of pending
+    batches (NotificationCountPending): kept by triggers on `notifications` (migrations 0008 and
+    0020), whatever writes or deletes them (cascades included), so that count_by_campaign reads a
+    few rows. Rows at zero may stay."""
 
     __tablename__ = "notification_counts"
     user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     read: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger)
+
+
+class NotificationCountPending(Base):
+    """Notifications inserted but not yet in notification_counts: one batch per event and
+    inserting statement, its rows the event's with ids from `first_id` to `last_id` (migration
+    0020; folded by the `fold_notification_counts` job, counting.py)."""
+
+    __tablename__ = "notification_counts_pending"
+    first_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_id: Mapped[int] = mapped_column(Integer)
+    event_id: Mapped[int] = mapped_column(Integer)
 
 
 class EventCount(Base):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import func, select, update
+from sqlalchemy import Boolean, Integer, Numeric, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -22,6 +22,7 @@ from bemserver.crud.store import Store
 from bemserver.db.engine import Connection, Session
 from bemserver.events import models as m
 from bemserver.events import schemas as s
+from bemserver.events.counting import COUNTED_BY_CAMPAIGN
 from bemserver.http.errors import Conflict, Forbidden, NotFound
 from bemserver.http.etag import etag_of, with_etag
 from bemserver.http.openapi import error_responses
@@ -97,19 +98,19 @@ async def count_by_campaign(
     query: Annotated[s.NotificationCountQuery, Query()],
 ) -> Response:
     await _own_user(connection, caller, query.user_id)  # type: ignore[arg-type]
-    counted = m.NotificationCount  # kept by triggers: a few rows per user, not one per notification
-    total = func.sum(counted.count).label("count")
+    # The kept counts and the pending batches (counting.py): a few rows per user, not one per notification
+    counted = text(COUNTED_BY_CAMPAIGN).columns(campaign_id=Integer, read=Boolean, count=Numeric).subquery()
+    total = func.sum(counted.c.count).label("count")
     statement = (
-        select(counted.campaign_id, Campaign.name.label("campaign_name"), total)
-        .join(Campaign, Campaign.id == counted.campaign_id)
-        .where(counted.user_id == query.user_id)
-        .group_by(counted.campaign_id, Campaign.name)
+        select(counted.c.campaign_id, Campaign.name.label("campaign_name"), total)
+        .join(Campaign, Campaign.id == counted.c.campaign_id)
+        .group_by(counted.c.campaign_id, Campaign.name)
         .having(total > 0)
-        .order_by(counted.campaign_id)
+        .order_by(counted.c.campaign_id)
     )
     if query.read is not None:
-        statement = statement.where(counted.read == query.read)
-    rows = await connection.execute(statement)
+        statement = statement.where(counted.c.read == query.read)
+    rows = await connection.execute(statement, {"user_id": query.user_id})
     campaigns = [{**row, "count": int(row["count"])} for row in rows.mappings()]
     payload = dumps({"total": sum(row["count"] for row in campaigns), "campaigns": campaigns})
     return with_etag(request, JSONBytes(payload), etag_of(payload))
