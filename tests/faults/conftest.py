@@ -20,7 +20,6 @@ import contextlib
 import os
 import pwd
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,7 +34,7 @@ import httpx
 import psycopg
 import pytest
 
-from tests.helpers import listens
+from tests.helpers import free_port, listens
 
 BEMSERVER = str(Path(sys.executable).parent / "bemserver")
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@faults.test", "faults-tests-password"
@@ -60,12 +59,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:  # pragma: no cover 
         terminalreporter.section("fault-injection figures")
         for line in FIGURES:
             terminalreporter.write_line(line)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -20,15 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bemserver.jobs import run_worker
 from bemserver.settings import Settings
 from tests.conftest import make_settings, reset_database
+from tests.helpers import free_port
 
 # Short timings: a dead worker is noticed within a second, a due job starts within 0.1 s.
 FAST = {"poll_interval": 0.1, "heartbeat_interval": 0.2, "stalled_timeout": 1.0}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Handler:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -19,21 +18,16 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import SECRET, wait_until
+from tests.helpers import free_port
 
 POINTS = 5_000_000
 LIMIT = 200 * 1024 * 1024
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextlib.contextmanager
 def _server(database_url: str, folder: Path) -> Iterator[tuple[str, psutil.Process]]:
     """`bemserver serve` on the test database, in a process of its own."""
-    port = _free_port()
+    port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("BEMSERVER_")}
     env |= {
         "BEMSERVER_DATABASE_URL": database_url,
