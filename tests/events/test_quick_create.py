@@ -10,9 +10,12 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
+from bemserver.db.prepared import Prepared
 from bemserver.events import service
 from tests.conftest import PASSWORD
 from tests.helpers import sql_statements
@@ -134,3 +137,23 @@ async def test_a_refused_caller_writes_nothing_on_the_quick_path(client, engine,
         status, _, _, events = await _post(client, engine, headers, VALID)
     assert status == 403 and events == 0
     assert any("INSERT INTO events" in sql and "FROM users u" in sql for sql in statements)
+
+
+async def test_an_answer_lost_after_the_commit_is_not_posted_again(client, engine, world, monkeypatch):
+    """The statement committed, then its connection broke: the declared route must not insert
+    the event a second time (only errors that write nothing send the request down that route)."""
+    headers = _headers(world, "admin")
+    real = Prepared.rows
+
+    async def committed_then_lost(self: Prepared, *args: Any, **kwargs: Any) -> Any:
+        rows = await real(self, *args, **kwargs)
+        if not self.sql.startswith("WITH caller"):  # the declared route's statements run as they are
+            return rows
+        lost = psycopg.OperationalError("server closed the connection unexpectedly")
+        raise OperationalError(self.sql, {}, lost)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Prepared, "rows", committed_then_lost)
+        status, *_, events = await _post(client, engine, headers, VALID)
+    assert status == 503
+    assert events == 1

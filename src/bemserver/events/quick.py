@@ -14,7 +14,7 @@ route (BEGIN, caller, event, notifications, COMMIT) cost about 3 ms more than th
 from __future__ import annotations
 
 from sqlalchemy import Executable, bindparam, cast, func, insert, or_, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.requests import Request
 
 from bemserver import permissions
@@ -67,6 +67,8 @@ async def create_event(request: Request, values: Item) -> Item | None:
     try:
         async with database_of(request).reader() as connection:
             rows = await prepared.rows(connection, params)
-    except DBAPIError:  # e.g. no such category: the declared route reports it
+    # An error of the statement (no such category, say) wrote nothing: the declared route reports
+    # it. A lost connection is not retried there: the statement may have committed.
+    except (IntegrityError, DataError):
         return None
     return rows[0] if rows else None
