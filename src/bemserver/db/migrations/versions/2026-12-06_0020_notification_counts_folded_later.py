@@ -15,6 +15,10 @@ rows of pending batches to the fold. They lock those batches first (FOR KEY SHAR
 deletes a batch waits for them to commit, then counts what they committed; one that went first
 makes them wait, and they find the batch folded. The fold deletes the batches, then counts their
 rows in a later statement (a later snapshot) of the same transaction.
+
+A batch's id range holds only its own statement's rows of its event: an event's fan-out runs in
+the transaction that inserts the event, before anyone else can see it (and so add notifications
+of it), and later inserts take later ids; POST /notifications/ adds one row, a range of one id.
 """
 
 from alembic import op
