@@ -7,8 +7,9 @@ of it is. When it writes nothing (an unknown, inactive or refused caller) or fai
 scope that does not exist), or when extensions must run (AFTER_INSERT), the route as declared
 answers, with its own checks and errors, in their order.
 
-On an idle machine each round trip wakes a sleeping database process: the five of the declared
-route (BEGIN, caller, event, notifications, COMMIT) cost about 3 ms more than this one.
+On an idle machine each round trip wakes a sleeping database process: with the five of the
+declared route (BEGIN, caller, event, notifications, COMMIT), the benchmark's fan-out POST took
+8.0 ms, with this one 6.3 ms (docs/performance.md).
 """
 
 from __future__ import annotations

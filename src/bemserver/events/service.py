@@ -1,10 +1,11 @@
 """Creating an event: the row, its notifications and their e-mails, in the caller's transaction.
 
-`create_event` is the one way to add an event from Python; POST /events/ inserts through the
-generic route, whose after-create hook is `after_event_insert`. Both run, in the event's
-transaction: one statement inserting the notifications (an INSERT … SELECT, whatever the number
-of users) and, when mail is on, their rows in notification_mails and one job sending them
-(mailing.py); then the `AFTER_INSERT` hooks.
+`create_event` is the one way to add an event from Python. POST /events/ inserts in one statement
+built from the same pieces (quick.py: `notifications`, `mail_job`), or, when that cannot answer,
+through the generic route, whose after-create hook is `after_event_insert`. Each runs, in the
+event's transaction: one statement inserting the notifications (an INSERT … SELECT, whatever the
+number of users) and, when mail is on, one job sending their e-mails (mailing.py); then the
+`AFTER_INSERT` hooks (quick.py leaves events to the generic route while there are any).
 """
 
 from __future__ import annotations
