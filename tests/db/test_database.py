@@ -11,6 +11,7 @@ from bemserver import permissions
 from bemserver.auth.caller import SYSTEM
 from bemserver.campaigns.models import Campaign
 from bemserver.db.database import Database
+from bemserver.db.driver import as_dicts
 from bemserver.users.models import UserGroup
 from tests.conftest import Users
 
@@ -64,3 +65,13 @@ async def test_the_system_caller_passes_every_permission_filter(database: Databa
             found = await connection.scalars(select(Campaign.name).where(check(Campaign, SYSTEM)))
             assert found.all() == ["Nobody's campaign"]
     assert all(permissions.may(Campaign, SYSTEM, op) for op in ("read", "create", "update", "delete"))
+
+
+async def test_rows_as_dicts_keep_their_labels_order_and_values(database: Database):
+    async with database.reader() as connection:
+        result = await connection.execute(
+            select(func.generate_series(1, 3).label("n"), (func.generate_series(1, 3) * 2).label("double"))
+        )
+        assert as_dicts(result) == [{"n": 1, "double": 2}, {"n": 2, "double": 4}, {"n": 3, "double": 6}]
+        empty = await connection.execute(select(UserGroup.id, UserGroup.name).where(UserGroup.id < 0))
+        assert as_dicts(empty) == []

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bemserver import permissions
 from bemserver.auth.caller import Caller
 from bemserver.crud.resource import Item, Narrowed, Resource
-from bemserver.db.driver import custom_plans
+from bemserver.db.driver import as_dicts, custom_plans
 from bemserver.db.engine import Reader
 from bemserver.db.prepared import Shapes
 from bemserver.http.errors import Forbidden, NotFound, Unprocessable
@@ -208,7 +208,7 @@ class Store:
                 return await prepared.rows(session, {"caller_id": caller.id, **params})
         async with custom_plans(session):
             result = await session.execute(build(caller), params)
-        return [dict(row) for row in result.mappings()]
+        return as_dicts(result)
 
     async def list(
         self,

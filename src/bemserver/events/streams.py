@@ -21,6 +21,7 @@ from bemserver.auth.caller import Caller, CurrentCaller
 from bemserver.campaigns.models import Campaign, CampaignScope
 from bemserver.crud.resource import Item, Resource
 from bemserver.crud.store import Store
+from bemserver.db.driver import as_dicts
 from bemserver.db.engine import Session
 from bemserver.events import models as m
 from bemserver.events.notifications import NOTIFICATIONS
@@ -74,7 +75,7 @@ def _loader(resource: Resource, caller: Caller, *scope: ColumnElement[bool]) -> 
     async def load(connection: AsyncConnection, ids: list[int] | None, after: int, limit: int) -> list[Item]:
         which = model.id.in_(ids) if ids is not None else model.id > after
         statement = select(*store.columns).where(*readable, which).order_by(model.id).limit(limit)
-        rows = [dict(row) for row in (await connection.execute(statement)).mappings()]
+        rows = as_dicts(await connection.execute(statement))
         return await store.finish(connection, rows)
 
     return load
