@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bemserver.crud.store import Store
 from bemserver.events.models import LEVELS, Event, EventCount
 from tests.helpers import create, sql_statements
 from tests.timeseries.conftest import link_user_to_scope
@@ -259,3 +260,29 @@ async def test_the_last_id_the_counts_allow_is_on_the_page(client, admin, scope,
         response = await client.get("/events/", params=params | {"page": page}, headers=admin.headers)
         assert [event["id"] for event in response.json()] == [event_id]
         assert orjson.loads(response.headers["X-Pagination"])["total"] == 4
+
+
+async def test_a_filtered_page_is_built_once_per_shape(client, admin, user, world, campaign, monkeypatch):
+    """Other values of the same filters (campaign, level, time range, a location-free custom
+    filter) reuse the compiled statement: nothing is built again, for admins and members alike."""
+    built: list[str] = []
+    original = Store._list_statement
+
+    def counting(self: Store, *args: Any, **kwargs: Any) -> Any:
+        built.append(self.resource.path)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "_list_statement", counting)
+    for who in (admin, user):
+        for day in range(1, 5):
+            params = {
+                "campaign_id": campaign["id"],
+                "level_min": LEVELS[day % len(LEVELS)],
+                "timestamp_min": (START + dt.timedelta(days=day - 1, hours=day)).isoformat(),
+                "timestamp_max": (START + dt.timedelta(days=day + 1, hours=3)).isoformat(),
+            }
+            response = await client.get("/events/", params=params, headers=who.headers)
+            assert response.status_code == 200
+            if day == 1:
+                before = len(built)  # the first may compile the shape
+        assert len(built) == before, f"built again for other values ({who.email})"

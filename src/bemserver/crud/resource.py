@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,8 +35,16 @@ class Narrowed:
     search: list[ColumnElement[bool]]
 
 
-# (filter values, sort, caller, the list's conditions) -> Narrowed, or None for the plain way
-NarrowFn = Callable[[dict[str, Any], str | None, Caller, list[ColumnElement[bool]]], Narrowed | None]
+@dataclass(frozen=True)
+class Narrowing:
+    """A paginated list's cheaper total and search, in two steps so that its SQL is built once
+    per shape. `plan(filter values, sort)`, each request: None for the plain way, else a shape key
+    (what the SQL depends on besides the filters' names and the sort) and the values of the
+    placeholders it adds. `build(filter names, sort, caller, the list's conditions)`, once per
+    shape: the Narrowed, with the filters' values as their `f_<name>` placeholders."""
+
+    plan: Callable[[dict[str, Any], str | None], tuple[Hashable, dict[str, Any]] | None]
+    build: Callable[[frozenset[str], str | None, Caller, list[ColumnElement[bool]]], Narrowed]
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,7 @@ class Hooks:
     # a caller to refuse) answers None and the route runs as declared.
     quick_create: QuickCreateFn | None = None
     # Paginated lists: a cheaper total and search for the filters it serves (e.g. kept counts).
-    narrow: NarrowFn | None = None
+    narrow: Narrowing | None = None
     # Runs before a delete, in its transaction, with the item (locked): may refuse it by raising.
     before_delete: BeforeDeleteFn | None = None
 
@@ -83,6 +91,10 @@ class Resource:
     get: bool = True
     delete: bool = True
     custom_filters: Mapping[str, FilterFn] = field(default_factory=dict)
+    # Whether the custom filters take their value as a placeholder (they only compare it): the
+    # lists using them are then built once per shape, like the plain filters' lists, though still
+    # planned for each request's values.
+    placeholder_filters: bool = False
     refs: Mapping[str, type[Any]] = field(default_factory=dict)
     immutable: tuple[str, ...] = ()
     hooks: Hooks = Hooks()

@@ -22,6 +22,7 @@ from bemserver.http.errors import Forbidden, NotFound, Unprocessable
 from bemserver.http.responses import dumps
 
 _DIALECT = PGDialect_psycopg()
+COUNT_ONLY = "count only"  # the sort a count gives the narrowing: any, since it needs no search
 _PLAIN = (str, int, float, bool, datetime.datetime, datetime.date, decimal.Decimal)
 
 
@@ -69,7 +70,7 @@ class Store:
         fixed = True
         custom = self.resource.custom_filters
         for name, value in values.items():
-            if name in custom:
+            if name in custom and not self.resource.placeholder_filters:
                 fixed = False
             elif name.startswith("in_") and name not in self.table.c:
                 params[f"f_{name}"] = f"%{escape_like(str(value))}%"
@@ -84,7 +85,7 @@ class Store:
         for name, value in values.items():
             key = bindparam(f"f_{name}")
             if name in custom:
-                clauses.append(custom[name](value))
+                clauses.append(custom[name](key if self.resource.placeholder_filters else value))
             elif name in columns:
                 clauses.append(columns[name] == key)
             elif name.startswith("in_") and name[3:] in columns:
@@ -139,14 +140,20 @@ class Store:
             if rows and not rows[0]["readable"]:
                 raise Forbidden()
 
+    def _narrowing(self, values: dict[str, Any], sort: str | None) -> tuple[Hashable, dict[str, Any]] | None:
+        """The narrowing's shape key and placeholder values for these filters, None for none."""
+        narrow = self.resource.hooks.narrow
+        return narrow.plan(values, sort) if narrow is not None else None
+
     def _narrowed(
         self, values: dict[str, Any], sort: str | None, caller: Caller, clauses: list[ColumnElement[bool]]
-    ) -> Narrowed | None:
+    ) -> Narrowed:
         narrow = self.resource.hooks.narrow
-        return narrow(values, sort, caller, clauses) if narrow is not None else None
+        assert narrow is not None
+        return narrow.build(frozenset(values), sort, caller, clauses)
 
     def _list_statement(
-        self, values: dict[str, Any], sort: str | None, paginated: bool, caller: Caller
+        self, values: dict[str, Any], sort: str | None, paginated: bool, caller: Caller, narrowed: bool
     ) -> Select[Any]:
         allowed = permissions.read_filter(self.model, caller)
         clauses = self.filter_clauses(values)
@@ -154,8 +161,8 @@ class Store:
             return select(*self.columns).where(allowed, *clauses).order_by(*self.order_by(sort))
         table = self.table
         keys = [table.c[name] for name in self._sort_names(sort)]
-        narrowed = self._narrowed(values, sort, caller, [allowed, *clauses])
-        search = narrowed.search if narrowed is not None else []
+        narrowing = self._narrowed(values, sort, caller, [allowed, *clauses]) if narrowed else None
+        search = narrowing.search if narrowing is not None else []
         # OFFSET 0 keeps PostgreSQL from reading the matches in the order's index (the primary key
         # of the whole table, cut short by a LIMIT it expects to reach early): it finds them
         # through the filters' indexes (an index-only scan of the ids), then sorts the page out.
@@ -169,8 +176,8 @@ class Store:
         )
         # The total apart, an aggregate: count(*) OVER () would keep every match in a tuplestore.
         total = (
-            narrowed.total
-            if narrowed is not None
+            narrowing.total
+            if narrowing is not None
             else select(func.count())
             .select_from(table)
             .where(allowed, *clauses)
@@ -183,13 +190,13 @@ class Store:
             .order_by(*self.order_by(sort))
         )
 
-    def _count_statement(self, values: dict[str, Any], caller: Caller) -> Select[Any]:
+    def _count_statement(self, values: dict[str, Any], caller: Caller, narrowed: bool) -> Select[Any]:
         allowed = permissions.read_filter(self.model, caller)
         clauses = self.filter_clauses(values)
-        # (any sort: a count needs no page search)
-        narrowed = self._narrowed(values, "count only", caller, [allowed, *clauses])
-        if narrowed is not None:
-            return select(narrowed.total.label("total"))
+        if narrowed:
+            return select(
+                self._narrowed(values, COUNT_ONLY, caller, [allowed, *clauses]).total.label("total")
+            )
         matching = select(self.table.c.id).where(allowed, *clauses)
         return select(func.count().label("total")).select_from(matching.subquery())
 
@@ -200,12 +207,19 @@ class Store:
         build: Callable[[Caller], Select[Any]],
         caller: Caller,
         params: dict[str, Any],
+        planned: bool = False,
     ) -> list[Item]:
-        """Run a statement of a fixed shape prepared once (key given), else built for this request."""
+        """Run a statement of a fixed shape compiled once (key given), else built for this request.
+        `planned`: PostgreSQL plans it for each request's values rather than keeping one plan for
+        all (db/driver.custom_plans), as it does for every statement built for its request."""
         if key is not None:
             prepared = self._shapes.get(key, lambda: build(permissions.sql_caller(caller)))
             if prepared is not None:
-                return await prepared.rows(session, {"caller_id": caller.id, **params})
+                values = {"caller_id": caller.id, **params}
+                if not planned:
+                    return await prepared.rows(session, values)
+                async with custom_plans(session):
+                    return await prepared.rows(session, values)
         async with custom_plans(session):
             result = await session.execute(build(caller), params)
         return as_dicts(result)
@@ -221,30 +235,39 @@ class Store:
         await self.check_refs(session, caller, filters)
         values = filters.model_dump(exclude_none=True) if filters is not None else {}
         params, fixed = self.filter_params(values)
-        if page is not None and self.resource.hooks.narrow is not None:
-            fixed = False  # its SQL depends on the filters' values
         if sort:
             self.order_by(sort)  # 422 before anything is cached
         paginated = page is not None
         filtered = (tuple(values), caller.is_admin)  # shape keys, when `fixed`
+        narrowing = self._narrowing(values, sort) if paginated else None
+        # Custom filters and the narrowing pick indexes by their values: a plan for each request.
+        planned = any(name in self.resource.custom_filters for name in values) or (
+            paginated and self.resource.hooks.narrow is not None
+        )
+        narrowed = (narrowing[0],) if narrowing else ()  # a shape of its own
         rows = await self._run(
             session,
-            ("list", *filtered, sort, paginated) if fixed else None,
-            lambda who: self._list_statement(values, sort, paginated, who),
+            ("list", *filtered, sort, paginated, *narrowed) if fixed else None,
+            lambda who: self._list_statement(values, sort, paginated, who, narrowing is not None),
             caller,
-            {**params, "limit": page[1], "offset": (page[0] - 1) * page[1]} if page else params,
+            {**params, **(narrowing[1] if narrowing else {})}
+            | ({"limit": page[1], "offset": (page[0] - 1) * page[1]} if page else {}),
+            planned,
         )
         if page is None:
             return await self.finish(session, rows), None
         if rows:
             total = rows[0]["_total"]
         else:
+            counting = self._narrowing(values, COUNT_ONLY)
+            narrowed = (counting[0],) if counting else ()
             counted = await self._run(
                 session,
-                ("count", *filtered) if fixed else None,
-                lambda who: self._count_statement(values, who),
+                ("count", *filtered, *narrowed) if fixed else None,
+                lambda who: self._count_statement(values, who, counting is not None),
                 caller,
-                params,
+                {**params, **(counting[1] if counting else {})},
+                planned,
             )
             total = counted[0]["total"] if counted else 0
         return await self.finish(session, rows), total  # shaping leaves _total out

@@ -19,13 +19,14 @@ Both are SQL in the list's own statement: one snapshot for the page and its tota
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Hashable
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, DateTime, Integer, bindparam, cast, func, literal, select
 
 from bemserver.auth.caller import Caller
 from bemserver.campaigns.models import CampaignScope
-from bemserver.crud.resource import Narrowed
+from bemserver.crud.resource import Narrowed, Narrowing
 from bemserver.events import models as m
 from bemserver.permissions import scope_ids_of_user
 
@@ -46,29 +47,26 @@ def _ceil(moment: dt.datetime) -> dt.datetime:
     return floor if floor == moment else floor + DAY
 
 
-def _count_rows(values: dict[str, Any], caller: Caller) -> list[ColumnElement[bool]]:
+def _count_rows(names: frozenset[str], caller: Caller) -> list[ColumnElement[bool]]:
     """The event_counts rows of the filters' scopes and levels (and the caller's scopes)."""
     c = m.EventCount
     conditions: list[ColumnElement[bool]] = []
-    if "campaign_id" in values:
-        scopes = select(CampaignScope.id).where(CampaignScope.campaign_id == values["campaign_id"])
+    if "campaign_id" in names:
+        scopes = select(CampaignScope.id).where(CampaignScope.campaign_id == bindparam("f_campaign_id"))
         conditions.append(c.campaign_scope_id.in_(scopes))
-    if "campaign_scope_id" in values:
-        conditions.append(c.campaign_scope_id == values["campaign_scope_id"])
-    if "level" in values:
-        conditions.append(c.level == values["level"])
-    if "level_min" in values:
-        conditions.append(c.level >= values["level_min"])
+    if "campaign_scope_id" in names:
+        conditions.append(c.campaign_scope_id == bindparam("f_campaign_scope_id"))
+    if "level" in names:
+        conditions.append(c.level == bindparam("f_level"))
+    if "level_min" in names:
+        conditions.append(c.level >= bindparam("f_level_min"))
     if not caller.is_admin:  # the read rule of events (rules.py): members of their scope
         conditions.append(c.campaign_scope_id.in_(scope_ids_of_user(caller.id)))
     return conditions
 
 
-def narrow(
-    values: dict[str, Any], sort: str | None, caller: Caller, clauses: list[ColumnElement[bool]]
-) -> Narrowed | None:
-    """The total (and, without `sort`, the narrowing of the search) for these filters, or None when
-    the counts cannot serve them. `clauses`: the list's own conditions on `events`."""
+def plan(values: dict[str, Any], sort: str | None) -> tuple[Hashable, dict[str, Any]] | None:
+    """Whether the counts serve these filters (None: the plain way), and the whole days' bounds."""
     if not values.keys() <= COUNTED:
         return None
     low, high = values.get("timestamp_min"), values.get("timestamp_max")
@@ -76,26 +74,39 @@ def narrow(
     end = _floor(high) if high is not None else None  # the end of the last whole day
     if first is not None and end is not None and first >= end:
         return None  # no whole day: the plain count reads less than a day
-    c, event = m.EventCount, m.Event
-    rows = _count_rows(values, caller)
-    overlapping = [*rows]
-    if low is not None:
-        overlapping.append(c.day >= _floor(low))
-    if high is not None:
-        overlapping.append(c.day <= high)
-    buckets = select(c.day, c.count, c.min_id, c.max_id).where(*overlapping).cte("buckets")
-    whole = [buckets.c.day >= first] if first is not None else []
+    bounds = {"n_low": _floor(low), "n_first": first} if low is not None else {}
     if end is not None:
+        bounds["n_end"] = end
+    return "counts", bounds  # the SQL follows the filters' names, already in the shape's key
+
+
+def build(
+    names: frozenset[str], sort: str | None, caller: Caller, clauses: list[ColumnElement[bool]]
+) -> Narrowed:
+    """The total (and, without `sort`, the narrowing of the search), the filters' values and the
+    days' bounds as placeholders. `clauses`: the list's own conditions on `events`."""
+    c, event = m.EventCount, m.Event
+    low, high = "timestamp_min" in names, "timestamp_max" in names
+    first, end = bindparam("n_first", type_=_MOMENT), bindparam("n_end", type_=_MOMENT)
+    overlapping = _count_rows(names, caller)
+    if low:
+        overlapping.append(c.day >= bindparam("n_low", type_=_MOMENT))
+    if high:
+        overlapping.append(c.day <= bindparam("f_timestamp_max", type_=_MOMENT))
+    buckets = select(c.day, c.count, c.min_id, c.max_id).where(*overlapping).cte("buckets")
+    whole = [buckets.c.day >= first] if low else []
+    if high:
         whole.append(buckets.c.day < end)
     summed = func.coalesce(func.sum(buckets.c.count), 0)
     total: ColumnElement[Any] = cast(select(summed).where(*whole).scalar_subquery(), BigInteger)
-    for edge in ([event.timestamp < first] if first is not None else []) + (
-        [event.timestamp >= end] if end is not None else []
-    ):
+    for edge in ([event.timestamp < first] if low else []) + ([event.timestamp >= end] if high else []):
         total = total + _count(clauses, edge)
     if sort:
         return Narrowed(total, [])
     return Narrowed(total, _page_search(buckets, whole))
+
+
+NARROWING = Narrowing(plan, build)
 
 
 def _count(clauses: list[ColumnElement[bool]], edge: ColumnElement[bool]) -> Any:

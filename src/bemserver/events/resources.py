@@ -14,7 +14,7 @@ from bemserver.crud.nested import both, nested
 from bemserver.crud.resource import Item
 from bemserver.events import models as m
 from bemserver.events import schemas as s
-from bemserver.events.counts import narrow
+from bemserver.events.counts import NARROWING
 from bemserver.events.filters import EVENT_FILTERS, EVENT_REFS
 from bemserver.events.quick import create_event
 from bemserver.events.service import after_event_insert
@@ -62,8 +62,9 @@ EVENTS = Resource(
     sort=("timestamp", "level"),
     paginate=True,
     custom_filters=EVENT_FILTERS,
+    placeholder_filters=True,
     refs=EVENT_REFS,
-    hooks=Hooks(after_create=_after_event_insert, narrow=narrow, quick_create=create_event),
+    hooks=Hooks(after_create=_after_event_insert, narrow=NARROWING, quick_create=create_event),
 )
 
 SAME_SCOPE = "Event and timeseries must be in same campaign scope"
