@@ -38,12 +38,12 @@ class Narrowed:
 @dataclass(frozen=True)
 class Narrowing:
     """A paginated list's cheaper total and search, in two steps so that its SQL is built once
-    per shape. `plan(filter values, sort)`, each request: None for the plain way, else a shape key
-    (what the SQL depends on besides the filters' names and the sort) and the values of the
-    placeholders it adds. `build(filter names, sort, caller, the list's conditions)`, once per
-    shape: the Narrowed, with the filters' values as their `f_<name>` placeholders."""
+    per shape. `plan(filter values)`, each request: None for the plain way, else a shape key (what
+    the SQL depends on besides the filters' names and the sort) and the values of the placeholders
+    it adds. `build(filter names, sort, caller, the list's conditions)`, once per shape: the
+    Narrowed, with the filters' values as their `f_<name>` placeholders (a count's sort: any)."""
 
-    plan: Callable[[dict[str, Any], str | None], tuple[Hashable, dict[str, Any]] | None]
+    plan: Callable[[dict[str, Any]], tuple[Hashable, dict[str, Any]] | None]
     build: Callable[[frozenset[str], str | None, Caller, list[ColumnElement[bool]]], Narrowed]
 
 

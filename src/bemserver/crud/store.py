@@ -140,10 +140,10 @@ class Store:
             if rows and not rows[0]["readable"]:
                 raise Forbidden()
 
-    def _narrowing(self, values: dict[str, Any], sort: str | None) -> tuple[Hashable, dict[str, Any]] | None:
+    def _narrowing(self, values: dict[str, Any]) -> tuple[Hashable, dict[str, Any]] | None:
         """The narrowing's shape key and placeholder values for these filters, None for none."""
         narrow = self.resource.hooks.narrow
-        return narrow.plan(values, sort) if narrow is not None else None
+        return narrow.plan(values) if narrow is not None else None
 
     def _narrowed(
         self, values: dict[str, Any], sort: str | None, caller: Caller, clauses: list[ColumnElement[bool]]
@@ -238,20 +238,21 @@ class Store:
         if sort:
             self.order_by(sort)  # 422 before anything is cached
         paginated = page is not None
-        filtered = (tuple(values), caller.is_admin)  # shape keys, when `fixed`
-        narrowing = self._narrowing(values, sort) if paginated else None
+        filtered: tuple[Hashable, ...] = (tuple(values), caller.is_admin)  # shape keys, when `fixed`
+        narrowing = self._narrowing(values) if paginated else None
         # Custom filters and the narrowing pick indexes by their values: a plan for each request.
         planned = any(name in self.resource.custom_filters for name in values) or (
             paginated and self.resource.hooks.narrow is not None
         )
-        narrowed = (narrowing[0],) if narrowing else ()  # a shape of its own
+        if narrowing is not None:
+            filtered += (narrowing[0],)  # a shape of its own
+            params = {**params, **narrowing[1]}
         rows = await self._run(
             session,
-            ("list", *filtered, sort, paginated, *narrowed) if fixed else None,
+            ("list", *filtered, sort, paginated) if fixed else None,
             lambda who: self._list_statement(values, sort, paginated, who, narrowing is not None),
             caller,
-            {**params, **(narrowing[1] if narrowing else {})}
-            | ({"limit": page[1], "offset": (page[0] - 1) * page[1]} if page else {}),
+            {**params, "limit": page[1], "offset": (page[0] - 1) * page[1]} if page else params,
             planned,
         )
         if page is None:
@@ -259,14 +260,12 @@ class Store:
         if rows:
             total = rows[0]["_total"]
         else:
-            counting = self._narrowing(values, COUNT_ONLY)
-            narrowed = (counting[0],) if counting else ()
             counted = await self._run(
                 session,
-                ("count", *filtered, *narrowed) if fixed else None,
-                lambda who: self._count_statement(values, who, counting is not None),
+                ("count", *filtered) if fixed else None,
+                lambda who: self._count_statement(values, who, narrowing is not None),
                 caller,
-                {**params, **(counting[1] if counting else {})},
+                params,
                 planned,
             )
             total = counted[0]["total"] if counted else 0

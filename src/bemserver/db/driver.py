@@ -4,7 +4,7 @@ caller lookup and small data writes skip SQLAlchemy's execution layer (about 0.3
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
@@ -71,14 +71,17 @@ async def fetch_all(
         names = [column.name for column in cursor.description or ()]
         if len(_NAMES) < _NAMES_KEPT:
             _NAMES[sql] = names
-    return [dict(zip(names, row, strict=True)) for row in rows]
+    return _dicts(names, rows)
 
 
 def as_dicts(result: Result[Any]) -> list[dict[str, Any]]:
     """A SQLAlchemy result's rows as dicts: three times faster than dict(row) over `.mappings()`
     (0.09 against 0.27 ms for 100 rows of events)."""
-    names = list(result.keys())
-    return [dict(zip(names, row, strict=True)) for row in result]
+    return _dicts(list(result.keys()), result)
+
+
+def _dicts(names: list[str], rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 @asynccontextmanager

@@ -65,7 +65,7 @@ def _count_rows(names: frozenset[str], caller: Caller) -> list[ColumnElement[boo
     return conditions
 
 
-def plan(values: dict[str, Any], sort: str | None) -> tuple[Hashable, dict[str, Any]] | None:
+def plan(values: dict[str, Any]) -> tuple[Hashable, dict[str, Any]] | None:
     """Whether the counts serve these filters (None: the plain way), and the whole days' bounds."""
     if not values.keys() <= COUNTED:
         return None
