@@ -38,11 +38,14 @@ TOKEN_FAMILIES_TABLE = "token_families"
 _COLUMNS = "id, email, is_admin, is_active, password, token_version"
 # E-mails are unique regardless of case (a unique index on lower(email) serves this lookup).
 _BY_EMAIL = f"SELECT {_COLUMNS} FROM {USERS_TABLE} WHERE lower(email) = lower(%s)"
-# A token's user, when its version is current and its family (if it names one) not revoked.
-_BY_TOKEN = (
-    f"SELECT {_COLUMNS} FROM {USERS_TABLE} u WHERE u.id = %s AND u.token_version = %s"
-    f" AND (%s::text IS NULL OR EXISTS (SELECT 1 FROM {TOKEN_FAMILIES_TABLE} f"
-    " WHERE f.id = %s AND f.user_id = u.id))"
+# A token's user `u`, when its version is current and its family (if it names one) not revoked;
+# {id}, {version}, {family}: the placeholders of the values of token_values().
+_OF_TOKEN = (
+    "u.id = {id} AND u.token_version = {version} AND (CAST({family} AS text) IS NULL OR EXISTS"
+    f" (SELECT 1 FROM {TOKEN_FAMILIES_TABLE} f WHERE f.id = CAST({{family}} AS text) AND f.user_id = u.id))"
+)
+_BY_TOKEN = f"SELECT {_COLUMNS} FROM {USERS_TABLE} u WHERE " + _OF_TOKEN.format(
+    id="%(caller_id)s", version="%(caller_version)s", family="%(caller_family)s"
 )
 
 
@@ -60,7 +63,7 @@ _SCHEMES = {"bearer": "Bearer", "basic": "Basic"}
 
 
 async def _load_by_token(session: Session, claims: TokenClaims) -> Caller | None:
-    row = await fetch_one(session, _BY_TOKEN, (claims.user_id, claims.version, claims.family, claims.family))
+    row = await fetch_one(session, _BY_TOKEN, token_values(claims))
     if row is None:
         return None
     user_id, user_email, is_admin, is_active, _, _ = row
@@ -124,11 +127,10 @@ def token_caller() -> TextualSelect:
     """SQL of the active user of a token (`id`, `is_admin`; no row when the token is not current
     or the user inactive), for statements that check their caller themselves: values
     `caller_id`, `caller_version` and `caller_family` from the token's claims."""
-    return text(
-        f"SELECT u.id, u.is_admin FROM {USERS_TABLE} u WHERE u.id = :caller_id"
-        " AND u.token_version = :caller_version AND u.is_active AND (CAST(:caller_family AS text) IS NULL"
-        f" OR EXISTS (SELECT 1 FROM {TOKEN_FAMILIES_TABLE} f WHERE f.id = CAST(:caller_family AS text) AND f.user_id = u.id))"
-    ).columns(id=Integer, is_admin=Boolean)
+    condition = _OF_TOKEN.format(id=":caller_id", version=":caller_version", family=":caller_family")
+    return text(f"SELECT u.id, u.is_admin FROM {USERS_TABLE} u WHERE u.is_active AND {condition}").columns(
+        id=Integer, is_admin=Boolean
+    )
 
 
 def token_values(claims: TokenClaims) -> dict[str, object]:
